@@ -1,0 +1,1 @@
+//! One module per defense, each next to the weakness it replaces.

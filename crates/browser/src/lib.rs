@@ -1,0 +1,25 @@
+//! The simulated browser of the lab.
+//!
+//! Each actor (victim, attacker) drives its own [`Browser`]: a cookie jar that
+//! follows RFC 6265bis ([`jar`]), an HSTS store ([`hsts`]), a lab-only network
+//! that resolves `*.lab.test` to loopback ([`network`]), page helpers
+//! ([`html`]) and a deliberately tiny script model ([`script`]).
+//!
+//! reqwest does the HTTP; everything a browser decides about cookies, HSTS,
+//! SameSite and scripts is decided here, in code a learner can read.
+
+pub mod browser;
+pub mod hsts;
+pub mod html;
+pub mod jar;
+pub mod network;
+pub mod script;
+
+pub use browser::{Browser, BrowserError, Exchange, Page, RequestKind, RequestSpec};
+pub use hsts::HstsStore;
+pub use jar::{
+    CookieDecision, CookieJar, CookieSource, RejectReason, RequestContext, SameSite,
+    SetCookieOutcome, StoredCookie, WithholdReason,
+};
+pub use network::Network;
+pub use script::{ScriptEffect, EXFILTRATE_COOKIES_TEMPLATE};
