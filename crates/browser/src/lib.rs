@@ -15,11 +15,15 @@ pub mod jar;
 pub mod network;
 pub mod script;
 
-pub use browser::{Browser, BrowserError, Exchange, Page, RequestKind, RequestSpec};
+pub use browser::{Browser, BrowserError, Exchange, MAX_REDIRECTS, Page, RequestKind, RequestSpec};
 pub use hsts::HstsStore;
+pub use html::Form;
 pub use jar::{
     CookieDecision, CookieJar, CookieSource, RejectReason, RequestContext, SameSite,
-    SetCookieOutcome, StoredCookie, WithholdReason,
+    SetCookieOutcome, StoredCookie, WithholdReason, same_site,
 };
 pub use network::Network;
-pub use script::{ScriptEffect, EXFILTRATE_COOKIES_TEMPLATE};
+pub use script::{
+    EXFILTRATE_COOKIES_TEMPLATE, ScriptEffect, csp_allows_inline_script, encode_uri_component,
+    exfiltration_payload, parse_exfiltration,
+};
