@@ -43,13 +43,20 @@ pub async fn run_matrix(
     let victim = Credentials::default_victim();
     let attacker = Credentials::default_attacker();
     let per_profile = futures::future::join_all(
-        lab.iter().map(|p| run_scenarios(scenarios, &p.target, &victim, &attacker, on_result)).collect(),
+        lab.iter()
+            .map(|p| run_scenarios(scenarios, &p.target, &victim, &attacker, on_result))
+            .collect(),
     )
     .await;
     let mut results = Vec::with_capacity(scenarios.len() * lab.len());
     for meta in scenarios {
         for profile_results in &per_profile {
-            results.extend(profile_results.iter().filter(|r| r.scenario == meta.id).cloned());
+            results.extend(
+                profile_results
+                    .iter()
+                    .filter(|r| r.scenario == meta.id)
+                    .cloned(),
+            );
         }
     }
     results

@@ -8,10 +8,12 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressStyle};
-use sessionlab::report::{self, Format};
 use sessionlab::demo;
+use sessionlab::report::{self, Format};
 use sessionlab_app::{Profile, ProfileName, ServeOptions};
-use sessionlab_attack::{Credentials, RunResult, Target, TargetError, catalog, run_scenarios, select};
+use sessionlab_attack::{
+    Credentials, RunResult, Target, TargetError, catalog, run_scenarios, select,
+};
 
 /// Exit code when the command line was wrong (clap uses it too).
 const EXIT_USAGE: u8 = 2;
@@ -62,9 +64,11 @@ enum Command {
         format: Format,
     },
     /// Run the target app in one profile and print its URL and demo accounts.
-    #[command(after_help = "Example:\n  sessionlab serve --profile insecure --addr 127.0.0.1:8080\n\n\
+    #[command(
+        after_help = "Example:\n  sessionlab serve --profile insecure --addr 127.0.0.1:8080\n\n\
         The insecure and tutorial profiles are deliberately vulnerable: they bind to\n\
-        loopback only unless you pass --expose-vulnerable-app.")]
+        loopback only unless you pass --expose-vulnerable-app."
+    )]
     Serve {
         /// Which app to run.
         #[arg(long, value_enum)]
@@ -77,9 +81,11 @@ enum Command {
         expose_vulnerable_app: bool,
     },
     /// Replay scenarios against an app started with `sessionlab serve`.
-    #[command(after_help = "Example:\n  sessionlab attack --target http://127.0.0.1:8080 --scenario fixation-cookie\n\n\
+    #[command(
+        after_help = "Example:\n  sessionlab attack --target http://127.0.0.1:8080 --scenario fixation-cookie\n\n\
         The victim and the attacker's own account default to the demo accounts\n\
-        alice:wonderland and bob:builder.")]
+        alice:wonderland and bob:builder."
+    )]
     Attack {
         /// Base URL of the target app, e.g. http://127.0.0.1:8080 (loopback only unless authorised).
         #[arg(long)]
@@ -131,16 +137,38 @@ fn main() -> ExitCode {
     configure_colour(cli.color);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
-        Err(e) => return fail(EXIT_FAILURE, &format!("cannot start the async runtime: {e}")),
+        Err(e) => {
+            return fail(
+                EXIT_FAILURE,
+                &format!("cannot start the async runtime: {e}"),
+            );
+        }
     };
     runtime.block_on(async {
         match cli.command {
             Command::Demo { scenarios, format } => run_demo(&scenarios, format).await,
-            Command::Serve { profile, addr, expose_vulnerable_app } => {
-                serve(Profile::new(profile.into()), addr, expose_vulnerable_app).await
-            }
-            Command::Attack { target, scenarios, victim, attacker, format, authorized_target } => {
-                attack(&target, &scenarios, &victim, &attacker, format, authorized_target).await
+            Command::Serve {
+                profile,
+                addr,
+                expose_vulnerable_app,
+            } => serve(Profile::new(profile.into()), addr, expose_vulnerable_app).await,
+            Command::Attack {
+                target,
+                scenarios,
+                victim,
+                attacker,
+                format,
+                authorized_target,
+            } => {
+                attack(
+                    &target,
+                    &scenarios,
+                    &victim,
+                    &attacker,
+                    format,
+                    authorized_target,
+                )
+                .await
             }
             Command::List { format } => list(format),
         }
@@ -169,7 +197,8 @@ fn progress(total: usize, format: Format) -> ProgressBar {
     }
     let bar = ProgressBar::new(total as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos}/{len} runs {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{spinner} {pos}/{len} runs {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(80));
     bar
@@ -198,14 +227,33 @@ async fn run_demo(requested: &[String], format: Format) -> ExitCode {
 }
 
 async fn serve(profile: Profile, addr: SocketAddr, allow_non_loopback: bool) -> ExitCode {
-    let server = match sessionlab_app::start(ServeOptions { profile, addr, allow_non_loopback }).await {
+    let server = match sessionlab_app::start(ServeOptions {
+        profile,
+        addr,
+        allow_non_loopback,
+    })
+    .await
+    {
         Ok(s) => s,
-        Err(e @ sessionlab_app::ServeError::RefusedAddress(_)) => return fail(EXIT_USAGE, &e.to_string()),
+        Err(e @ sessionlab_app::ServeError::RefusedAddress(_)) => {
+            return fail(EXIT_USAGE, &e.to_string());
+        }
         Err(e) => return fail(EXIT_FAILURE, &e.to_string()),
     };
     let defenses: Vec<&str> = server.profile.defenses.iter().map(|d| d.id()).collect();
-    println!("{} {}", "sessionlab serve:".bold(), server.profile.label().bold());
-    println!("  defenses  {}", if defenses.is_empty() { "none".to_string() } else { defenses.join(", ") });
+    println!(
+        "{} {}",
+        "sessionlab serve:".bold(),
+        server.profile.label().bold()
+    );
+    println!(
+        "  defenses  {}",
+        if defenses.is_empty() {
+            "none".to_string()
+        } else {
+            defenses.join(", ")
+        }
+    );
     println!("  URL       {}", server.url().underline());
     for account in &server.accounts {
         println!("  account   {} / {}", account.username, account.password);
@@ -213,7 +261,10 @@ async fn serve(profile: Profile, addr: SocketAddr, allow_non_loopback: bool) -> 
     if let Some(notice) = &server.notice {
         println!("  {} {notice}", "note:".yellow());
     }
-    println!("\nAttack it:  sessionlab attack --target {} --scenario all", server.url());
+    println!(
+        "\nAttack it:  sessionlab attack --target {} --scenario all",
+        server.url()
+    );
     println!("Ctrl-C stops the server.");
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
@@ -234,7 +285,9 @@ async fn attack(
     };
     let target = match Target::discover(target, authorized).await {
         Ok(t) => t,
-        Err(e @ (TargetError::BadUrl(_) | TargetError::NotLoopback(_))) => return fail(EXIT_USAGE, &e.to_string()),
+        Err(e @ (TargetError::BadUrl(_) | TargetError::NotLoopback(_))) => {
+            return fail(EXIT_USAGE, &e.to_string());
+        }
         Err(e) => return fail(EXIT_UNREACHABLE, &e.to_string()),
     };
     let bar = progress(scenarios.len(), format);
@@ -244,7 +297,13 @@ async fn attack(
     };
     let results = run_scenarios(&scenarios, &target, victim, attacker, &on_result).await;
     bar.finish_and_clear();
-    print_results("attack", &scenarios, &[target.profile.clone()], &results, format);
+    print_results(
+        "attack",
+        &scenarios,
+        &[target.profile.clone()],
+        &results,
+        format,
+    );
     ExitCode::SUCCESS
 }
 
@@ -252,7 +311,10 @@ fn list(format: Format) -> ExitCode {
     let scenarios = catalog::all();
     match format {
         Format::Table => print!("{}", report::scenario_list(&scenarios)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&scenarios).expect("metadata serialises")),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&scenarios).expect("metadata serialises")
+        ),
     }
     ExitCode::SUCCESS
 }

@@ -25,7 +25,12 @@ pub struct JsonReport<'a> {
 }
 
 pub fn json(command: &str, results: &[RunResult]) -> String {
-    let report = JsonReport { tool: "sessionlab", version: env!("CARGO_PKG_VERSION"), command, results };
+    let report = JsonReport {
+        tool: "sessionlab",
+        version: env!("CARGO_PKG_VERSION"),
+        command,
+        results,
+    };
     serde_json::to_string_pretty(&report).expect("results serialise")
 }
 
@@ -42,9 +47,15 @@ pub fn outcome_word(outcome: Outcome) -> String {
 /// The scenario × profile matrix, then the evidence of every cell.
 pub fn matrix(scenarios: &[ScenarioMeta], profiles: &[String], results: &[RunResult]) -> String {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
     let mut header = vec![Cell::new("scenario")];
-    header.extend(profiles.iter().map(|p| Cell::new(p).set_alignment(CellAlignment::Center)));
+    header.extend(
+        profiles
+            .iter()
+            .map(|p| Cell::new(p).set_alignment(CellAlignment::Center)),
+    );
     table.set_header(header);
     for meta in scenarios {
         let mut row = vec![Cell::new(&meta.id)];
@@ -72,9 +83,18 @@ pub fn evidence(scenarios: &[ScenarioMeta], results: &[RunResult]) -> String {
         if rows.is_empty() {
             continue;
         }
-        out.push_str(&format!("\n{} {}\n", meta.id.bold(), format!("— {}", meta.title).dimmed()));
+        out.push_str(&format!(
+            "\n{} {}\n",
+            meta.id.bold(),
+            format!("— {}", meta.title).dimmed()
+        ));
         for r in rows {
-            out.push_str(&format!("  {:<10} {}  {}\n", r.profile, outcome_word(r.outcome), r.evidence));
+            out.push_str(&format!(
+                "  {:<10} {}  {}\n",
+                r.profile,
+                outcome_word(r.outcome),
+                r.evidence
+            ));
         }
     }
     out
@@ -94,7 +114,9 @@ fn summary(results: &[RunResult]) -> String {
 /// `sessionlab list` as a table.
 pub fn scenario_list(scenarios: &[ScenarioMeta]) -> String {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
     table.set_header(vec!["#", "scenario", "title", "blocked by", "references"]);
     for m in scenarios {
         table.add_row(vec![

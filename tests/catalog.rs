@@ -14,12 +14,23 @@ fn repo(path: &str) -> std::path::PathBuf {
 fn every_file_in_scenarios_is_compiled_in_and_parses() {
     let on_disk: BTreeSet<String> = std::fs::read_dir(repo("scenarios"))
         .expect("scenarios/ exists")
-        .map(|e| e.expect("readable").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("readable")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| name.ends_with(".toml"))
         .map(|name| name.trim_end_matches(".toml").to_string())
         .collect();
-    let compiled: BTreeSet<String> = SCENARIO_FILES.iter().map(|(id, _)| id.to_string()).collect();
-    assert_eq!(on_disk, compiled, "scenarios/*.toml and catalog::SCENARIO_FILES must list the same scenarios");
+    let compiled: BTreeSet<String> = SCENARIO_FILES
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect();
+    assert_eq!(
+        on_disk, compiled,
+        "scenarios/*.toml and catalog::SCENARIO_FILES must list the same scenarios"
+    );
     for (id, text) in SCENARIO_FILES {
         let meta = catalog::parse(text).unwrap_or_else(|e| panic!("scenarios/{id}.toml: {e}"));
         assert_eq!(&meta.id, id, "scenarios/{id}.toml names itself");
@@ -29,12 +40,21 @@ fn every_file_in_scenarios_is_compiled_in_and_parses() {
 #[test]
 fn every_scenario_has_a_lesson_references_and_real_defenses() {
     for meta in catalog::all() {
-        assert!(repo(&meta.lesson_path()).is_file(), "{} has no lesson at {}", meta.id, meta.lesson_path());
+        assert!(
+            repo(&meta.lesson_path()).is_file(),
+            "{} has no lesson at {}",
+            meta.id,
+            meta.lesson_path()
+        );
         assert!(!meta.refs.cwe.is_empty(), "{} names no CWE", meta.id);
         assert!(!meta.refs.wstg.is_empty(), "{} names no WSTG test", meta.id);
         assert!(!meta.blocked_by.is_empty(), "{} names no defense", meta.id);
         for defense in &meta.blocked_by {
-            assert!(defense.parse::<Defense>().is_ok(), "{}: blocked_by names an unknown defense {defense:?}", meta.id);
+            assert!(
+                defense.parse::<Defense>().is_ok(),
+                "{}: blocked_by names an unknown defense {defense:?}",
+                meta.id
+            );
         }
     }
 }
@@ -49,7 +69,14 @@ fn teaching_order_is_one_to_n() {
 #[test]
 fn every_defense_has_its_own_module() {
     for defense in Defense::ALL {
-        let file = repo(&format!("crates/app/src/defenses/{}.rs", defense.id().replace('-', "_")));
-        assert!(file.is_file(), "defense {defense} has no module at {}", file.display());
+        let file = repo(&format!(
+            "crates/app/src/defenses/{}.rs",
+            defense.id().replace('-', "_")
+        ));
+        assert!(
+            file.is_file(),
+            "defense {defense} has no module at {}",
+            file.display()
+        );
     }
 }

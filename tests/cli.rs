@@ -34,7 +34,10 @@ fn an_unknown_scenario_is_a_usage_error_naming_the_valid_ones() {
     let out = sessionlab(&["demo", "--scenario", "hijack-everything"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("hijack-everything") && err.contains("fixation-cookie") && err.contains("all"), "{err}");
+    assert!(
+        err.contains("hijack-everything") && err.contains("fixation-cookie") && err.contains("all"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -42,7 +45,10 @@ fn an_unknown_profile_is_a_usage_error_naming_the_valid_ones() {
     let out = sessionlab(&["serve", "--profile", "paranoid"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("insecure") && err.contains("tutorial") && err.contains("hardened"), "{err}");
+    assert!(
+        err.contains("insecure") && err.contains("tutorial") && err.contains("hardened"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -50,7 +56,11 @@ fn a_vulnerable_profile_refuses_a_non_loopback_address() {
     for profile in ["insecure", "tutorial"] {
         let out = sessionlab(&["serve", "--profile", profile, "--addr", "0.0.0.0:0"]);
         assert_eq!(out.status.code(), Some(2), "{profile}");
-        assert!(stderr(&out).contains("--expose-vulnerable-app"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--expose-vulnerable-app"),
+            "{}",
+            stderr(&out)
+        );
     }
 }
 
@@ -59,7 +69,11 @@ fn attack_refuses_a_target_outside_loopback_without_authorisation() {
     // 192.0.2.1 is TEST-NET-1; the refusal happens before any connection.
     let out = sessionlab(&["attack", "--target", "http://192.0.2.1:8080"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--authorized-target"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--authorized-target"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -69,7 +83,13 @@ fn an_unreachable_target_is_a_clear_error_with_its_own_exit_code() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         l.local_addr().expect("addr").port()
     };
-    let out = sessionlab(&["attack", "--target", &format!("http://127.0.0.1:{port}"), "--scenario", "logout-reuse"]);
+    let out = sessionlab(&[
+        "attack",
+        "--target",
+        &format!("http://127.0.0.1:{port}"),
+        "--scenario",
+        "logout-reuse",
+    ]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("cannot reach"), "{}", stderr(&out));
 }
@@ -78,7 +98,8 @@ fn an_unreachable_target_is_a_clear_error_with_its_own_exit_code() {
 fn demo_json_has_a_result_per_scenario_and_profile() {
     let out = sessionlab(&["demo", "--scenario", "logout-reuse", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
     let results = json["results"].as_array().expect("a results array");
     assert_eq!(results.len(), 3);
     for r in results {
@@ -86,7 +107,13 @@ fn demo_json_has_a_result_per_scenario_and_profile() {
             assert!(r.get(field).is_some(), "result lacks {field}: {r}");
         }
     }
-    let outcome = |p: &str| results.iter().find(|r| r["profile"] == p).map(|r| r["outcome"].clone()).unwrap();
+    let outcome = |p: &str| {
+        results
+            .iter()
+            .find(|r| r["profile"] == p)
+            .map(|r| r["outcome"].clone())
+            .unwrap()
+    };
     assert_eq!(outcome("insecure"), "compromised");
     assert_eq!(outcome("hardened"), "blocked");
 }
@@ -102,7 +129,15 @@ async fn attack_works_against_a_separately_started_server() {
     .expect("the app starts");
     let url = server.url();
     let out = tokio::task::spawn_blocking(move || {
-        sessionlab(&["attack", "--target", &url, "--scenario", "fixation-url,logout-reuse", "--format", "json"])
+        sessionlab(&[
+            "attack",
+            "--target",
+            &url,
+            "--scenario",
+            "fixation-url,logout-reuse",
+            "--format",
+            "json",
+        ])
     })
     .await
     .expect("the attack runs");
@@ -111,5 +146,10 @@ async fn attack_works_against_a_separately_started_server() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let results = json["results"].as_array().expect("results");
     assert_eq!(results.len(), 2);
-    assert!(results.iter().all(|r| r["outcome"] == "compromised" && r["profile"] == "insecure"), "{json}");
+    assert!(
+        results
+            .iter()
+            .all(|r| r["outcome"] == "compromised" && r["profile"] == "insecure"),
+        "{json}"
+    );
 }

@@ -7,7 +7,11 @@ use url::Url;
 use crate::lab::{Credentials, RunContext, RunError};
 
 /// Logs in through the app's login form, as a person would.
-pub async fn log_in(ctx: &RunContext, browser: &mut Browser, who: &Credentials) -> Result<(), RunError> {
+pub async fn log_in(
+    ctx: &RunContext,
+    browser: &mut Browser,
+    who: &Credentials,
+) -> Result<(), RunError> {
     let login_page = browser.open(&ctx.app_url("/login"), None).await?;
     log_in_from(browser, &login_page, who).await
 }
@@ -19,7 +23,11 @@ pub async fn log_in_from(
     who: &Credentials,
 ) -> Result<(), RunError> {
     let landed = browser
-        .submit_form(login_page, "/login", &[("username", &who.username), ("password", &who.password)])
+        .submit_form(
+            login_page,
+            "/login",
+            &[("username", &who.username), ("password", &who.password)],
+        )
         .await?;
     if landed.status == 200 && landed.url.path() == "/account" {
         Ok(())
@@ -38,7 +46,12 @@ pub async fn read_own_note(ctx: &RunContext, browser: &mut Browser) -> Result<St
     let page = browser.open(&ctx.app_url("/account"), None).await?;
     html::text_by_id(&page.body, "private-note")
         .filter(|note| !note.is_empty())
-        .ok_or_else(|| RunError::Lab(format!("the account page ({}) shows no private note", page.status)))
+        .ok_or_else(|| {
+            RunError::Lab(format!(
+                "the account page ({}) shows no private note",
+                page.status
+            ))
+        })
 }
 
 /// What the attacker got back when asking for the account page.
@@ -52,7 +65,8 @@ pub struct AccountProbe {
 impl AccountProbe {
     /// The proof of compromise: the attacker's own response contains the victim's private note.
     pub fn shows(&self, victim_note: &str) -> bool {
-        self.status == 200 && html::text_by_id(&self.body, "private-note").as_deref() == Some(victim_note)
+        self.status == 200
+            && html::text_by_id(&self.body, "private-note").as_deref() == Some(victim_note)
     }
 
     /// "303 → /login" or "200 (an account page, but not the victim's)" for evidence lines.
@@ -81,17 +95,30 @@ pub async fn probe_account(browser: &mut Browser, url: Url) -> Result<AccountPro
             follow_redirects: false,
         })
         .await?;
-    Ok(AccountProbe { status: page.status, location: page.header("location").map(str::to_string), body: page.body })
+    Ok(AccountProbe {
+        status: page.status,
+        location: page.header("location").map(str::to_string),
+        body: page.body,
+    })
 }
 
 /// The value of the app's session cookie in a browser's jar, if it holds one.
 pub fn session_id(ctx: &RunContext, browser: &Browser) -> Option<String> {
-    browser.jar.cookies().iter().find(|c| c.name == ctx.target.session_cookie).map(|c| c.value.clone())
+    browser
+        .jar
+        .cookies()
+        .iter()
+        .find(|c| c.name == ctx.target.session_cookie)
+        .map(|c| c.value.clone())
 }
 
 /// Shortens a long ID for evidence lines: `6AMAAAAA…` keeps a projector readable.
 pub fn short(id: &str) -> String {
-    if id.chars().count() > 12 { format!("{}…", id.chars().take(10).collect::<String>()) } else { id.to_string() }
+    if id.chars().count() > 12 {
+        format!("{}…", id.chars().take(10).collect::<String>())
+    } else {
+        id.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -113,7 +140,11 @@ mod tests {
         // The attacker's own account page is an account page, but not proof.
         assert!(!page(200, "bob", "bob's private note #fedcba9876543210").shows(note));
         // A note merely quoted elsewhere in the body is not the account page.
-        let quoted = AccountProbe { status: 200, location: None, body: format!("<p>{note}</p>") };
+        let quoted = AccountProbe {
+            status: 200,
+            location: None,
+            body: format!("<p>{note}</p>"),
+        };
         assert!(!quoted.shows(note));
         // A redirect to the login page is no proof, whatever the body says.
         assert!(!page(303, "alice", note).shows(note));

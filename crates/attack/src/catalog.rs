@@ -64,12 +64,30 @@ impl ScenarioMeta {
 
 /// The raw scenario files, by id. A test checks this list against the `scenarios/` folder.
 pub const SCENARIO_FILES: &[(&str, &str)] = &[
-    ("hijack-predict", include_str!("../../../scenarios/hijack-predict.toml")),
-    ("hijack-xss", include_str!("../../../scenarios/hijack-xss.toml")),
-    ("hijack-sniff", include_str!("../../../scenarios/hijack-sniff.toml")),
-    ("fixation-url", include_str!("../../../scenarios/fixation-url.toml")),
-    ("fixation-cookie", include_str!("../../../scenarios/fixation-cookie.toml")),
-    ("logout-reuse", include_str!("../../../scenarios/logout-reuse.toml")),
+    (
+        "hijack-predict",
+        include_str!("../../../scenarios/hijack-predict.toml"),
+    ),
+    (
+        "hijack-xss",
+        include_str!("../../../scenarios/hijack-xss.toml"),
+    ),
+    (
+        "hijack-sniff",
+        include_str!("../../../scenarios/hijack-sniff.toml"),
+    ),
+    (
+        "fixation-url",
+        include_str!("../../../scenarios/fixation-url.toml"),
+    ),
+    (
+        "fixation-cookie",
+        include_str!("../../../scenarios/fixation-cookie.toml"),
+    ),
+    (
+        "logout-reuse",
+        include_str!("../../../scenarios/logout-reuse.toml"),
+    ),
 ];
 
 /// Parses one scenario file.

@@ -7,11 +7,11 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
-use axum::Router;
 use sessionlab_browser::Network;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -66,7 +66,8 @@ impl EvilSite {
 
     /// A URL on the evil site, e.g. `http://evil.lab.test:40001/toss`.
     pub fn url(&self, path: &str) -> Url {
-        Url::parse(&format!("http://{EVIL_HOST}:{}{path}", self.addr.port())).expect("lab URLs are well-formed")
+        Url::parse(&format!("http://{EVIL_HOST}:{}{path}", self.addr.port()))
+            .expect("lab URLs are well-formed")
     }
 
     /// From now on `/toss` answers with this `Set-Cookie` value.
@@ -76,11 +77,18 @@ impl EvilSite {
 
     /// Every report sent to `/collect/<token>` so far.
     pub fn collected(&self, token: &str) -> Vec<Collected> {
-        self.lock().collected.iter().filter(|c| c.token == token).cloned().collect()
+        self.lock()
+            .collected
+            .iter()
+            .filter(|c| c.token == token)
+            .cloned()
+            .collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, EvilState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -91,17 +99,26 @@ impl Drop for EvilSite {
 }
 
 async fn lure() -> Html<&'static str> {
-    Html("<!doctype html><title>Win a prize</title><h1>You have won!</h1><p>Claim your prize at the lab app.</p>")
+    Html(
+        "<!doctype html><title>Win a prize</title><h1>You have won!</h1><p>Claim your prize at the lab app.</p>",
+    )
 }
 
 /// Answers with the configured `Set-Cookie` for the parent domain (cookie tossing).
 async fn toss(State(state): State<Shared>) -> impl IntoResponse {
     let mut headers = HeaderMap::new();
-    let tossed = state.lock().unwrap_or_else(|p| p.into_inner()).tossed_cookie.clone();
+    let tossed = state
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .tossed_cookie
+        .clone();
     if let Some(value) = tossed.and_then(|v| HeaderValue::from_str(&v).ok()) {
         headers.insert(header::SET_COOKIE, value);
     }
-    (headers, Html("<!doctype html><title>Funny cats</title><h1>Funny cats</h1>"))
+    (
+        headers,
+        Html("<!doctype html><title>Funny cats</title><h1>Funny cats</h1>"),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -110,7 +127,15 @@ struct CollectQuery {
     c: String,
 }
 
-async fn collect(State(state): State<Shared>, Path(token): Path<String>, Query(q): Query<CollectQuery>) -> &'static str {
-    state.lock().unwrap_or_else(|p| p.into_inner()).collected.push(Collected { token, data: q.c });
+async fn collect(
+    State(state): State<Shared>,
+    Path(token): Path<String>,
+    Query(q): Query<CollectQuery>,
+) -> &'static str {
+    state
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .collected
+        .push(Collected { token, data: q.c });
     "thanks"
 }

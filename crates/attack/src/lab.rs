@@ -24,7 +24,10 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn new(username: &str, password: &str) -> Self {
-        Self { username: username.into(), password: password.into() }
+        Self {
+            username: username.into(),
+            password: password.into(),
+        }
     }
 
     /// The victim the lab uses unless told otherwise: the demo account alice.
@@ -88,14 +91,20 @@ pub struct Target {
 impl Target {
     /// Checks the URL, then asks the app who it is.
     pub async fn discover(url: &str, authorized: bool) -> Result<Target, TargetError> {
-        let url = Url::parse(url).map_err(|e| TargetError::BadUrl(format!("bad target URL {url:?}: {e}")))?;
+        let url = Url::parse(url)
+            .map_err(|e| TargetError::BadUrl(format!("bad target URL {url:?}: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(TargetError::BadUrl(format!("the target URL must be http:// or https://, not {}", url.scheme())));
+            return Err(TargetError::BadUrl(format!(
+                "the target URL must be http:// or https://, not {}",
+                url.scheme()
+            )));
         }
         let ip = match url.host() {
             Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
             Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
-            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+                IpAddr::V4(Ipv4Addr::LOCALHOST)
+            }
             _ => {
                 return Err(TargetError::BadUrl(format!(
                     "give the target as an IP address and port, e.g. http://127.0.0.1:8080 (got {url})"
@@ -118,9 +127,14 @@ impl Target {
         let page = browser
             .open(&target.app_url("/.well-known/sessionlab"), None)
             .await
-            .map_err(|e| TargetError::Unreachable { url: url.to_string(), reason: e.to_string() })?;
-        let info: LabInfo = serde_json::from_str(&page.body)
-            .map_err(|e| TargetError::NotALab { url: url.to_string(), reason: e.to_string() })?;
+            .map_err(|e| TargetError::Unreachable {
+                url: url.to_string(),
+                reason: e.to_string(),
+            })?;
+        let info: LabInfo = serde_json::from_str(&page.body).map_err(|e| TargetError::NotALab {
+            url: url.to_string(),
+            reason: e.to_string(),
+        })?;
         // A plain-HTTP request to a TLS profile is redirected: follow where the app sent us.
         target.scheme = page.url.scheme().to_string();
         target.profile = info.label;
@@ -143,8 +157,11 @@ impl Target {
 
     /// A URL on the app with a chosen scheme (the sniffing scenario's `http://` link).
     pub fn app_url_with_scheme(&self, scheme: &str, path_and_query: &str) -> Url {
-        Url::parse(&format!("{scheme}://{APP_HOST}:{}{path_and_query}", self.addr.port()))
-            .expect("lab URLs are well-formed")
+        Url::parse(&format!(
+            "{scheme}://{APP_HOST}:{}{path_and_query}",
+            self.addr.port()
+        ))
+        .expect("lab URLs are well-formed")
     }
 }
 
@@ -167,7 +184,12 @@ pub struct RunContext {
 
 impl RunContext {
     pub fn new(target: Target, victim: Credentials, attacker: Credentials) -> Self {
-        Self { target, victim, attacker, steps: Vec::new() }
+        Self {
+            target,
+            victim,
+            attacker,
+            steps: Vec::new(),
+        }
     }
 
     /// A fresh browser (empty jar, no HSTS memory) on the lab network.
@@ -177,7 +199,11 @@ impl RunContext {
 
     /// Records a step of the transcript.
     pub fn step(&mut self, actor: Actor, action: impl Into<String>, observed: impl Into<String>) {
-        self.steps.push(Step { actor, action: action.into(), observed: observed.into() });
+        self.steps.push(Step {
+            actor,
+            action: action.into(),
+            observed: observed.into(),
+        });
     }
 
     pub fn app_url(&self, path_and_query: &str) -> Url {

@@ -69,9 +69,15 @@ pub struct Verdict {
 
 impl Verdict {
     pub fn compromised(evidence: impl Into<String>) -> Self {
-        Self { outcome: Outcome::Compromised, evidence: evidence.into() }
+        Self {
+            outcome: Outcome::Compromised,
+            evidence: evidence.into(),
+        }
     }
     pub fn blocked(evidence: impl Into<String>) -> Self {
-        Self { outcome: Outcome::Blocked, evidence: evidence.into() }
+        Self {
+            outcome: Outcome::Blocked,
+            evidence: evidence.into(),
+        }
     }
 }

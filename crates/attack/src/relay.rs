@@ -34,7 +34,9 @@ impl CapturedConnection {
             .lines()
             .filter_map(|line| {
                 let (name, value) = line.split_once(':')?;
-                name.trim().eq_ignore_ascii_case("cookie").then(|| value.trim().to_string())
+                name.trim()
+                    .eq_ignore_ascii_case("cookie")
+                    .then(|| value.trim().to_string())
             })
             .collect()
     }
@@ -64,11 +66,18 @@ impl SniffingRelay {
         let task = tokio::spawn(async move {
             while let Ok((victim, _)) = listener.accept().await {
                 let record = Arc::new(Mutex::new(CapturedConnection::default()));
-                connections.lock().unwrap_or_else(|p| p.into_inner()).push(record.clone());
+                connections
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(record.clone());
                 tokio::spawn(relay_connection(victim, upstream, record));
             }
         });
-        Ok(Self { addr, capture, task })
+        Ok(Self {
+            addr,
+            capture,
+            task,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -93,8 +102,14 @@ impl Drop for SniffingRelay {
 }
 
 /// Copies bytes both ways, recording the victim-to-app direction.
-async fn relay_connection(victim: TcpStream, upstream: SocketAddr, record: Arc<Mutex<CapturedConnection>>) {
-    let Ok(app) = TcpStream::connect(upstream).await else { return };
+async fn relay_connection(
+    victim: TcpStream,
+    upstream: SocketAddr,
+    record: Arc<Mutex<CapturedConnection>>,
+) {
+    let Ok(app) = TcpStream::connect(upstream).await else {
+        return;
+    };
     let (mut victim_read, mut victim_write) = victim.into_split();
     let (mut app_read, mut app_write) = app.into_split();
     let to_app = async {
@@ -103,7 +118,11 @@ async fn relay_connection(victim: TcpStream, upstream: SocketAddr, record: Arc<M
             match victim_read.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    record.lock().unwrap_or_else(|p| p.into_inner()).bytes.extend_from_slice(&buf[..n]);
+                    record
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .bytes
+                        .extend_from_slice(&buf[..n]);
                     if app_write.write_all(&buf[..n]).await.is_err() {
                         break;
                     }

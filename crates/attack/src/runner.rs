@@ -17,14 +17,25 @@ pub fn select(requested: &[String]) -> Result<Vec<ScenarioMeta>, String> {
     for id in requested {
         if !all.iter().any(|m| &m.id == id) {
             let valid: Vec<&str> = all.iter().map(|m| m.id.as_str()).collect();
-            return Err(format!("unknown scenario {id:?}; valid scenarios: {}, or all", valid.join(", ")));
+            return Err(format!(
+                "unknown scenario {id:?}; valid scenarios: {}, or all",
+                valid.join(", ")
+            ));
         }
     }
-    Ok(all.into_iter().filter(|m| requested.contains(&m.id)).collect())
+    Ok(all
+        .into_iter()
+        .filter(|m| requested.contains(&m.id))
+        .collect())
 }
 
 /// Runs one scenario against one target with fresh actors.
-pub async fn run_scenario(id: &str, target: &Target, victim: &Credentials, attacker: &Credentials) -> RunResult {
+pub async fn run_scenario(
+    id: &str,
+    target: &Target,
+    victim: &Credentials,
+    attacker: &Credentials,
+) -> RunResult {
     let started = Instant::now();
     let mut ctx = RunContext::new(target.clone(), victim.clone(), attacker.clone());
     let (outcome, evidence) = match scenarios::dispatch(id, &mut ctx).await {

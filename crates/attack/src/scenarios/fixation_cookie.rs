@@ -18,15 +18,22 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let mut attacker = ctx.browser("attacker");
     attacker.open(&ctx.app_url("/login"), None).await?;
     let Some(issued) = session_id(ctx, &attacker) else {
-        return Err(RunError::Lab("the app handed out no session ID to an anonymous visitor".into()));
+        return Err(RunError::Lab(
+            "the app handed out no session ID to an anonymous visitor".into(),
+        ));
     };
-    let evil = EvilSite::start().await.map_err(|e| RunError::Lab(format!("could not start evil.lab.test: {e}")))?;
+    let evil = EvilSite::start()
+        .await
+        .map_err(|e| RunError::Lab(format!("could not start evil.lab.test: {e}")))?;
     let tossed = format!("{cookie}={issued}; Domain=lab.test; Path=/");
     evil.toss_cookie(tossed.clone());
     ctx.step(
         Actor::Attacker,
         "opened the login page to get an issued session ID, and set up evil.lab.test to toss it",
-        format!("Set-Cookie: {cookie}={}; Domain=lab.test; Path=/", short(&issued)),
+        format!(
+            "Set-Cookie: {cookie}={}; Domain=lab.test; Path=/",
+            short(&issued)
+        ),
     );
 
     let mut victim = ctx.browser("victim");
@@ -37,12 +44,20 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         .last()
         .and_then(|x| x.set_cookie_outcomes.first().cloned())
         .map(|outcome| match outcome {
-            SetCookieOutcome::Stored(_) | SetCookieOutcome::Replaced(_) => "her browser stored the tossed cookie for lab.test".to_string(),
-            SetCookieOutcome::Rejected { reason, .. } => format!("her browser refused the tossed cookie: {reason}"),
+            SetCookieOutcome::Stored(_) | SetCookieOutcome::Replaced(_) => {
+                "her browser stored the tossed cookie for lab.test".to_string()
+            }
+            SetCookieOutcome::Rejected { reason, .. } => {
+                format!("her browser refused the tossed cookie: {reason}")
+            }
             SetCookieOutcome::Deleted { .. } => "her browser deleted a cookie instead".to_string(),
         })
         .unwrap_or_else(|| "no cookie was offered".to_string());
-    ctx.step(Actor::Victim, format!("{} visited a page on evil.lab.test", ctx.victim.username), &stored);
+    ctx.step(
+        Actor::Victim,
+        format!("{} visited a page on evil.lab.test", ctx.victim.username),
+        &stored,
+    );
 
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
@@ -51,9 +66,16 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let observed = if kept {
         "after login her session ID is still the attacker's".to_string()
     } else {
-        format!("after login her session ID is {}, not the attacker's", after.as_deref().map(short).unwrap_or_default())
+        format!(
+            "after login her session ID is {}, not the attacker's",
+            after.as_deref().map(short).unwrap_or_default()
+        )
     };
-    ctx.step(Actor::Victim, format!("{} logged in at the app", ctx.victim.username), &observed);
+    ctx.step(
+        Actor::Victim,
+        format!("{} logged in at the app", ctx.victim.username),
+        &observed,
+    );
 
     let account = ctx.app_url("/account");
     let mut replay = ctx.browser("attacker");
@@ -64,11 +86,22 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             "{stored}; the app kept that ID at login; it showed {}'s private note to the attacker",
             ctx.victim.username
         );
-        ctx.step(Actor::Attacker, "opened /account with the tossed ID", &evidence);
+        ctx.step(
+            Actor::Attacker,
+            "opened /account with the tossed ID",
+            &evidence,
+        );
         Ok(Verdict::compromised(evidence))
     } else {
-        let evidence = format!("{stored}; {observed}; the tossed ID opened nothing (/account answered {})", probe.describe());
-        ctx.step(Actor::Attacker, "opened /account with the tossed ID", &evidence);
+        let evidence = format!(
+            "{stored}; {observed}; the tossed ID opened nothing (/account answered {})",
+            probe.describe()
+        );
+        ctx.step(
+            Actor::Attacker,
+            "opened /account with the tossed ID",
+            &evidence,
+        );
         Ok(Verdict::blocked(evidence))
     }
 }

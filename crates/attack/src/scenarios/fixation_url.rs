@@ -29,26 +29,54 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let after = session_id(ctx, &victim);
     let fixed = |id: &Option<String>| id.as_deref() == Some(invented.as_str());
     let observed = match (fixed(&before), fixed(&after)) {
-        (true, true) => "the app adopted the invented ID from ?sid= and kept it at login".to_string(),
+        (true, true) => {
+            "the app adopted the invented ID from ?sid= and kept it at login".to_string()
+        }
         (true, false) => "the app adopted the invented ID, but replaced it at login".to_string(),
         (false, _) => format!(
             "the app ignored ?sid=: her browser holds {} instead",
-            before.as_deref().map(short).unwrap_or_else(|| "no session cookie".into())
+            before
+                .as_deref()
+                .map(short)
+                .unwrap_or_else(|| "no session cookie".into())
         ),
     };
-    ctx.step(Actor::Victim, format!("{} opened the link and logged in", ctx.victim.username), &observed);
+    ctx.step(
+        Actor::Victim,
+        format!("{} opened the link and logged in", ctx.victim.username),
+        &observed,
+    );
 
     let mut attacker = ctx.browser("attacker");
     let account = ctx.app_url(&format!("/account?sid={invented}"));
-    plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, &invented);
+    plant_cookie(
+        &mut attacker,
+        &account,
+        &ctx.target.session_cookie,
+        &invented,
+    );
     let probe = probe_account(&mut attacker, account).await?;
     if probe.shows(&note) {
-        let evidence = format!("{observed}; the invented ID showed {}'s private note", ctx.victim.username);
-        ctx.step(Actor::Attacker, "opened /account with the invented ID", &evidence);
+        let evidence = format!(
+            "{observed}; the invented ID showed {}'s private note",
+            ctx.victim.username
+        );
+        ctx.step(
+            Actor::Attacker,
+            "opened /account with the invented ID",
+            &evidence,
+        );
         Ok(Verdict::compromised(evidence))
     } else {
-        let evidence = format!("{observed}; the invented ID opened nothing (/account answered {})", probe.describe());
-        ctx.step(Actor::Attacker, "opened /account with the invented ID", &evidence);
+        let evidence = format!(
+            "{observed}; the invented ID opened nothing (/account answered {})",
+            probe.describe()
+        );
+        ctx.step(
+            Actor::Attacker,
+            "opened /account with the invented ID",
+            &evidence,
+        );
         Ok(Verdict::blocked(evidence))
     }
 }

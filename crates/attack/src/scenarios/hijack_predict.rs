@@ -51,8 +51,13 @@ pub fn analyse(ids: &[String]) -> IdPattern {
     };
     let steps: Vec<i128> = values.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
     match steps.first() {
-        Some(&step) if step != 0 && step.abs() < MAX_COUNTER_STEP && steps.iter().all(|&s| s == step) => {
-            IdPattern::Counter { last: *values.last().expect("at least two IDs"), step }
+        Some(&step)
+            if step != 0 && step.abs() < MAX_COUNTER_STEP && steps.iter().all(|&s| s == step) =>
+        {
+            IdPattern::Counter {
+                last: *values.last().expect("at least two IDs"),
+                step,
+            }
         }
         _ => IdPattern::NoStructure(format!(
             "decoded, they are 128-bit numbers with no constant step (e.g. {:.2e} between the first two)",
@@ -72,27 +77,55 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         }
     }
     if harvested.len() < 2 {
-        return Err(RunError::Lab("the app handed out no session IDs to anonymous visitors".into()));
+        return Err(RunError::Lab(
+            "the app handed out no session IDs to anonymous visitors".into(),
+        ));
     }
     let pattern = analyse(&harvested);
     let seen = match &pattern {
         IdPattern::Counter { last, step } => {
-            format!("IDs {} decode to a counter: …, {}, {} (step {step})", harvested.join(" "), last - step, last)
+            format!(
+                "IDs {} decode to a counter: …, {}, {} (step {step})",
+                harvested.join(" "),
+                last - step,
+                last
+            )
         }
         IdPattern::NoStructure(why) => {
-            format!("IDs {}: {why}", harvested.iter().map(|i| short(i)).collect::<Vec<_>>().join(" "))
+            format!(
+                "IDs {}: {why}",
+                harvested
+                    .iter()
+                    .map(|i| short(i))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
         }
     };
-    ctx.step(Actor::Attacker, format!("opened the login page {HARVEST} times and kept the session IDs"), seen);
+    ctx.step(
+        Actor::Attacker,
+        format!("opened the login page {HARVEST} times and kept the session IDs"),
+        seen,
+    );
 
     let mut victim = ctx.browser("victim");
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
-    ctx.step(Actor::Victim, format!("{} logged in and opened her account", ctx.victim.username), "saw her private note");
+    ctx.step(
+        Actor::Victim,
+        format!("{} logged in and opened her account", ctx.victim.username),
+        "saw her private note",
+    );
 
     let IdPattern::Counter { last, step } = pattern else {
-        let evidence = format!("{HARVEST} harvested IDs showed no structure to extrapolate; no ID worth guessing");
-        ctx.step(Actor::Attacker, "looked for a counter or timestamp in the IDs", &evidence);
+        let evidence = format!(
+            "{HARVEST} harvested IDs showed no structure to extrapolate; no ID worth guessing"
+        );
+        ctx.step(
+            Actor::Attacker,
+            "looked for a counter or timestamp in the IDs",
+            &evidence,
+        );
         return Ok(Verdict::blocked(evidence));
     };
     for k in 1..=GUESSES {
@@ -107,12 +140,21 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
                 encode_id(guess),
                 ctx.victim.username
             );
-            ctx.step(Actor::Attacker, format!("tried the next IDs after {last}"), &evidence);
+            ctx.step(
+                Actor::Attacker,
+                format!("tried the next IDs after {last}"),
+                &evidence,
+            );
             return Ok(Verdict::compromised(evidence));
         }
     }
-    let evidence = format!("the IDs counted, but none of the next {GUESSES} opened the victim's account");
-    ctx.step(Actor::Attacker, format!("tried the next IDs after {last}"), &evidence);
+    let evidence =
+        format!("the IDs counted, but none of the next {GUESSES} opened the victim's account");
+    ctx.step(
+        Actor::Attacker,
+        format!("tried the next IDs after {last}"),
+        &evidence,
+    );
     Ok(Verdict::blocked(evidence))
 }
 
@@ -123,15 +165,25 @@ mod tests {
     #[test]
     fn a_counter_is_found_and_extrapolated() {
         let ids: Vec<String> = (1000..1005).map(encode_id).collect();
-        assert_eq!(analyse(&ids), IdPattern::Counter { last: 1004, step: 1 });
+        assert_eq!(
+            analyse(&ids),
+            IdPattern::Counter {
+                last: 1004,
+                step: 1
+            }
+        );
     }
 
     #[test]
     fn random_ids_show_no_structure() {
-        let ids: Vec<String> = [0x1234_5678_9abc_def0_1122_3344_5566_7788_i128, -42_000_000_000_000_000_000, 7]
-            .into_iter()
-            .map(encode_id)
-            .collect();
+        let ids: Vec<String> = [
+            0x1234_5678_9abc_def0_1122_3344_5566_7788_i128,
+            -42_000_000_000_000_000_000,
+            7,
+        ]
+        .into_iter()
+        .map(encode_id)
+        .collect();
         assert!(matches!(analyse(&ids), IdPattern::NoStructure(_)));
     }
 
@@ -144,6 +196,9 @@ mod tests {
     #[test]
     fn garbage_does_not_decode() {
         assert_eq!(decode_id("short"), None);
-        assert!(matches!(analyse(&["!!".into(), "??".into()]), IdPattern::NoStructure(_)));
+        assert!(matches!(
+            analyse(&["!!".into(), "??".into()]),
+            IdPattern::NoStructure(_)
+        ));
     }
 }

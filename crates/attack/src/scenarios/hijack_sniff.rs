@@ -17,22 +17,38 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         .map_err(|e| RunError::Lab(format!("could not start the observer's relay: {e}")))?;
     let mut victim = ctx.browser("victim");
     // The observer sits on the victim's path: app.lab.test now leads through the relay.
-    victim.network.route(APP_HOST, ctx.target.addr.port(), relay.addr());
+    victim
+        .network
+        .route(APP_HOST, ctx.target.addr.port(), relay.addr());
 
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
     ctx.step(
         Actor::Victim,
-        format!("{} logged in at {} and opened her account", ctx.victim.username, ctx.app_url("/")),
+        format!(
+            "{} logged in at {} and opened her account",
+            ctx.victim.username,
+            ctx.app_url("/")
+        ),
         "saw her private note",
     );
 
     let old_link = ctx.target.app_url_with_scheme("http", "/account");
     let landed = victim.open(&old_link, None).await?;
-    let first = victim.exchanges.iter().rev().find(|x| x.upgraded_from.is_some() || x.url == old_link);
+    let first = victim
+        .exchanges
+        .iter()
+        .rev()
+        .find(|x| x.upgraded_from.is_some() || x.url == old_link);
     let what_left = match first {
-        Some(x) if x.upgraded_from.is_some() => "HSTS upgraded it to https:// before it left".to_string(),
-        Some(x) if x.request_headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("cookie")) => {
+        Some(x) if x.upgraded_from.is_some() => {
+            "HSTS upgraded it to https:// before it left".to_string()
+        }
+        Some(x)
+            if x.request_headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("cookie")) =>
+        {
             "it went out over plain HTTP with the session cookie".to_string()
         }
         Some(_) => "it went out over plain HTTP without the session cookie (Secure)".to_string(),
@@ -47,17 +63,27 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let connections = relay.connections();
     let tls = connections.iter().filter(|c| c.is_tls()).count();
     let plain = connections.len() - tls;
-    let cookie_headers: Vec<String> = connections.iter().flat_map(|c| c.cookie_headers()).collect();
+    let cookie_headers: Vec<String> = connections
+        .iter()
+        .flat_map(|c| c.cookie_headers())
+        .collect();
     let password_seen = connections.iter().any(|c| c.shows_password());
     let captured: Vec<String> = cookie_headers
         .iter()
-        .flat_map(|h| h.split(';').map(|p| p.trim().to_string()).collect::<Vec<_>>())
+        .flat_map(|h| {
+            h.split(';')
+                .map(|p| p.trim().to_string())
+                .collect::<Vec<_>>()
+        })
         .filter_map(|pair| {
             let (name, value) = pair.split_once('=')?;
             (name == ctx.target.session_cookie).then(|| value.to_string())
         })
         .collect();
-    let mut seen = format!("{} connection(s): {tls} TLS (ciphertext), {plain} plain HTTP", connections.len());
+    let mut seen = format!(
+        "{} connection(s): {tls} TLS (ciphertext), {plain} plain HTTP",
+        connections.len()
+    );
     if password_seen {
         seen.push_str("; the login password crossed in plaintext");
     }
@@ -65,7 +91,11 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         Some(id) => seen.push_str(&format!("; session cookie in plaintext: {}", short(id))),
         None => seen.push_str("; no session cookie in any plaintext"),
     }
-    ctx.step(Actor::Observer, "read everything that crossed the relay", &seen);
+    ctx.step(
+        Actor::Observer,
+        "read everything that crossed the relay",
+        &seen,
+    );
 
     let Some(stolen) = captured.last() else {
         return Ok(Verdict::blocked(format!("the observer saw {seen}")));
@@ -79,11 +109,22 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             "the observer read the session cookie in plaintext; replayed, it showed {}'s private note",
             ctx.victim.username
         );
-        ctx.step(Actor::Attacker, "replayed the sniffed session cookie", &evidence);
+        ctx.step(
+            Actor::Attacker,
+            "replayed the sniffed session cookie",
+            &evidence,
+        );
         Ok(Verdict::compromised(evidence))
     } else {
-        let evidence = format!("the sniffed cookie opened nothing: /account answered {}", probe.describe());
-        ctx.step(Actor::Attacker, "replayed the sniffed session cookie", &evidence);
+        let evidence = format!(
+            "the sniffed cookie opened nothing: /account answered {}",
+            probe.describe()
+        );
+        ctx.step(
+            Actor::Attacker,
+            "replayed the sniffed session cookie",
+            &evidence,
+        );
         Ok(Verdict::blocked(evidence))
     }
 }

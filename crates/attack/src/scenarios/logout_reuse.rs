@@ -14,9 +14,15 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
     let Some(copy) = session_id(ctx, &victim) else {
-        return Err(RunError::Lab("the victim holds no session cookie after login".into()));
+        return Err(RunError::Lab(
+            "the victim holds no session cookie after login".into(),
+        ));
     };
-    ctx.step(Actor::Victim, format!("{} logged in and opened her account", ctx.victim.username), "saw her private note");
+    ctx.step(
+        Actor::Victim,
+        format!("{} logged in and opened her account", ctx.victim.username),
+        "saw her private note",
+    );
 
     let account = ctx.app_url("/account");
     let mut attacker = ctx.browser("attacker");
@@ -30,7 +36,10 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     }
     ctx.step(
         Actor::Attacker,
-        format!("premise: holds a copy of the session cookie ({})", short(&copy)),
+        format!(
+            "premise: holds a copy of the session cookie ({})",
+            short(&copy)
+        ),
         "before logout, the copy opens her account",
     );
 
@@ -57,8 +66,10 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         ctx.step(Actor::Attacker, "replayed the copy on /account", &evidence);
         Ok(Verdict::compromised(evidence))
     } else {
-        let evidence =
-            format!("after logout the copy opened nothing (/account answered {}): the server ended the session", after.describe());
+        let evidence = format!(
+            "after logout the copy opened nothing (/account answered {}): the server ended the session",
+            after.describe()
+        );
         ctx.step(Actor::Attacker, "replayed the copy on /account", &evidence);
         Ok(Verdict::blocked(evidence))
     }
