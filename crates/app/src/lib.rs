@@ -5,12 +5,27 @@
 //! with) and `hardened` (every defense on). Each defense lives in its own
 //! file under [`defenses`], next to the weakness it replaces, so the
 //! difference between the profiles can be read one defense at a time.
+//!
+//! Where to look: [`app`] assembles the router and its layers, `handlers.rs`
+//! holds the routes (which call the defense hooks), [`session_cookie`] the
+//! cookie's attributes, `store.rs` the session store, [`server`] the socket,
+//! TLS on the same port and the loopback guard, [`users`] the demo accounts.
 
+pub mod app;
 pub mod defenses;
+mod guestbook;
+mod handlers;
+mod pages;
 pub mod profile;
 pub mod server;
+pub mod session_cookie;
+mod store;
 pub mod users;
 
+pub use app::{AppInfo, build_router, build_router_with_session_secret};
 pub use profile::{Defense, Profile, ProfileName};
 pub use server::{RunningServer, ServeError, ServeOptions, check_bind_address, start};
-pub use users::DemoAccount;
+pub use users::{DemoAccount, demo_accounts};
+
+#[cfg(test)]
+mod tests;

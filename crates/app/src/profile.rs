@@ -40,7 +40,9 @@ impl FromStr for ProfileName {
         Self::ALL
             .into_iter()
             .find(|p| p.as_str() == s)
-            .ok_or_else(|| format!("unknown profile {s:?}; valid profiles: insecure, tutorial, hardened"))
+            .ok_or_else(|| {
+                format!("unknown profile {s:?}; valid profiles: insecure, tutorial, hardened")
+            })
     }
 }
 
@@ -75,10 +77,13 @@ pub enum Defense {
     EscapeOutput,
     /// A Content-Security-Policy that forbids inline script.
     Csp,
+    /// The session cookie carries an HMAC made with a secret kept out of the source
+    /// (`SESSION_SECRET` for the tutorial, CSPRNG bytes for hardened).
+    SignedCookie,
 }
 
 impl Defense {
-    pub const ALL: [Defense; 13] = [
+    pub const ALL: [Defense; 14] = [
         Self::RandomIds,
         Self::StrictIds,
         Self::CookieOnlyIds,
@@ -92,6 +97,7 @@ impl Defense {
         Self::SameSiteStrict,
         Self::EscapeOutput,
         Self::Csp,
+        Self::SignedCookie,
     ];
 
     /// The kebab-case id used on the command line, in `scenarios/*.toml` and in reports.
@@ -110,6 +116,7 @@ impl Defense {
             Self::SameSiteStrict => "same-site-strict",
             Self::EscapeOutput => "escape-output",
             Self::Csp => "csp",
+            Self::SignedCookie => "signed-cookie",
         }
     }
 
@@ -129,6 +136,7 @@ impl Defense {
             Self::SameSiteStrict => "SameSite=Strict: no cookie on cross-site requests",
             Self::EscapeOutput => "askama auto-escaping of user content",
             Self::Csp => "Content-Security-Policy forbids inline script",
+            Self::SignedCookie => "the cookie is signed with a secret kept out of the source",
         }
     }
 }
@@ -144,7 +152,10 @@ impl FromStr for Defense {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL.into_iter().find(|d| d.id() == s).ok_or_else(|| {
             let valid: Vec<&str> = Self::ALL.iter().map(|d| d.id()).collect();
-            format!("unknown defense {s:?}; valid defenses: {}", valid.join(", "))
+            format!(
+                "unknown defense {s:?}; valid defenses: {}",
+                valid.join(", ")
+            )
         })
     }
 }
@@ -161,8 +172,10 @@ impl Profile {
         let defenses = match name {
             ProfileName::Insecure => BTreeSet::new(),
             // The seed article's final code: express-session (random IDs, unknown IDs rejected,
-            // cookie only), destroy() + clearCookie() at logout, httpOnly: true, secure: false.
+            // cookie only), destroy() + clearCookie() at logout, httpOnly: true, secure: false,
+            // the secret read from the environment.
             ProfileName::Tutorial => BTreeSet::from([
+                Defense::SignedCookie,
                 Defense::RandomIds,
                 Defense::StrictIds,
                 Defense::CookieOnlyIds,

@@ -1,14 +1,39 @@
-//! Starting the app: binding, TLS, the loopback guard.  (Contract stub.)
-use std::net::SocketAddr;
+//! Starting the app: binding, TLS on the same port, the loopback guard.
 
-use crate::{DemoAccount, Profile};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::{HttpService, service_fn};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+
+use crate::defenses::tls;
+use crate::{DemoAccount, Profile, ProfileName, build_router};
+
+/// Request head limit: a larger head (e.g. a huge Cookie header) gets 431.
+pub const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
+/// How long a client may take to send its first byte, TLS handshake or request head.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("{0}")]
     RefusedAddress(String),
     #[error("could not bind {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("TLS set-up failed: {0}")]
     Tls(String),
 }
@@ -26,27 +51,178 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     pub profile: Profile,
     pub accounts: Vec<DemoAccount>,
+    /// A line for the operator, e.g. that `SESSION_SECRET` is unset (tutorial).
+    pub notice: Option<String>,
+    session_cookie_name: &'static str,
+    certificate: Option<(String, Vec<u8>)>,
+    stop: Arc<Notify>,
+    accept_loop: JoinHandle<()>,
 }
 
 impl RunningServer {
     /// "https" when the profile has TLS, else "http".
     pub fn scheme(&self) -> &'static str {
-        if self.profile.has(crate::Defense::Tls) { "https" } else { "http" }
+        if self.profile.has(crate::Defense::Tls) {
+            "https"
+        } else {
+            "http"
+        }
     }
     /// e.g. `http://127.0.0.1:41234/`
     pub fn url(&self) -> String {
         format!("{}://{}/", self.scheme(), self.addr)
     }
+    /// `sid`, or `__Host-sid` with `host-prefix`.
+    pub fn session_cookie_name(&self) -> &str {
+        self.session_cookie_name
+    }
+    /// The self-signed certificate (PEM) when the profile has TLS, for clients to trust.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.certificate.as_ref().map(|(pem, _)| pem.as_str())
+    }
+    /// The same certificate, DER-encoded.
+    pub fn certificate_der(&self) -> Option<&[u8]> {
+        self.certificate.as_ref().map(|(_, der)| der.as_slice())
+    }
+    /// Stops accepting connections, closes the open ones and waits for the task to end.
     pub async fn shutdown(self) {
-        todo!()
+        self.stop.notify_one();
+        let _ = self.accept_loop.await;
     }
 }
 
 /// Refuses a non-loopback address for the insecure and tutorial profiles unless allowed.
-pub fn check_bind_address(_profile: &Profile, _addr: SocketAddr, _allow_non_loopback: bool) -> Result<(), ServeError> {
-    todo!()
+///
+/// Stricter than that: only a profile with exactly the built-in hardened
+/// defense set may listen beyond loopback without the flag.
+pub fn check_bind_address(
+    profile: &Profile,
+    addr: SocketAddr,
+    allow_non_loopback: bool,
+) -> Result<(), ServeError> {
+    let is_hardened = profile.defenses == Profile::new(ProfileName::Hardened).defenses;
+    if addr.ip().to_canonical().is_loopback() || is_hardened || allow_non_loopback {
+        return Ok(());
+    }
+    Err(ServeError::RefusedAddress(format!(
+        "refusing to listen on {addr}: the {label} profile is vulnerable on purpose, and anyone who can \
+         reach that address could take over its sessions. Use a loopback address (127.0.0.1 or ::1), or \
+         pass --expose-vulnerable-app if you really mean to expose it on a network you control.",
+        label = profile.label()
+    )))
 }
 
-pub async fn start(_options: ServeOptions) -> Result<RunningServer, ServeError> {
-    todo!()
+/// Binds `options.addr` (port 0 picks a free port) and serves the app in a
+/// background task. Returns within milliseconds: the password hashing runs in
+/// the background, so nothing slow stands before the first response (the one
+/// exception: with `SESSION_SECRET` set, the tutorial's argon2id key
+/// derivation, about 25 ms).
+pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
+    let ServeOptions {
+        profile,
+        addr,
+        allow_non_loopback,
+    } = options;
+    check_bind_address(&profile, addr, allow_non_loopback)?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    // Certificate generation and (tutorial) the argon2 key derivation from
+    // SESSION_SECRET take a few milliseconds of CPU: off the async workers.
+    let with_tls = tls::is_on(&profile);
+    let setup_profile = profile.clone();
+    let (tls_setup, (router, info)) = tokio::task::spawn_blocking(move || {
+        (
+            with_tls.then(tls::self_signed),
+            build_router(&setup_profile),
+        )
+    })
+    .await
+    .map_err(|e| ServeError::Tls(format!("set-up task failed: {e}")))?;
+    let tls_setup = tls_setup.transpose().map_err(ServeError::Tls)?;
+
+    let stop = Arc::new(Notify::new());
+    let acceptor = tls_setup.as_ref().map(|setup| setup.acceptor.clone());
+    let accept_loop = tokio::spawn(accept_connections(listener, router, acceptor, stop.clone()));
+    Ok(RunningServer {
+        addr,
+        profile,
+        accounts: info.accounts,
+        notice: info.notice,
+        session_cookie_name: info.session_cookie_name,
+        certificate: tls_setup.map(|setup| (setup.certificate_pem, setup.certificate_der)),
+        stop,
+        accept_loop,
+    })
+}
+
+async fn accept_connections(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<TlsAcceptor>,
+    stop: Arc<Notify>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            biased;
+            () = stop.notified() => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    connections.spawn(serve_connection(stream, router.clone(), tls.clone()));
+                }
+                // E.g. out of file descriptors: back off instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            },
+        }
+    }
+    drop(listener);
+    connections.shutdown().await;
+}
+
+/// One TCP connection. Without TLS: the app. With TLS: peek at the first
+/// byte; a TLS handshake gets the app over TLS, anything else the redirect.
+async fn serve_connection(stream: TcpStream, router: Router, tls: Option<TlsAcceptor>) {
+    // Small responses go out at once (no Nagle delay).
+    let _ = stream.set_nodelay(true);
+    let Some(acceptor) = tls else {
+        return serve_http(stream, TowerToHyperService::new(router)).await;
+    };
+    let mut first_byte = [0u8; 1];
+    match tokio::time::timeout(CLIENT_TIMEOUT, stream.peek(&mut first_byte)).await {
+        Ok(Ok(1..)) => {}
+        _ => return, // closed, failed or silent
+    }
+    if tls::starts_tls_handshake(first_byte[0]) {
+        if let Ok(Ok(stream)) = tokio::time::timeout(CLIENT_TIMEOUT, acceptor.accept(stream)).await
+        {
+            serve_http(stream, TowerToHyperService::new(router)).await;
+        }
+    } else {
+        let redirect =
+            service_fn(
+                |request| async move { Ok::<_, Infallible>(tls::redirect_to_https(&request)) },
+            );
+        serve_http(stream, redirect).await;
+    }
+}
+
+async fn serve_http<I, S>(io: I, service: S)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: HttpService<Incoming>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::ResBody: 'static,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let _ = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(CLIENT_TIMEOUT)
+        .max_buf_size(MAX_REQUEST_HEAD_BYTES)
+        .serve_connection(TokioIo::new(io), service)
+        .await;
 }

@@ -1,6 +1,151 @@
-//! Demo accounts. (Contract stub.)
+//! Demo accounts: `alice` / `wonderland` and `bob` / `builder`.
+//!
+//! Passwords are kept as argon2id hashes (the argon2 crate's defaults),
+//! computed at start-up on a blocking thread so the first page is not delayed;
+//! a login that arrives earlier waits for them. Each user's private note is
+//! random and new at every start: seeing it is the proof of a compromise, so
+//! it appears on that user's `/account` page and nowhere else (not in logs,
+//! not in `Debug` output).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::{Rng, RngCore};
+use tokio::sync::OnceCell;
+
+/// A demo login, public on purpose: the attack engine logs in as the victim.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DemoAccount {
     pub username: String,
     pub password: String,
+}
+
+/// The built-in accounts.
+pub fn demo_accounts() -> Vec<DemoAccount> {
+    [("alice", "wonderland"), ("bob", "builder")]
+        .into_iter()
+        .map(|(username, password)| DemoAccount {
+            username: username.into(),
+            password: password.into(),
+        })
+        .collect()
+}
+
+/// The users of one running app: password hashes and private notes.
+pub(crate) struct UserDirectory {
+    accounts: Vec<DemoAccount>,
+    notes: HashMap<String, String>,
+    hashes: OnceCell<PasswordHashes>,
+}
+
+struct PasswordHashes {
+    by_username: HashMap<String, String>,
+    /// Checked for unknown usernames, so they take as long as known ones.
+    decoy: Option<String>,
+}
+
+impl fmt::Debug for UserDirectory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // No notes, no hashes.
+        let usernames: Vec<&str> = self.accounts.iter().map(|a| a.username.as_str()).collect();
+        f.debug_struct("UserDirectory")
+            .field("usernames", &usernames)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserDirectory {
+    /// New notes, and (inside a Tokio runtime) hashing started in the background.
+    pub(crate) fn start() -> Arc<Self> {
+        let accounts = demo_accounts();
+        let mut rng = rand::rng();
+        let notes = accounts
+            .iter()
+            .map(|a| {
+                (
+                    a.username.clone(),
+                    format!(
+                        "{}'s private note #{:016x}",
+                        a.username,
+                        rng.random::<u64>()
+                    ),
+                )
+            })
+            .collect();
+        let users = Arc::new(Self {
+            accounts,
+            notes,
+            hashes: OnceCell::new(),
+        });
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let background = users.clone();
+            runtime.spawn(async move {
+                background.hashes().await;
+            });
+        }
+        users
+    }
+
+    pub(crate) fn accounts(&self) -> &[DemoAccount] {
+        &self.accounts
+    }
+
+    pub(crate) fn private_note(&self, username: &str) -> Option<&str> {
+        self.notes.get(username).map(String::as_str)
+    }
+
+    /// The hashes, computed once: by the start-up task, or by whoever asks first.
+    async fn hashes(&self) -> &PasswordHashes {
+        self.hashes
+            .get_or_init(|| async {
+                let accounts = self.accounts.clone();
+                tokio::task::spawn_blocking(move || PasswordHashes {
+                    decoy: hash_password("decoy password for unknown users"),
+                    by_username: accounts
+                        .into_iter()
+                        .filter_map(|a| Some((a.username, hash_password(&a.password)?)))
+                        .collect(),
+                })
+                .await
+                .unwrap_or(PasswordHashes {
+                    by_username: HashMap::new(),
+                    decoy: None,
+                })
+            })
+            .await
+    }
+
+    /// Checks a password (argon2id, on a blocking thread). Returns the username
+    /// only when it exists and the password matches.
+    pub(crate) async fn check_password(&self, username: &str, password: &str) -> Option<String> {
+        let hashes = self.hashes().await;
+        let known = hashes.by_username.get(username);
+        let stored = known.or(hashes.decoy.as_ref())?.clone();
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+            .await
+            .unwrap_or(false);
+        (matches && known.is_some()).then(|| username.to_owned())
+    }
+}
+
+fn hash_password(password: &str) -> Option<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).ok()?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .ok()
+        .map(|hash| hash.to_string())
+}
+
+fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
 }

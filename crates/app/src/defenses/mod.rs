@@ -1,1 +1,21 @@
 //! One module per defense, each next to the weakness it replaces.
+//!
+//! Every module answers one question ("is this defense on in the running
+//! profile?") with `profile.has(Defense::X)` and holds both behaviours, so the
+//! handlers never look at a profile's name. Read them one at a time: each fits
+//! on one screen.
+
+pub mod cookie_only_ids;
+pub mod csp;
+pub mod escape_output;
+pub mod host_prefix;
+pub mod hsts;
+pub mod http_only;
+pub mod random_ids;
+pub mod rotate_id_at_login;
+pub mod same_site_strict;
+pub mod secure_cookie;
+pub mod server_logout;
+pub mod signed_cookie;
+pub mod strict_ids;
+pub mod tls;

@@ -1,0 +1,130 @@
+//! The app as an axum `Router`, with its layers in the order they act on a
+//! request (outermost first):
+//!
+//! 1. `?sid=` taken as the session cookie (only with the `cookie-only-ids` weakness);
+//! 2. `Content-Security-Policy` and `Strict-Transport-Security` (`csp`, `hsts`);
+//! 3. the session cookie's final attributes (`same-site-strict`, `host-prefix`);
+//! 4. tower-sessions over `LabStore` (`store.rs`): `random-ids`, `strict-ids`, `signed-cookie`;
+//! 5. a 16 KiB request body limit (413 beyond it);
+//! 6. the routes.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::header;
+use axum::middleware::{map_request_with_state, map_response_with_state};
+use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::Key;
+
+use crate::defenses::{cookie_only_ids, csp, hsts, signed_cookie};
+use crate::guestbook::Guestbook;
+use crate::handlers;
+use crate::pages::Banner;
+use crate::session_cookie::{self, SessionCookie};
+use crate::store::LabStore;
+use crate::users::UserDirectory;
+use crate::{DemoAccount, Profile};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// What the handlers share.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub profile: Profile,
+    pub banner: Banner,
+    pub cookie: SessionCookie,
+    pub users: Arc<UserDirectory>,
+    pub guestbook: Guestbook,
+}
+
+/// What a caller needs to know about an app built by [`build_router`].
+pub struct AppInfo {
+    pub accounts: Vec<DemoAccount>,
+    /// `sid`, or `__Host-sid` with `host-prefix`.
+    pub session_cookie_name: &'static str,
+    /// A line for the operator (e.g. `SESSION_SECRET` unset in the tutorial).
+    pub notice: Option<String>,
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) store: LabStore,
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) signing_key: Option<Key>,
+}
+
+/// Builds the app for `profile`, reading `SESSION_SECRET` from the environment
+/// (used by the tutorial's `signed-cookie`). Call it inside a Tokio runtime,
+/// so the password hashing starts in the background right away.
+pub fn build_router(profile: &Profile) -> (Router, AppInfo) {
+    let secret = std::env::var(signed_cookie::SECRET_VARIABLE).ok();
+    build_router_with_session_secret(profile, secret)
+}
+
+/// [`build_router`] with the `SESSION_SECRET` value given explicitly.
+pub fn build_router_with_session_secret(
+    profile: &Profile,
+    session_secret: Option<String>,
+) -> (Router, AppInfo) {
+    // The key first: the password hashing started next would compete with it for the CPU.
+    let signing = signed_cookie::signing_for(profile, session_secret);
+    let cookie = SessionCookie::for_profile(profile);
+    let users = UserDirectory::start();
+    let store = LabStore::for_profile(profile);
+    let app = Arc::new(App {
+        profile: profile.clone(),
+        banner: Banner::for_profile(profile),
+        cookie: cookie.clone(),
+        users: users.clone(),
+        guestbook: Guestbook::default(),
+    });
+
+    let routes = Router::new()
+        .route("/", get(handlers::home))
+        .route("/login", get(handlers::login_form).post(handlers::login))
+        .route("/logout", get(handlers::logout).post(handlers::logout))
+        .route("/account", get(handlers::account))
+        .route(
+            "/guestbook",
+            get(handlers::guestbook).post(handlers::sign_guestbook),
+        )
+        .route("/.well-known/sessionlab", get(handlers::well_known))
+        .route("/style.css", get(handlers::style_css))
+        .fallback(handlers::not_found)
+        .with_state(app.clone())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+
+    let mut router =
+        session_cookie::add_session_layer(routes, store.clone(), &cookie, signing.key.clone())
+            .layer(map_response_with_state(
+                app.clone(),
+                session_cookie::finish_set_cookie_headers,
+            ));
+    if let Some(policy) = csp::header_value(profile) {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            policy,
+        ));
+    }
+    if let Some(hsts) = hsts::header_value(profile) {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts,
+        ));
+    }
+    if cookie_only_ids::ids_from_urls(profile) {
+        router = router.layer(map_request_with_state(
+            cookie.name,
+            cookie_only_ids::take_session_id_from_url,
+        ));
+    }
+
+    let info = AppInfo {
+        accounts: users.accounts().to_vec(),
+        session_cookie_name: cookie.name,
+        notice: signing.notice,
+        store,
+        signing_key: signing.key,
+    };
+    (router, info)
+}

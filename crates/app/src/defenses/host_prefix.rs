@@ -1,0 +1,52 @@
+//! `host-prefix`: the session cookie is named `__Host-sid`.
+//!
+//! **What it does.** Browsers only accept a `__Host-` cookie that is Secure,
+//! has `Path=/` and *no* Domain attribute, i.e. one set by this very host.
+//! The app's cookie meets all three (tower-sessions sets no Domain; the path
+//! is `/`; [`super::secure_cookie`] turns Secure on with the prefix).
+//!
+//! **Why it matters.** Any sibling host (`evil.lab.test`) may set a cookie
+//! with `Domain=lab.test`, which the browser then sends to `app.lab.test` too:
+//! "cookie tossing" plants a session ID the attacker knows. No sibling can
+//! create a cookie with the `__Host-` name, so nothing can be tossed.
+//!
+//! **The weakness when off.** The cookie is plainly `sid`, a name any
+//! `lab.test` host can set.
+//!
+//! CWE-384 · ASVS 4.0.3 3.4.4, 3.2.1 · ASVS 5.0.0 3.3.3 · WSTG-SESS-03
+
+use std::borrow::Cow;
+
+use crate::{Defense, Profile};
+
+pub const PREFIXED_NAME: &str = "__Host-sid";
+pub const PLAIN_NAME: &str = "sid";
+
+pub fn session_cookie_name(profile: &Profile) -> &'static str {
+    if profile.has(Defense::HostPrefix) {
+        PREFIXED_NAME
+    } else {
+        PLAIN_NAME
+    }
+}
+
+/// The prefix is only accepted with Secure.
+pub fn requires_secure(profile: &Profile) -> bool {
+    profile.has(Defense::HostPrefix)
+}
+
+/// Applied to the session cookie's `Set-Cookie` headers. tower-sessions builds
+/// its *removal* cookie (at logout) from the request's `name=value` plus Path,
+/// without Secure; a browser drops a `__Host-` cookie without Secure, so the
+/// removal would be ignored. Add the attribute where it is missing.
+pub fn ensure_secure_attribute<'a>(profile: &Profile, set_cookie: &'a str) -> Cow<'a, str> {
+    let has_secure = set_cookie
+        .split(';')
+        .skip(1)
+        .any(|attribute| attribute.trim().eq_ignore_ascii_case("secure"));
+    if requires_secure(profile) && !has_secure {
+        Cow::Owned(format!("{set_cookie}; Secure"))
+    } else {
+        Cow::Borrowed(set_cookie)
+    }
+}

@@ -1,0 +1,210 @@
+//! The routes. Handlers never ask which profile is running: where a defense
+//! changes behaviour they call its module's hook.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use tower_sessions::{Session, session};
+
+use crate::app::App;
+use crate::defenses::{escape_output, rotate_id_at_login, server_logout};
+use crate::guestbook::{Entry, MAX_MESSAGE_CHARS};
+use crate::pages::{AccountPage, GuestbookPage, HomePage, LoginPage, NotFoundPage, render};
+
+/// Session key: the logged-in username.
+const USER: &str = "user";
+/// Session key written by `GET /login`, so every visitor holds an issued
+/// session (express-session's `saveUninitialized: true`).
+const ISSUED: &str = "issued";
+
+/// A failure of the app itself (never of the client's input): a bare 500.
+pub(crate) struct InternalError;
+
+impl From<session::Error> for InternalError {
+    fn from(_: session::Error) -> Self {
+        Self
+    }
+}
+
+impl IntoResponse for InternalError {
+    fn into_response(self) -> Response {
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    }
+}
+
+type Result<T> = std::result::Result<T, InternalError>;
+
+async fn signed_in_user(session: &Session) -> Result<Option<String>> {
+    Ok(session.get::<String>(USER).await?)
+}
+
+pub(crate) async fn home(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+    let user = signed_in_user(&session).await?;
+    Ok(render(
+        StatusCode::OK,
+        &HomePage {
+            banner: &app.banner,
+            user: user.as_deref(),
+        },
+    ))
+}
+
+pub(crate) async fn login_form(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+    session.insert(ISSUED, true).await?;
+    let user = signed_in_user(&session).await?;
+    Ok(render(
+        StatusCode::OK,
+        &LoginPage {
+            banner: &app.banner,
+            user: user.as_deref(),
+            error: None,
+        },
+    ))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct LoginForm {
+    username: String,
+    password: String,
+}
+
+pub(crate) async fn login(
+    State(app): State<Arc<App>>,
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
+    let Some(username) = app
+        .users
+        .check_password(&form.username, &form.password)
+        .await
+    else {
+        let user = signed_in_user(&session).await?;
+        let page = LoginPage {
+            banner: &app.banner,
+            user: user.as_deref(),
+            error: Some("Wrong username or password."),
+        };
+        return Ok(render(StatusCode::UNAUTHORIZED, &page));
+    };
+    rotate_id_at_login::after_password_check(&session, &app.profile).await?;
+    session.insert(USER, username).await?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+pub(crate) async fn logout(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+    let headers = server_logout::log_out(&session, &app.profile, &app.cookie).await?;
+    Ok((headers, Redirect::to("/")).into_response())
+}
+
+pub(crate) async fn account(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+    let Some(username) = signed_in_user(&session).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let Some(note) = app.users.private_note(&username) else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let page = AccountPage {
+        banner: &app.banner,
+        user: Some(&username),
+        username: &username,
+        note,
+    };
+    Ok((
+        server_logout::account_page_headers(&app.profile),
+        render(StatusCode::OK, &page),
+    )
+        .into_response())
+}
+
+pub(crate) async fn guestbook(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+    let user = signed_in_user(&session).await?;
+    Ok(guestbook_page(&app, user.as_deref(), StatusCode::OK, None))
+}
+
+fn guestbook_page(
+    app: &App,
+    user: Option<&str>,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Response {
+    let entries = app.guestbook.entries();
+    let escape_output = escape_output::escape_guestbook_messages(&app.profile);
+    render(
+        status,
+        &GuestbookPage {
+            banner: &app.banner,
+            user,
+            entries: &entries,
+            escape_output,
+            error,
+        },
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct GuestbookForm {
+    message: String,
+}
+
+pub(crate) async fn sign_guestbook(
+    State(app): State<Arc<App>>,
+    session: Session,
+    Form(form): Form<GuestbookForm>,
+) -> Result<Response> {
+    let Some(author) = signed_in_user(&session).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let problem = if form.message.trim().is_empty() {
+        Some("The message is empty.".to_owned())
+    } else if form.message.chars().count() > MAX_MESSAGE_CHARS {
+        Some(format!(
+            "The message is longer than {MAX_MESSAGE_CHARS} characters."
+        ))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return Ok(guestbook_page(
+            &app,
+            Some(&author),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(&problem),
+        ));
+    }
+    app.guestbook.add(Entry {
+        author,
+        message: form.message,
+    });
+    Ok(Redirect::to("/guestbook").into_response())
+}
+
+/// What the attack engine and the CLI read to know what they are facing.
+pub(crate) async fn well_known(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "profile": app.profile.name,
+        "label": app.profile.label(),
+        "defenses": app.profile.defenses.iter().map(|d| d.id()).collect::<Vec<_>>(),
+        "session_cookie": app.cookie.name,
+    }))
+}
+
+pub(crate) async fn style_css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../static/style.css"),
+    )
+}
+
+pub(crate) async fn not_found(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+    let user = signed_in_user(&session).await?;
+    Ok(render(
+        StatusCode::NOT_FOUND,
+        &NotFoundPage {
+            banner: &app.banner,
+            user: user.as_deref(),
+        },
+    ))
+}

@@ -1,0 +1,84 @@
+//! The askama pages. Every page extends `templates/base.html`, which shows
+//! the banner: the running profile and the defenses that are on.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::guestbook::Entry;
+use crate::{Profile, ProfileName};
+
+/// The banner every page shows.
+#[derive(Debug, Clone)]
+pub(crate) struct Banner {
+    /// `profile.label()`, e.g. "hardened -csp".
+    pub label: String,
+    /// The CSS class suffix: red for insecure, amber for tutorial, green for hardened.
+    pub tone: &'static str,
+    pub defenses: Vec<&'static str>,
+}
+
+impl Banner {
+    pub(crate) fn for_profile(profile: &Profile) -> Self {
+        let tone = match profile.name {
+            ProfileName::Insecure => "insecure",
+            ProfileName::Tutorial => "tutorial",
+            ProfileName::Hardened => "hardened",
+        };
+        Self {
+            label: profile.label(),
+            tone,
+            defenses: profile.defenses.iter().map(|d| d.id()).collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub(crate) struct HomePage<'a> {
+    pub banner: &'a Banner,
+    pub user: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub(crate) struct LoginPage<'a> {
+    pub banner: &'a Banner,
+    pub user: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub(crate) struct AccountPage<'a> {
+    pub banner: &'a Banner,
+    pub user: Option<&'a str>,
+    pub username: &'a str,
+    pub note: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "guestbook.html")]
+pub(crate) struct GuestbookPage<'a> {
+    pub banner: &'a Banner,
+    pub user: Option<&'a str>,
+    pub entries: &'a [Entry],
+    /// From `defenses::escape_output`: auto-escape messages, or print them with `|safe`.
+    pub escape_output: bool,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+pub(crate) struct NotFoundPage<'a> {
+    pub banner: &'a Banner,
+    pub user: Option<&'a str>,
+}
+
+/// Renders a page with a status; a template error is a bare 500.
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}

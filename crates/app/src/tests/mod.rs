@@ -1,0 +1,160 @@
+//! In-process tests: requests go straight into the `Router` with
+//! `tower::ServiceExt::oneshot`; no socket is opened.
+
+mod bad_input;
+mod clear_trap;
+mod defenses;
+mod routes;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use tower_sessions::session::Id;
+
+use crate::{AppInfo, Profile, ProfileName, build_router_with_session_secret};
+
+pub(crate) fn app(profile: &Profile) -> (Router, AppInfo) {
+    build_router_with_session_secret(profile, Some("38sisjsk92".into()))
+}
+
+pub(crate) fn builtin(name: ProfileName) -> Profile {
+    Profile::new(name)
+}
+
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    /// The `Set-Cookie` header for `name`, if any.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}=");
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&prefix))
+            .map(str::to_owned)
+    }
+    /// The value of the `Set-Cookie` for `name`.
+    pub fn cookie_value(&self, name: &str) -> Option<String> {
+        let set_cookie = self.set_cookie(name)?;
+        let pair = set_cookie.split(';').next()?;
+        Some(pair[name.len() + 1..].to_owned())
+    }
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub(crate) async fn send(router: &Router, request: Request<Body>) -> Reply {
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router is infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// A browser reduced to one cookie: the session cookie.
+pub(crate) struct Visitor {
+    pub router: Router,
+    pub cookie_name: &'static str,
+    pub cookie: Option<String>,
+}
+
+impl Visitor {
+    pub fn new(router: &Router, info: &AppInfo) -> Self {
+        Self {
+            router: router.clone(),
+            cookie_name: info.session_cookie_name,
+            cookie: None,
+        }
+    }
+
+    pub async fn request(&mut self, method: &str, path: &str, form: Option<&str>) -> Reply {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, format!("{}={cookie}", self.cookie_name));
+        }
+        let body = match form {
+            Some(form) => {
+                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                Body::from(form.to_owned())
+            }
+            None => Body::empty(),
+        };
+        let reply = send(&self.router, request.body(body).expect("request")).await;
+        if let Some(value) = reply.cookie_value(self.cookie_name) {
+            self.cookie = (!value.is_empty()).then_some(value);
+        }
+        reply
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        self.request("GET", path, None).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &str) -> Reply {
+        self.request("POST", path, Some(form)).await
+    }
+
+    pub async fn log_in_as_alice(&mut self) -> Reply {
+        self.get("/login").await;
+        let reply = self
+            .post("/login", "username=alice&password=wonderland")
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::SEE_OTHER,
+            "login failed: {}",
+            reply.body
+        );
+        reply
+    }
+}
+
+/// The session ID inside a cookie value (signed values carry a 44-character
+/// base64 HMAC in front of the 22-character ID).
+pub(crate) fn session_id(cookie_value: &str) -> Id {
+    let start = cookie_value.len().saturating_sub(22);
+    cookie_value[start..].parse().expect("a session ID")
+}
+
+/// `value` signed with `key`, as tower-sessions would write it.
+pub(crate) fn signed_value(key: &tower_sessions::cookie::Key, name: &str, value: &str) -> String {
+    use tower_sessions::cookie::{Cookie, CookieJar};
+    let mut jar = CookieJar::new();
+    jar.signed_mut(key)
+        .add(Cookie::new(name.to_owned(), value.to_owned()));
+    jar.get(name).expect("just added").value().to_owned()
+}
+
+/// The private note shown on an account page.
+pub(crate) fn private_note(body: &str) -> Option<&str> {
+    let start = body.find("<p id=\"private-note\">")? + "<p id=\"private-note\">".len();
+    let end = body[start..].find("</p>")? + start;
+    Some(&body[start..end])
+}

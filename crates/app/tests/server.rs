@@ -1,0 +1,273 @@
+//! Tests against a real server: `start()` on 127.0.0.1, port 0.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sessionlab_app::{Profile, ProfileName, RunningServer, ServeError, ServeOptions, start};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+async fn serve(name: ProfileName) -> RunningServer {
+    let options = ServeOptions {
+        profile: Profile::new(name),
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        allow_non_loopback: false,
+    };
+    start(options).await.expect("server starts")
+}
+
+/// Writes `request`, reads until the server closes (or 5 s pass).
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &[u8]) -> String {
+    // A server may answer and close before reading everything (431): read anyway.
+    let _ = stream.write_all(request).await;
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response)).await;
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+async fn plain(addr: SocketAddr, request: &[u8]) -> String {
+    exchange(TcpStream::connect(addr).await.expect("connect"), request).await
+}
+
+fn get(path: &str, host: &str, extra: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}\r\n").into_bytes()
+}
+
+fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    let head = response.split("\r\n\r\n").next()?;
+    head.lines().skip(1).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+#[tokio::test]
+async fn answers_at_once_and_shuts_down() {
+    for name in ProfileName::ALL {
+        let started = Instant::now();
+        let server = serve(name).await;
+        let response = plain(server.addr, &get("/", "app.lab.test", "")).await;
+        let elapsed = started.elapsed();
+        eprintln!("{name}: first response {elapsed:?} after start()");
+        // The hardened profile's plain side redirects to https.
+        let expected = if name == ProfileName::Hardened {
+            "HTTP/1.1 301"
+        } else {
+            "HTTP/1.1 200"
+        };
+        assert!(response.starts_with(expected), "{name}: {response}");
+        if name == ProfileName::Hardened {
+            tokio::time::timeout(Duration::from_secs(5), server.shutdown())
+                .await
+                .expect("shutdown finishes");
+            continue;
+        }
+        // The goal is 50 ms; the bound leaves room for a busy 2-core CI machine.
+        assert!(
+            elapsed < Duration::from_secs(1),
+            "{name}: first response after {elapsed:?}"
+        );
+        assert_eq!(server.scheme(), "http");
+        assert_eq!(server.url(), format!("http://{}/", server.addr));
+        assert_eq!(server.session_cookie_name(), "sid");
+        assert!(
+            server
+                .accounts
+                .iter()
+                .any(|a| a.username == "alice" && a.password == "wonderland")
+        );
+        assert!(
+            server
+                .accounts
+                .iter()
+                .any(|a| a.username == "bob" && a.password == "builder")
+        );
+        assert!(server.certificate_pem().is_none());
+
+        // An idle connection does not hold the shutdown up.
+        let idle = TcpStream::connect(server.addr).await.expect("connect");
+        let addr = server.addr;
+        tokio::time::timeout(Duration::from_secs(5), server.shutdown())
+            .await
+            .expect("shutdown finishes");
+        drop(idle);
+        assert!(
+            TcpStream::connect(addr).await.is_err(),
+            "{name}: still accepting after shutdown"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_full_login_over_the_socket() {
+    let server = serve(ProfileName::Insecure).await;
+    let form = "username=alice&password=wonderland";
+    let login = format!(
+        "POST /login HTTP/1.1\r\nHost: app.lab.test\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    let response = plain(server.addr, login.as_bytes()).await;
+    assert!(response.starts_with("HTTP/1.1 303"), "{response}");
+    let cookie = header(&response, "set-cookie")
+        .and_then(|c| c.split(';').next())
+        .expect("cookie")
+        .to_owned();
+    let account = plain(
+        server.addr,
+        &get("/account", "app.lab.test", &format!("Cookie: {cookie}\r\n")),
+    )
+    .await;
+    assert!(
+        account.starts_with("HTTP/1.1 200") && account.contains("<p id=\"private-note\">alice"),
+        "{account}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn oversized_cookie_header_gets_431() {
+    for name in ProfileName::ALL {
+        let server = serve(name).await;
+        let cookie = format!(
+            "Cookie: {}={}\r\n",
+            server.session_cookie_name(),
+            "a".repeat(256 * 1024)
+        );
+        // Over TLS for the hardened profile would need a handshake first; the
+        // plain side parses the head the same way before redirecting.
+        let response = plain(server.addr, &get("/login", "127.0.0.1", &cookie)).await;
+        assert!(
+            response.starts_with("HTTP/1.1 431"),
+            "{name}: {}",
+            response.lines().next().unwrap_or_default()
+        );
+        server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn non_utf8_cookie_bytes_mean_a_fresh_session() {
+    for name in [ProfileName::Insecure, ProfileName::Tutorial] {
+        let server = serve(name).await;
+        let mut request =
+            b"GET /login HTTP/1.1\r\nHost: app.lab.test\r\nConnection: close\r\nCookie: sid="
+                .to_vec();
+        request.extend_from_slice(&[0xff, 0xfe, 0xc3, 0x28, 0x80]);
+        request.extend_from_slice(b"; other=\xe2\x82\r\n\r\n");
+        let response = plain(server.addr, &request).await;
+        assert!(response.starts_with("HTTP/1.1 200"), "{name}: {response}");
+        let set_cookie = header(&response, "set-cookie").expect("a fresh session");
+        assert!(
+            set_cookie.starts_with("sid=") && set_cookie.is_ascii(),
+            "{name}: {set_cookie}"
+        );
+        server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn refuses_a_public_address_without_the_flag() {
+    let options = ServeOptions {
+        profile: Profile::new(ProfileName::Insecure),
+        addr: "0.0.0.0:0".parse().expect("addr"),
+        allow_non_loopback: false,
+    };
+    match start(options).await {
+        Err(ServeError::RefusedAddress(message)) => {
+            assert!(message.contains("--expose-vulnerable-app"))
+        }
+        Err(other) => panic!("unexpected error: {other}"),
+        Ok(server) => {
+            server.shutdown().await;
+            panic!("the insecure profile listened on 0.0.0.0");
+        }
+    }
+}
+
+fn tls_connector(server: &RunningServer) -> tokio_rustls::TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    let der = server.certificate_der().expect("a certificate").to_vec();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(der))
+        .expect("trust the lab certificate");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocols")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+#[tokio::test]
+async fn one_port_speaks_tls_and_redirects_plain_http() {
+    let server = serve(ProfileName::Hardened).await;
+    assert_eq!(server.scheme(), "https");
+    assert_eq!(server.session_cookie_name(), "__Host-sid");
+    assert!(
+        server
+            .certificate_pem()
+            .is_some_and(|pem| pem.starts_with("-----BEGIN CERTIFICATE-----"))
+    );
+    let port = server.addr.port();
+
+    // Plain HTTP: a 301 to the same host, port, path and query; nothing else.
+    let host = format!("app.lab.test:{port}");
+    let response = plain(
+        server.addr,
+        &get("/login?next=%2Faccount", &host, "Cookie: __Host-sid=x\r\n"),
+    )
+    .await;
+    assert!(response.starts_with("HTTP/1.1 301"), "{response}");
+    assert_eq!(
+        header(&response, "location"),
+        Some(format!("https://{host}/login?next=%2Faccount").as_str())
+    );
+    for absent in [
+        "set-cookie",
+        "strict-transport-security",
+        "content-security-policy",
+    ] {
+        assert!(
+            header(&response, absent).is_none(),
+            "{absent} on the redirect"
+        );
+    }
+    let no_host = plain(server.addr, b"GET / HTTP/1.0\r\n\r\n").await;
+    assert!(
+        no_host.starts_with("HTTP/1.0 400") || no_host.starts_with("HTTP/1.1 400"),
+        "{no_host}"
+    );
+
+    // TLS, for each name in the certificate.
+    let connector = tls_connector(&server);
+    for name in ["app.lab.test", "localhost", "127.0.0.1", "::1"] {
+        let server_name =
+            rustls::pki_types::ServerName::try_from(name.to_owned()).expect("server name");
+        let tcp = TcpStream::connect(server.addr).await.expect("connect");
+        let tls = connector
+            .connect(server_name, tcp)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: handshake: {e}"));
+        let response = exchange(tls, &get("/login", &host, "")).await;
+        assert!(response.starts_with("HTTP/1.1 200"), "{name}: {response}");
+        assert_eq!(
+            header(&response, "strict-transport-security"),
+            Some("max-age=63072000; includeSubDomains")
+        );
+        assert!(
+            header(&response, "content-security-policy")
+                .is_some_and(|csp| csp.contains("script-src 'self'"))
+        );
+        let cookie = header(&response, "set-cookie").expect("session cookie");
+        assert!(
+            cookie.starts_with("__Host-sid=")
+                && cookie.contains("Secure")
+                && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+    }
+    server.shutdown().await;
+}
