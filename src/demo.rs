@@ -42,10 +42,9 @@ pub async fn run_matrix(
 ) -> Vec<RunResult> {
     let victim = Credentials::default_victim();
     let attacker = Credentials::default_attacker();
-    let per_profile = futures::future::join_all(
+    let per_profile: Vec<Vec<RunResult>> = futures::future::join_all(
         lab.iter()
-            .map(|p| run_scenarios(scenarios, &p.target, &victim, &attacker, on_result))
-            .collect(),
+            .map(|p| run_scenarios(scenarios, &p.target, &victim, &attacker, on_result)),
     )
     .await;
     let mut results = Vec::with_capacity(scenarios.len() * lab.len());

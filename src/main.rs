@@ -300,7 +300,7 @@ async fn attack(
     print_results(
         "attack",
         &scenarios,
-        &[target.profile.clone()],
+        std::slice::from_ref(&target.profile),
         &results,
         format,
     );

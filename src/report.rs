@@ -34,13 +34,19 @@ pub fn json(command: &str, results: &[RunResult]) -> String {
     serde_json::to_string_pretty(&report).expect("results serialise")
 }
 
-/// The word for an outcome, coloured when colour is on (the `colored` crate
-/// honours NO_COLOR and our --color switch).
+/// The word for an outcome, padded to one width, coloured when colour is on
+/// (`main` turns colour off for NO_COLOR, `--color never` and pipes).
 pub fn outcome_word(outcome: Outcome) -> String {
+    let word = match outcome {
+        Outcome::Compromised => "✗ COMPROMISED",
+        Outcome::Blocked => "✓ blocked",
+        Outcome::Error => "! error",
+    };
+    let padded = format!("{word:<13}");
     match outcome {
-        Outcome::Compromised => "✗ COMPROMISED".red().bold().to_string(),
-        Outcome::Blocked => "✓ blocked".green().to_string(),
-        Outcome::Error => "! error".yellow().bold().to_string(),
+        Outcome::Compromised => padded.red().bold().to_string(),
+        Outcome::Blocked => padded.green().to_string(),
+        Outcome::Error => padded.yellow().bold().to_string(),
     }
 }
 

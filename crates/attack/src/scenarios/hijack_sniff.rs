@@ -98,7 +98,9 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     );
 
     let Some(stolen) = captured.last() else {
-        return Ok(Verdict::blocked(format!("the observer saw {seen}")));
+        return Ok(Verdict::blocked(format!(
+            "the old http:// link: {what_left}; the observer saw {seen}"
+        )));
     };
     let mut attacker = ctx.browser("attacker");
     let account = ctx.app_url("/account");

