@@ -57,9 +57,10 @@ enum Command {
     /// Start all three profiles in-process, run every scenario against each, print the matrix.
     #[command(after_help = "Example:\n  sessionlab demo --scenario hijack-xss --format json")]
     Demo {
-        /// Scenario ids to run (repeatable or comma-separated); default: all.
-        #[arg(long = "scenario", short, value_delimiter = ',')]
+        /// Scenario ids to run (repeatable or comma-separated; `sessionlab list` shows them); default: all.
+        #[arg(long = "scenario", short, value_delimiter = ',', value_name = "ID")]
         scenarios: Vec<String>,
+        /// How to print the results.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -74,7 +75,7 @@ enum Command {
         #[arg(long, value_enum)]
         profile: ProfileArg,
         /// Address to listen on (port 0 picks a free one).
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
         addr: SocketAddr,
         /// Allow a vulnerable profile to listen beyond loopback, where others can attack it.
         #[arg(long)]
@@ -88,17 +89,18 @@ enum Command {
     )]
     Attack {
         /// Base URL of the target app, e.g. http://127.0.0.1:8080 (loopback only unless authorised).
-        #[arg(long)]
+        #[arg(long, value_name = "URL")]
         target: String,
-        /// Scenario ids to run (repeatable or comma-separated), or `all` (default).
-        #[arg(long = "scenario", short, value_delimiter = ',')]
+        /// Scenario ids to run (repeatable or comma-separated; `sessionlab list` shows them), or `all` (default).
+        #[arg(long = "scenario", short, value_delimiter = ',', value_name = "ID")]
         scenarios: Vec<String>,
         /// The victim's account, USER:PASS.
-        #[arg(long, default_value = "alice:wonderland")]
+        #[arg(long, default_value = "alice:wonderland", value_name = "USER:PASS")]
         victim: Credentials,
         /// The attacker's own account, USER:PASS.
-        #[arg(long, default_value = "bob:builder")]
+        #[arg(long, default_value = "bob:builder", value_name = "USER:PASS")]
         attacker: Credentials,
+        /// How to print the results.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// State that you are authorised to attack a target outside loopback.
@@ -107,6 +109,7 @@ enum Command {
     },
     /// List the scenarios in teaching order.
     List {
+        /// How to print the results.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },

@@ -1,18 +1,19 @@
 //! The app as an axum `Router`, with its layers in the order they act on a
 //! request (outermost first):
 //!
-//! 1. `?sid=` taken as the session cookie (only with the `cookie-only-ids` weakness);
-//! 2. `Content-Security-Policy` and `Strict-Transport-Security` (`csp`, `hsts`);
-//! 3. the session cookie's final attributes (`same-site-strict`, `host-prefix`);
-//! 4. tower-sessions over `LabStore` (`store.rs`): `random-ids`, `strict-ids`, `signed-cookie`;
-//! 5. a 16 KiB request body limit (413 beyond it);
-//! 6. the routes.
+//! 1. malformed cookies get a 400 (`malformed_cookies.rs`; every profile);
+//! 2. `?sid=` taken as the session cookie (only with the `cookie-only-ids` weakness);
+//! 3. `Content-Security-Policy` and `Strict-Transport-Security` (`csp`, `hsts`);
+//! 4. the session cookie's final attributes (`same-site-strict`, `host-prefix`);
+//! 5. tower-sessions over `LabStore` (`store.rs`): `random-ids`, `strict-ids`, `signed-cookie`;
+//! 6. a 16 KiB request body limit (413 beyond it);
+//! 7. the routes.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::header;
-use axum::middleware::{map_request_with_state, map_response_with_state};
+use axum::middleware::{from_fn_with_state, map_request_with_state, map_response_with_state};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -21,6 +22,7 @@ use tower_sessions::cookie::Key;
 use crate::defenses::{cookie_only_ids, csp, hsts, signed_cookie};
 use crate::guestbook::Guestbook;
 use crate::handlers;
+use crate::malformed_cookies::{self, SessionCookieRules};
 use crate::pages::Banner;
 use crate::session_cookie::{self, SessionCookie};
 use crate::store::LabStore;
@@ -43,7 +45,7 @@ pub(crate) struct App {
 /// What a caller needs to know about an app built by [`build_router`].
 pub struct AppInfo {
     pub accounts: Vec<DemoAccount>,
-    /// `sid`, or `__Host-sid` with `host-prefix`.
+    /// `sid` (`connect.sid` in the tutorial), with `__Host-` in front under `host-prefix`.
     pub session_cookie_name: &'static str,
     /// A line for the operator (e.g. `SESSION_SECRET` unset in the tutorial).
     pub notice: Option<String>,
@@ -112,12 +114,22 @@ pub fn build_router_with_session_secret(
             hsts,
         ));
     }
+    let rules = SessionCookieRules {
+        name: cookie.name,
+        signed: signing.key.is_some(),
+        secure: cookie.secure,
+    };
     if cookie_only_ids::ids_from_urls(profile) {
         router = router.layer(map_request_with_state(
-            cookie.name,
+            rules,
             cookie_only_ids::take_session_id_from_url,
         ));
     }
+    // Outermost: nothing reads a cookie before it is checked.
+    router = router.layer(from_fn_with_state(
+        rules,
+        malformed_cookies::reject_malformed_cookies,
+    ));
 
     let info = AppInfo {
         accounts: users.accounts().to_vec(),

@@ -6,7 +6,8 @@
 //! file under [`defenses`], next to the weakness it replaces, so the
 //! difference between the profiles can be read one defense at a time.
 //!
-//! Where to look: [`app`] assembles the router and its layers, `handlers.rs`
+//! Where to look: [`app`] assembles the router and its layers,
+//! [`malformed_cookies`] the input check every profile applies first, `handlers.rs`
 //! holds the routes (which call the defense hooks), [`session_cookie`] the
 //! cookie's attributes, `store.rs` the session store, [`server`] the socket,
 //! TLS on the same port and the loopback guard, [`users`] the demo accounts.
@@ -15,6 +16,7 @@ pub mod app;
 pub mod defenses;
 mod guestbook;
 mod handlers;
+pub mod malformed_cookies;
 mod pages;
 pub mod profile;
 pub mod server;

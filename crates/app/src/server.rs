@@ -72,7 +72,7 @@ impl RunningServer {
     pub fn url(&self) -> String {
         format!("{}://{}/", self.scheme(), self.addr)
     }
-    /// `sid`, or `__Host-sid` with `host-prefix`.
+    /// `sid` (`connect.sid` in the tutorial), with `__Host-` in front under `host-prefix`.
     pub fn session_cookie_name(&self) -> &str {
         self.session_cookie_name
     }

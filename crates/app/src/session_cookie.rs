@@ -1,6 +1,7 @@
 //! The session cookie, assembled from the defense modules.
 //!
-//! Name, HttpOnly, Secure, SameSite and signing each come from their own
+//! The base name comes from the profile ([`base_name`]); the `__Host-` prefix,
+//! HttpOnly, Secure, SameSite and signing each come from their own
 //! defense module; the lifetime is the seed article's `maxAge: 3600000` (one
 //! hour, renewed when the session changes) for every profile.
 
@@ -14,13 +15,48 @@ use time::Duration;
 use tower_sessions::cookie::{Cookie, Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::Profile;
 use crate::app::App;
 use crate::defenses::{host_prefix, http_only, same_site_strict, secure_cookie};
 use crate::store::LabStore;
+use crate::{Profile, ProfileName};
 
 /// One hour, like the seed's `cookie: { maxAge: 3600000 }`.
 pub const LIFETIME: Duration = Duration::hours(1);
+
+/// A session cookie name, plain and with the `__Host-` prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CookieName {
+    pub plain: &'static str,
+    pub host_prefixed: &'static str,
+}
+
+/// express-session's default name, which the seed article's logout clears
+/// with `res.clearCookie('connect.sid')`.
+pub const EXPRESS_NAME: CookieName = CookieName {
+    plain: "connect.sid",
+    host_prefixed: "__Host-connect.sid",
+};
+
+/// The name of the lab's other profiles.
+pub const LAB_NAME: CookieName = CookieName {
+    plain: "sid",
+    host_prefixed: "__Host-sid",
+};
+
+/// The session cookie's name before the `host-prefix` defense adds `__Host-`:
+/// `connect.sid` for the tutorial (the seed article's express-session name),
+/// `sid` for the others.
+///
+/// Why distinct names: browsers do not isolate cookies by port, so profiles
+/// served side by side on 127.0.0.1 share one cookie jar. With one name for
+/// all, each app would read (and replace) the others' session cookies. Note
+/// that `insecure` and `hardened` differ too: `sid` and `__Host-sid`.
+pub fn base_name(profile: &Profile) -> CookieName {
+    match profile.name {
+        ProfileName::Tutorial => EXPRESS_NAME,
+        ProfileName::Insecure | ProfileName::Hardened => LAB_NAME,
+    }
+}
 
 /// The attributes of the session cookie in one profile.
 #[derive(Debug, Clone)]

@@ -70,7 +70,12 @@ async fn answers_at_once_and_shuts_down() {
         );
         assert_eq!(server.scheme(), "http");
         assert_eq!(server.url(), format!("http://{}/", server.addr));
-        assert_eq!(server.session_cookie_name(), "sid");
+        // Distinct names: profiles side by side on 127.0.0.1 share a cookie jar.
+        let expected_name = match name {
+            ProfileName::Tutorial => "connect.sid",
+            _ => "sid",
+        };
+        assert_eq!(server.session_cookie_name(), expected_name);
         assert!(
             server
                 .accounts
@@ -147,22 +152,87 @@ async fn oversized_cookie_header_gets_431() {
     }
 }
 
+/// Every value of the header `name` (e.g. each `Set-Cookie`).
+fn headers_named<'a>(response: &'a str, name: &str) -> Vec<&'a str> {
+    let head = response.split("\r\n\r\n").next().unwrap_or_default();
+    head.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+        .collect()
+}
+
+/// Sends `request` to the app itself: over TLS when the profile has it.
+async fn to_app(server: &RunningServer, request: &[u8]) -> String {
+    let tcp = TcpStream::connect(server.addr).await.expect("connect");
+    if server.certificate_der().is_none() {
+        return exchange(tcp, request).await;
+    }
+    let name = rustls::pki_types::ServerName::try_from("app.lab.test").expect("server name");
+    let tls = tls_connector(server)
+        .connect(name, tcp)
+        .await
+        .expect("handshake");
+    exchange(tls, request).await
+}
+
 #[tokio::test]
-async fn non_utf8_cookie_bytes_mean_a_fresh_session() {
-    for name in [ProfileName::Insecure, ProfileName::Tutorial] {
+async fn non_utf8_cookie_bytes_get_400_and_are_cleared() {
+    for name in ProfileName::ALL {
         let server = serve(name).await;
-        let mut request =
-            b"GET /login HTTP/1.1\r\nHost: app.lab.test\r\nConnection: close\r\nCookie: sid="
-                .to_vec();
+        let cookie = server.session_cookie_name().to_owned();
+        let mut request = format!(
+            "GET /login HTTP/1.1\r\nHost: app.lab.test\r\nConnection: close\r\nCookie: {cookie}="
+        )
+        .into_bytes();
         request.extend_from_slice(&[0xff, 0xfe, 0xc3, 0x28, 0x80]);
         request.extend_from_slice(b"; other=\xe2\x82\r\n\r\n");
-        let response = plain(server.addr, &request).await;
-        assert!(response.starts_with("HTTP/1.1 200"), "{name}: {response}");
-        let set_cookie = header(&response, "set-cookie").expect("a fresh session");
-        assert!(
-            set_cookie.starts_with("sid=") && set_cookie.is_ascii(),
-            "{name}: {set_cookie}"
+        let response = to_app(&server, &request).await;
+        assert!(response.starts_with("HTTP/1.1 400"), "{name}: {response}");
+        assert_eq!(
+            header(&response, "cache-control"),
+            Some("no-store"),
+            "{name}"
         );
+        assert!(response.contains("reload the page"), "{name}: {response}");
+        let secure = if name == ProfileName::Hardened {
+            "; Secure"
+        } else {
+            ""
+        };
+        let mut set_cookies = headers_named(&response, "set-cookie");
+        set_cookies.sort_unstable();
+        let mut expected = vec![
+            format!("{cookie}=; Max-Age=0; Path=/{secure}"),
+            format!("other=; Max-Age=0; Path=/{secure}"),
+        ];
+        expected.sort_unstable();
+        assert_eq!(set_cookies, expected, "{name}");
+        server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn control_characters_in_a_cookie_get_400() {
+    for name in ProfileName::ALL {
+        let server = serve(name).await;
+        let cookie = server.session_cookie_name().to_owned();
+        for bad in ["\x01", "\x7f", "\x1b[31m"] {
+            let request = get(
+                "/login",
+                "app.lab.test",
+                &format!("Cookie: {cookie}=a{bad}b\r\n"),
+            );
+            let response = to_app(&server, &request).await;
+            // hyper refuses these bytes in any header before the app sees them.
+            assert!(
+                response.starts_with("HTTP/1.1 400"),
+                "{name} {bad:?}: {}",
+                response.lines().next().unwrap_or_default()
+            );
+        }
         server.shutdown().await;
     }
 }

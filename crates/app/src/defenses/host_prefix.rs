@@ -1,4 +1,5 @@
-//! `host-prefix`: the session cookie is named `__Host-sid`.
+//! `host-prefix`: the session cookie's name starts with `__Host-`
+//! (`__Host-sid`; `__Host-connect.sid` for a tutorial with the defense on).
 //!
 //! **What it does.** Browsers only accept a `__Host-` cookie that is Secure,
 //! has `Path=/` and *no* Domain attribute, i.e. one set by this very host.
@@ -10,23 +11,24 @@
 //! "cookie tossing" plants a session ID the attacker knows. No sibling can
 //! create a cookie with the `__Host-` name, so nothing can be tossed.
 //!
-//! **The weakness when off.** The cookie is plainly `sid`, a name any
-//! `lab.test` host can set.
+//! **The weakness when off.** The cookie is plainly `sid` (`connect.sid` in
+//! the tutorial), a name any `lab.test` host can set.
 //!
 //! CWE-384 · ASVS 4.0.3 3.4.4, 3.2.1 · ASVS 5.0.0 3.3.3 · WSTG-SESS-03
 
 use std::borrow::Cow;
 
+use crate::session_cookie;
 use crate::{Defense, Profile};
 
-pub const PREFIXED_NAME: &str = "__Host-sid";
-pub const PLAIN_NAME: &str = "sid";
-
+/// The profile's base name ([`session_cookie::base_name`]), with `__Host-`
+/// in front when the defense is on.
 pub fn session_cookie_name(profile: &Profile) -> &'static str {
+    let name = session_cookie::base_name(profile);
     if profile.has(Defense::HostPrefix) {
-        PREFIXED_NAME
+        name.host_prefixed
     } else {
-        PLAIN_NAME
+        name.plain
     }
 }
 

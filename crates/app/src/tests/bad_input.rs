@@ -1,11 +1,14 @@
 //! Bad input never yields a 5xx, in any profile: malformed forms are axum 4xx
-//! rejections, bodies are limited, malformed session cookies just mean a
-//! fresh anonymous session.
+//! rejections, bodies are limited, malformed cookies get a 400 that clears
+//! them, and well-formed IDs naming no session mean a fresh anonymous session.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, StatusCode, header};
+use tower_sessions::session::Id;
 
 use super::*;
+use crate::Defense;
+use crate::malformed_cookies::is_shaped_like_an_id;
 
 fn form_request(path: &str, content_type: Option<&str>, body: Vec<u8>) -> Request<Body> {
     let mut request = Request::builder().method("POST").uri(path);
@@ -15,15 +18,68 @@ fn form_request(path: &str, content_type: Option<&str>, body: Vec<u8>) -> Reques
     request.body(Body::from(body)).expect("request")
 }
 
-fn get_with_cookie_bytes(path: &str, cookie: &[u8]) -> Request<Body> {
+fn with_cookie_bytes(method: &str, path: &str, cookie: &[u8]) -> Request<Body> {
     let mut request = Request::builder()
+        .method(method)
         .uri(path)
         .body(Body::empty())
         .expect("request");
-    if let Ok(value) = HeaderValue::from_bytes(cookie) {
-        request.headers_mut().insert(header::COOKIE, value);
-    }
+    // `http` refuses control characters in a header (so does hyper, with its
+    // own 400); bytes 0x80-0xFF do get through, and must be checked by the app.
+    let value = HeaderValue::from_bytes(cookie).expect("a header value http accepts");
+    request.headers_mut().insert(header::COOKIE, value);
     request
+}
+
+fn get_with_cookie_bytes(path: &str, cookie: &[u8]) -> Request<Body> {
+    with_cookie_bytes("GET", path, cookie)
+}
+
+/// The built-in profiles, plus the two other name/signing combinations:
+/// `__Host-connect.sid` (tutorial +host-prefix) and an unsigned `__Host-sid`.
+fn profiles_to_check() -> Vec<Profile> {
+    let mut profiles: Vec<Profile> = ProfileName::ALL.into_iter().map(builtin).collect();
+    profiles.push(builtin(ProfileName::Tutorial).with(Defense::HostPrefix));
+    profiles.push(builtin(ProfileName::Hardened).without(Defense::SignedCookie));
+    profiles
+}
+
+/// A session cookie value of the right shape for the app, naming no session:
+/// a random ID, signed with the app's key when the app signs.
+fn unknown_but_well_formed(info: &AppInfo) -> String {
+    let id = Id::default().to_string();
+    match &info.signing_key {
+        Some(key) => signed_value(key, info.session_cookie_name, &id),
+        None => id,
+    }
+}
+
+/// What `reply` must be for a malformed cookie: 400, no-store, a body naming
+/// the problem, and a removal `Set-Cookie` for `cleared` (Secure if `secure`).
+fn assert_refused_and_cleared(reply: &Reply, cleared: &str, secure: bool, label: &str) {
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "{label}: {}",
+        reply.body
+    );
+    assert_eq!(reply.header("cache-control"), Some("no-store"), "{label}");
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/plain; charset=utf-8"),
+        "{label}"
+    );
+    assert!(
+        reply.body.contains(&format!("`{cleared}`")) && reply.body.contains("reload the page"),
+        "{label}: {}",
+        reply.body
+    );
+    let expected = if secure {
+        format!("{cleared}=; Max-Age=0; Path=/; Secure")
+    } else {
+        format!("{cleared}=; Max-Age=0; Path=/")
+    };
+    assert_eq!(reply.set_cookie(cleared), Some(expected), "{label}");
 }
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -193,89 +249,206 @@ async fn malformed_forms_and_bodies_get_4xx_in_every_profile() {
 }
 
 #[tokio::test]
-async fn malformed_session_cookies_mean_a_fresh_anonymous_session_in_every_profile() {
-    for name in ProfileName::ALL {
-        let profile = builtin(name);
+async fn malformed_cookies_get_400_and_are_cleared_in_every_profile() {
+    for profile in profiles_to_check() {
+        let label = profile.label();
         let (router, info) = app(&profile);
         let cookie = info.session_cookie_name;
-        let long_value = "A".repeat(8 * 1024);
-        let wrong_signature = format!("{}{}", "A".repeat(43) + "=", tower_sessions::session::Id(7));
-        let cookies: Vec<Vec<u8>> = vec![
-            format!("{cookie}=garbage").into_bytes(),
-            format!("{cookie}=!!!***").into_bytes(),
-            format!("{cookie}=%%%%").into_bytes(),
-            format!("{cookie}=").into_bytes(),
-            format!("{cookie}={long_value}").into_bytes(),
-            format!("{cookie}={wrong_signature}").into_bytes(),
-            format!("{cookie}=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
-                .into_bytes(),
-            format!("{cookie}=a; {cookie}=b; {cookie}=c").into_bytes(),
-            format!("{cookie}=\"quoted\"").into_bytes(),
-            b";;;=;=x; ;".to_vec(),
-            [
-                format!("{cookie}=").into_bytes(),
-                vec![0xff, 0xfe, 0x80, 0xc3],
-            ]
-            .concat(),
-            vec![0xff, 0xfe, b'=', 0xc3, 0x28],
+        let secure = profile.has(Defense::SecureCookie) || cookie.starts_with("__Host-");
+        let good = unknown_but_well_formed(&info);
+        let id = Id::default().to_string();
+        // The other kind of value: signed where the app does not sign, and vice versa.
+        let other_kind = match info.signing_key {
+            Some(_) => id.clone(),
+            None => format!("{}={id}", "A".repeat(43)),
+        };
+        let values = [
+            "garbage".to_owned(),
+            "!!!***".to_owned(),
+            "%%%%".to_owned(),
+            String::new(),
+            "A".repeat(8 * 1024),
+            "A".repeat(63),
+            "\"quoted\"".to_owned(),
+            other_kind,
+            good[1..].to_owned(),
+            format!("{good}A"),
+            format!("{}.", &good[..good.len() - 1]),
+            format!("%{}", &good[1..]),
+            format!("{}{}", "A".repeat(44), id), // a signature without its `=`
+            format!("{}-={id}", "A".repeat(42)), // a base64url character in it
         ];
-        for raw in cookies {
-            let shown = String::from_utf8_lossy(&raw)
-                .chars()
-                .take(60)
-                .collect::<String>();
+        let mut cookies: Vec<Vec<u8>> = values
+            .iter()
+            .map(|value| format!("{cookie}={value}").into_bytes())
+            .collect();
+        // Several cookies of that name: each is checked, a good one does not excuse a bad one.
+        cookies.push(format!("{cookie}=a; {cookie}=b; {cookie}=c").into_bytes());
+        cookies.push(format!("{cookie}={good}; theme=dark; {cookie}=bad").into_bytes());
+        cookies.push(format!("{cookie}=bad; {cookie}={good}").into_bytes());
+        cookies.push([format!("{cookie}=").as_bytes(), b"\xff\xfe\x80\xc3"].concat());
+        cookies.push([format!("{cookie}={good}").as_bytes(), b"\xe2\x82"].concat());
+
+        for raw in &cookies {
+            let shown: String = String::from_utf8_lossy(raw).chars().take(60).collect();
+            for path in [
+                "/",
+                "/login",
+                "/account",
+                "/guestbook",
+                "/logout",
+                "/nope",
+                "/style.css",
+            ] {
+                let reply = send(&router, get_with_cookie_bytes(path, raw)).await;
+                assert_refused_and_cleared(
+                    &reply,
+                    cookie,
+                    secure,
+                    &format!("{label} {path} {shown:?}"),
+                );
+            }
+            let reply = send(&router, with_cookie_bytes("POST", "/login", raw)).await;
+            assert_refused_and_cleared(&reply, cookie, secure, &format!("{label} POST {shown:?}"));
+        }
+
+        // Bad bytes in another cookie: that one is cleared (the session cookie is fine).
+        let raw = [format!("{cookie}={good}; other=").as_bytes(), b"\xe2\x82"].concat();
+        let reply = send(&router, get_with_cookie_bytes("/login", &raw)).await;
+        assert_refused_and_cleared(&reply, "other", secure, &label);
+        assert_eq!(
+            reply.set_cookie(cookie),
+            None,
+            "{label}: only `other` is cleared"
+        );
+
+        // A garbled name cannot be named in a Set-Cookie: Clear-Site-Data instead.
+        let reply = send(&router, get_with_cookie_bytes("/", b"\xff\xfe=\xc3\x28")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{label}");
+        assert_eq!(
+            reply.header("clear-site-data"),
+            Some("\"cookies\""),
+            "{label}"
+        );
+        assert!(reply.headers.get(header::SET_COOKIE).is_none(), "{label}");
+
+        // The session cookie under a percent-escaped name, which tower-cookies
+        // would decode (a `__Host%2Dsid` escapes the browser's prefix rules).
+        let alias = cookie.replacen('-', "%2D", 1).replacen('s', "%73", 1);
+        let raw = format!("{alias}={good}").into_bytes();
+        let reply = send(&router, get_with_cookie_bytes("/account", &raw)).await;
+        assert_refused_and_cleared(&reply, &alias, secure, &format!("{label} {alias}"));
+    }
+}
+
+#[tokio::test]
+async fn well_formed_cookies_naming_no_session_mean_a_fresh_anonymous_session() {
+    for profile in profiles_to_check() {
+        let label = profile.label();
+        let (router, info) = app(&profile);
+        let cookie = info.session_cookie_name;
+        let signed = info.signing_key.is_some();
+        // Random IDs: each used once, as the insecure profile adopts (stores)
+        // a parseable ID at its first GET /login.
+        let fresh = || unknown_but_well_formed(&info);
+        let fake_signature = if signed {
+            format!("{}=", "A".repeat(43))
+        } else {
+            String::new()
+        };
+        let mut values = vec![
+            // Shaped like an ID, but the last character has stray bits: no `Id` parses from it.
+            format!("{fake_signature}{}B", "A".repeat(21)),
+        ];
+        if signed {
+            // Wrongly signed.
+            values.push(format!("{fake_signature}{}", Id(7)));
+            values.push(format!("{}+/A={}", "A".repeat(40), Id::default()));
+        }
+        let mut several = vec![fresh(), fresh()];
+        several.extend(values.iter().cloned());
+        let several: Vec<String> = several.iter().map(|v| format!("{cookie}={v}")).collect();
+        let mut cookies: Vec<String> = values.iter().map(|v| format!("{cookie}={v}")).collect();
+        cookies.push(format!("{cookie}={}", fresh()));
+        cookies.push(several.join("; "));
+        // Junk in other cookies is not this app's business (only its bytes are).
+        cookies.push(format!("theme=dark; {cookie}={}", fresh()));
+        cookies.push(";;;=;=x; ;".to_owned());
+        cookies.push("other=whatever; flag".to_owned());
+
+        for raw in &cookies {
+            // GET /login first, before the insecure profile has adopted the ID:
+            // it issues a session cookie of the right shape; with strict-ids a
+            // fresh ID, none the request named (without, a parseable ID is
+            // adopted: the insecure profile's weakness, see defenses.rs).
+            let reply = send(&router, get_with_cookie_bytes("/login", raw.as_bytes())).await;
+            let issued = reply.cookie_value(cookie).expect("a session cookie");
+            assert!(
+                is_shaped_like_an_id(&issued, signed),
+                "{label} {raw:?} -> {issued}"
+            );
+            if profile.has(Defense::StrictIds) {
+                let issued_id = session_id(&issued).to_string();
+                assert!(!raw.contains(&issued_id), "{label} {raw:?} -> {issued}");
+            }
             for path in ["/", "/login", "/account", "/guestbook", "/logout", "/nope"] {
-                let reply = send(&router, get_with_cookie_bytes(path, &raw)).await;
+                let reply = send(&router, get_with_cookie_bytes(path, raw.as_bytes())).await;
+                let expected_4xx = path == "/nope"; // the page does not exist: 404
                 assert!(
-                    !reply.status.is_server_error(),
-                    "{name} {path} {shown:?}: {}",
-                    reply.status
+                    reply.status.is_client_error() == expected_4xx
+                        && !reply.status.is_server_error(),
+                    "{label} {path} {raw:?}: {} {}",
+                    reply.status,
+                    reply.body
                 );
                 if path == "/account" {
                     assert_eq!(
                         reply.location(),
                         Some("/login"),
-                        "{name} {shown:?}: anonymous"
+                        "{label} {raw:?}: anonymous"
                     );
                 }
             }
-            // GET /login issues a fresh session, not the malformed value.
-            let reply = send(&router, get_with_cookie_bytes("/login", &raw)).await;
-            let issued = reply.cookie_value(cookie).expect("a fresh session cookie");
-            assert!(
-                !issued.is_empty() && !raw.ends_with(issued.as_bytes()),
-                "{name} {shown:?} -> {issued}"
-            );
         }
+    }
+}
 
-        // `?sid=` values that are not cookie-safe are ignored (insecure) or never read.
-        for query in [
-            "sid=%FF%FE",
-            "sid=a;b=c",
-            "sid=a%3Bb%3Dc",
-            "sid=",
-            "sid=x&sid=y",
-            "sid=%0d%0aSet-Cookie:x",
-        ] {
-            let reply = send(
-                &router,
-                Request::builder()
-                    .uri(format!("/login?{query}"))
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await;
+#[tokio::test]
+async fn sid_in_the_url_is_ignored_unless_shaped_like_an_id() {
+    let not_ids = [
+        "sid=%FF%FE",
+        "sid=a;b=c",
+        "sid=a%3Bb%3Dc",
+        "sid=",
+        "sid=x&sid=y",
+        "sid=%0d%0aSet-Cookie:x",
+        "sid=garbage",
+    ];
+    for name in ProfileName::ALL {
+        let (router, info) = app(&builtin(name));
+        // Never a 5xx, and the visitor's own session survives: an odd `?sid=`
+        // is ignored by the insecure profile and never read by the others.
+        let mut alice = Visitor::new(&router, &info);
+        alice.log_in_as_alice().await;
+        let own = alice.cookie.clone();
+        for query in not_ids {
+            let reply = alice.get(&format!("/account?{query}")).await;
+            assert_eq!(reply.status, StatusCode::OK, "{name} ?{query}");
+            assert_eq!(alice.cookie, own, "{name} ?{query}");
+            let reply = Visitor::new(&router, &info)
+                .get(&format!("/login?{query}"))
+                .await;
             assert_eq!(reply.status, StatusCode::OK, "{name} ?{query}");
         }
         let long_sid = format!("/login?sid={}", "B".repeat(10_000));
-        let reply = send(
-            &router,
-            Request::builder()
-                .uri(long_sid)
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+        let reply = Visitor::new(&router, &info).get(&long_sid).await;
         assert!(!reply.status.is_server_error(), "{name} long ?sid=");
     }
+    // In the insecure profile an ID-shaped `?sid=` is taken (the weakness; see defenses.rs).
+    let (router, info) = app(&builtin(ProfileName::Insecure));
+    let planted = Id(4242).to_string();
+    let reply = Visitor::new(&router, &info)
+        .get(&format!("/login?sid={planted}"))
+        .await;
+    assert_eq!(reply.cookie_value("sid"), Some(planted));
 }

@@ -210,7 +210,7 @@ async fn cookie_attributes_per_profile() {
                 );
             }
             ProfileName::Tutorial => {
-                assert_eq!(info.session_cookie_name, "sid");
+                assert_eq!(info.session_cookie_name, "connect.sid");
                 assert!(has("httponly") && !has("secure"), "{set_cookie}");
                 assert!(
                     !attrs.iter().any(|a| a.starts_with("samesite")),
@@ -236,6 +236,9 @@ async fn cookie_attributes_per_profile() {
             }
         }
     }
+    // The tutorial's name takes the prefix too when the defense is toggled on.
+    let (_, info) = app(&builtin(ProfileName::Tutorial).with(Defense::HostPrefix));
+    assert_eq!(info.session_cookie_name, "__Host-connect.sid");
     // The prefix forces Secure even without secure-cookie, and the logout
     // removal cookie keeps it (browsers ignore a `__Host-` cookie without it).
     let profile = builtin(ProfileName::Hardened).without(Defense::SecureCookie);
@@ -344,11 +347,15 @@ async fn signed_cookie_keys() {
     alice.log_in_as_alice().await;
     let id = session_id(alice.cookie.as_deref().expect("cookie"));
     let mut forger = Visitor::new(&router_a, &info_a);
-    forger.cookie = Some(signed_value(&derived, "sid", &id.to_string()));
+    let name = info_a.session_cookie_name;
+    forger.cookie = Some(signed_value(&derived, name, &id.to_string()));
     assert_eq!(forger.get("/account").await.status, StatusCode::OK);
-    // A bare or wrongly signed ID is ignored.
-    forger.cookie = Some(id.to_string());
+    // A wrongly signed ID is ignored; a bare one is not even shaped like a signed cookie.
+    let wrong_key = signed_cookie::random_key();
+    forger.cookie = Some(signed_value(&wrong_key, name, &id.to_string()));
     assert_eq!(forger.get("/account").await.status, StatusCode::SEE_OTHER);
+    forger.cookie = Some(id.to_string());
+    assert_eq!(forger.get("/account").await.status, StatusCode::BAD_REQUEST);
 
     // Unset: a random key and a notice for the operator.
     let (_, unset) = build_router_with_session_secret(&builtin(ProfileName::Tutorial), None);
