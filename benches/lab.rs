@@ -19,6 +19,7 @@ const STARTUP_SAMPLES: usize = 20;
 const DEMO_SAMPLES: usize = 5;
 
 fn main() {
+    sessionlab::return_argon2_memory_to_the_system();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     println!(
         "sessionlab benchmarks ({} cores)",

@@ -136,6 +136,7 @@ impl From<ProfileArg> for ProfileName {
 }
 
 fn main() -> ExitCode {
+    sessionlab::return_argon2_memory_to_the_system();
     let cli = Cli::parse();
     configure_colour(cli.color);
     let runtime = match tokio::runtime::Runtime::new() {

@@ -9,12 +9,26 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::{Rng, RngCore};
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
+
+/// One argon2id operation takes 19 MiB and a core for tens of milliseconds.
+/// Running more at once than there are cores only piles up memory, so every
+/// app in the process (the demo runs three) shares these slots.
+static ARGON2_SLOTS: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+/// Runs one argon2 job on a blocking thread once a slot is free.
+async fn with_argon2_slot<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let _slot = ARGON2_SLOTS.acquire().await.ok()?;
+    tokio::task::spawn_blocking(job).await.ok()
+}
 
 /// A demo login, public on purpose: the attack engine logs in as the victim.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -102,7 +116,7 @@ impl UserDirectory {
         self.hashes
             .get_or_init(|| async {
                 let accounts = self.accounts.clone();
-                tokio::task::spawn_blocking(move || PasswordHashes {
+                with_argon2_slot(move || PasswordHashes {
                     decoy: hash_password("decoy password for unknown users"),
                     by_username: accounts
                         .into_iter()
@@ -125,7 +139,7 @@ impl UserDirectory {
         let known = hashes.by_username.get(username);
         let stored = known.or(hashes.decoy.as_ref())?.clone();
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        let matches = with_argon2_slot(move || verify_password(&password, &stored))
             .await
             .unwrap_or(false);
         (matches && known.is_some()).then(|| username.to_owned())
