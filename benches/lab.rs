@@ -25,16 +25,8 @@ fn main() {
         "sessionlab benchmarks ({} cores)",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    for name in ProfileName::ALL {
-        let samples: Vec<Duration> = (0..STARTUP_SAMPLES)
-            .map(|_| runtime.block_on(startup_to_first_response(name)))
-            .collect();
-        report(
-            &format!("start-up to first response, {name}"),
-            samples,
-            Duration::from_millis(50),
-        );
-    }
+    // The demo first: each start-up sample leaves its app's password hashing
+    // queued on the shared argon2 slots, which a demo run right after would wait for.
     let scenarios = catalog::all();
     let mut samples = Vec::new();
     for _ in 0..DEMO_SAMPLES {
@@ -58,6 +50,16 @@ fn main() {
         samples,
         Duration::from_secs(1),
     );
+    for name in ProfileName::ALL {
+        let samples: Vec<Duration> = (0..STARTUP_SAMPLES)
+            .map(|_| runtime.block_on(startup_to_first_response(name)))
+            .collect();
+        report(
+            &format!("start-up to first response, {name}"),
+            samples,
+            Duration::from_millis(50),
+        );
+    }
 }
 
 async fn startup_to_first_response(name: ProfileName) -> Duration {

@@ -34,19 +34,30 @@ pub fn json(command: &str, results: &[RunResult]) -> String {
     serde_json::to_string_pretty(&report).expect("results serialise")
 }
 
-/// The word for an outcome, padded to one width, coloured when colour is on
-/// (`main` turns colour off for NO_COLOR, `--color never` and pipes).
+/// The word for an outcome, coloured when colour is on (`main` turns colour
+/// off for NO_COLOR, `--color never` and pipes).
 pub fn outcome_word(outcome: Outcome) -> String {
-    let word = match outcome {
+    coloured(outcome, outcome_text(outcome))
+}
+
+/// [`outcome_word`] padded to one width, so evidence lines stay aligned.
+fn outcome_word_padded(outcome: Outcome) -> String {
+    coloured(outcome, &format!("{:<13}", outcome_text(outcome)))
+}
+
+fn outcome_text(outcome: Outcome) -> &'static str {
+    match outcome {
         Outcome::Compromised => "✗ COMPROMISED",
         Outcome::Blocked => "✓ blocked",
         Outcome::Error => "! error",
-    };
-    let padded = format!("{word:<13}");
+    }
+}
+
+fn coloured(outcome: Outcome, text: &str) -> String {
     match outcome {
-        Outcome::Compromised => padded.red().bold().to_string(),
-        Outcome::Blocked => padded.green().to_string(),
-        Outcome::Error => padded.yellow().bold().to_string(),
+        Outcome::Compromised => text.red().bold().to_string(),
+        Outcome::Blocked => text.green().to_string(),
+        Outcome::Error => text.yellow().bold().to_string(),
     }
 }
 
@@ -98,7 +109,7 @@ pub fn evidence(scenarios: &[ScenarioMeta], results: &[RunResult]) -> String {
             out.push_str(&format!(
                 "  {:<10} {}  {}\n",
                 r.profile,
-                outcome_word(r.outcome),
+                outcome_word_padded(r.outcome),
                 r.evidence
             ));
         }

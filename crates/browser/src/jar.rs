@@ -1,7 +1,7 @@
 //! A cookie jar that follows RFC 6265bis as the lab's reference (section 2) lists it.
 //!
 //! "Rule n" in the comments is rule n of section 2 of
-//! `/work/shared/reference/session-security.md`; "§5.7" and the like are
+//! `docs/reference/session-security.md`; "§5.7" and the like are
 //! sections of RFC 6265bis (draft-ietf-httpbis-rfc6265bis). The jar is a
 //! teaching model: it keeps what a session lesson needs (no partitioning, no
 //! per-domain cookie limits, no `__Http-` prefix) and says so where it matters.
