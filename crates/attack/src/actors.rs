@@ -4,7 +4,8 @@
 use sessionlab_browser::{Browser, RequestKind, RequestSpec, html};
 use url::Url;
 
-use crate::lab::{Credentials, RunContext, RunError};
+use crate::lab::{Credentials, RunContext, RunError, plant_cookie};
+use crate::outcome::{Actor, Verdict};
 
 /// Logs in through the app's login form, as a person would.
 pub async fn log_in(
@@ -77,7 +78,14 @@ impl AccountProbe {
                 Some(user) => format!("200, the account page of {user}"),
                 None => "200, but no account page".to_string(),
             },
-            (None, s) => format!("{s}"),
+            (None, s) => match self.body.lines().next().map(str::trim) {
+                // The app explains its 4xx answers in the first line.
+                Some(reason) if !reason.is_empty() && !reason.starts_with('<') => {
+                    let headline = reason.split(": ").next().unwrap_or(reason);
+                    format!("{s}: {}", short_text(headline, 80))
+                }
+                _ => format!("{s}"),
+            },
         }
     }
 }
@@ -102,6 +110,44 @@ pub async fn probe_account(browser: &mut Browser, url: Url) -> Result<AccountPro
     })
 }
 
+/// The last move of most scenarios: the attacker puts a session ID into a
+/// fresh browser of their own and asks for the account page.
+pub async fn replay_session_id(
+    ctx: &RunContext,
+    id: &str,
+    account_url: Url,
+) -> Result<AccountProbe, RunError> {
+    let mut attacker = ctx.browser("attacker");
+    plant_cookie(&mut attacker, &account_url, &ctx.target.session_cookie, id);
+    probe_account(&mut attacker, account_url).await
+}
+
+/// Records the attacker's final step and turns what they got back into the
+/// verdict: `compromised` only when the response shows the victim's note.
+/// `context` says how the attacker came by the ID, `what` names it.
+pub fn judge(
+    ctx: &mut RunContext,
+    action: &str,
+    probe: &AccountProbe,
+    victim_note: &str,
+    context: &str,
+    what: &str,
+) -> Verdict {
+    let verdict = if probe.shows(victim_note) {
+        Verdict::compromised(format!(
+            "{context}; {what} showed {}'s private note",
+            ctx.victim.username
+        ))
+    } else {
+        Verdict::blocked(format!(
+            "{context}; {what} opened nothing (/account answered {})",
+            probe.describe()
+        ))
+    };
+    ctx.step(Actor::Attacker, action, &verdict.evidence);
+    verdict
+}
+
 /// The value of the app's session cookie in a browser's jar, if it holds one.
 pub fn session_id(ctx: &RunContext, browser: &Browser) -> Option<String> {
     browser
@@ -110,6 +156,15 @@ pub fn session_id(ctx: &RunContext, browser: &Browser) -> Option<String> {
         .iter()
         .find(|c| c.name == ctx.target.session_cookie)
         .map(|c| c.value.clone())
+}
+
+/// Cuts a sentence for an evidence line.
+fn short_text(text: &str, max: usize) -> String {
+    if text.chars().count() > max {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    } else {
+        text.to_string()
+    }
 }
 
 /// Shortens a long ID for evidence lines: `6AMAAAAA…` keeps a projector readable.

@@ -8,9 +8,9 @@
 
 use sessionlab_browser::SetCookieOutcome;
 
-use crate::actors::{log_in, probe_account, read_own_note, session_id, short};
+use crate::actors::{judge, log_in, read_own_note, replay_session_id, session_id, short};
 use crate::evil_site::EvilSite;
-use crate::lab::{RunContext, RunError, plant_cookie};
+use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
@@ -77,31 +77,13 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         &observed,
     );
 
-    let account = ctx.app_url("/account");
-    let mut replay = ctx.browser("attacker");
-    plant_cookie(&mut replay, &account, &cookie, &issued);
-    let probe = probe_account(&mut replay, account).await?;
-    if probe.shows(&note) {
-        let evidence = format!(
-            "{stored}; the app kept that ID at login; it showed {}'s private note to the attacker",
-            ctx.victim.username
-        );
-        ctx.step(
-            Actor::Attacker,
-            "opened /account with the tossed ID",
-            &evidence,
-        );
-        Ok(Verdict::compromised(evidence))
-    } else {
-        let evidence = format!(
-            "{stored}; {observed}; the tossed ID opened nothing (/account answered {})",
-            probe.describe()
-        );
-        ctx.step(
-            Actor::Attacker,
-            "opened /account with the tossed ID",
-            &evidence,
-        );
-        Ok(Verdict::blocked(evidence))
-    }
+    let probe = replay_session_id(ctx, &issued, ctx.app_url("/account")).await?;
+    Ok(judge(
+        ctx,
+        "opened /account with the tossed ID",
+        &probe,
+        &note,
+        &format!("{stored}; {observed}"),
+        "the tossed ID",
+    ))
 }

@@ -7,8 +7,8 @@
 
 use rand::Rng;
 
-use crate::actors::{log_in_from, probe_account, read_own_note, session_id, short};
-use crate::lab::{RunContext, RunError, plant_cookie};
+use crate::actors::{judge, log_in_from, read_own_note, replay_session_id, session_id, short};
+use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 use crate::scenarios::hijack_predict::encode_id;
 
@@ -47,36 +47,15 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         &observed,
     );
 
-    let mut attacker = ctx.browser("attacker");
+    // The attacker sends the ID both ways the weak app reads it: cookie and URL.
     let account = ctx.app_url(&format!("/account?sid={invented}"));
-    plant_cookie(
-        &mut attacker,
-        &account,
-        &ctx.target.session_cookie,
-        &invented,
-    );
-    let probe = probe_account(&mut attacker, account).await?;
-    if probe.shows(&note) {
-        let evidence = format!(
-            "{observed}; the invented ID showed {}'s private note",
-            ctx.victim.username
-        );
-        ctx.step(
-            Actor::Attacker,
-            "opened /account with the invented ID",
-            &evidence,
-        );
-        Ok(Verdict::compromised(evidence))
-    } else {
-        let evidence = format!(
-            "{observed}; the invented ID opened nothing (/account answered {})",
-            probe.describe()
-        );
-        ctx.step(
-            Actor::Attacker,
-            "opened /account with the invented ID",
-            &evidence,
-        );
-        Ok(Verdict::blocked(evidence))
-    }
+    let probe = replay_session_id(ctx, &invented, account).await?;
+    Ok(judge(
+        ctx,
+        "opened /account with the invented ID",
+        &probe,
+        &note,
+        &observed,
+        "the invented ID",
+    ))
 }

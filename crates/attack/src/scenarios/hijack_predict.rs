@@ -8,8 +8,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::actors::{log_in, probe_account, read_own_note, short};
-use crate::lab::{RunContext, RunError, plant_cookie};
+use crate::actors::{judge, log_in, read_own_note, replay_session_id, short};
+use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
 /// How many anonymous sessions the attacker collects.
@@ -130,22 +130,18 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     };
     for k in 1..=GUESSES {
         let guess = last + step * k;
-        let mut attacker = ctx.browser("attacker");
-        let account = ctx.app_url("/account");
-        plant_cookie(&mut attacker, &account, &cookie, &encode_id(guess));
-        let probe = probe_account(&mut attacker, account).await?;
+        let probe = replay_session_id(ctx, &encode_id(guess), ctx.app_url("/account")).await?;
         if probe.shows(&note) {
-            let evidence = format!(
-                "guess #{k}, counter value {guess} ({}), opened {}'s account and showed her private note",
-                encode_id(guess),
-                ctx.victim.username
-            );
-            ctx.step(
-                Actor::Attacker,
-                format!("tried the next IDs after {last}"),
-                &evidence,
-            );
-            return Ok(Verdict::compromised(evidence));
+            let context = format!("guess #{k} after the last harvested ID: counter value {guess}");
+            let action = format!("tried the next IDs after {last}");
+            return Ok(judge(
+                ctx,
+                &action,
+                &probe,
+                &note,
+                &context,
+                &format!("ID {}", encode_id(guess)),
+            ));
         }
     }
     let evidence =

@@ -6,8 +6,8 @@
 //! not; HSTS upgrades the link before it leaves; a Secure cookie is never put
 //! on a plain-HTTP request in the first place.
 
-use crate::actors::{log_in, probe_account, read_own_note, short};
-use crate::lab::{APP_HOST, RunContext, RunError, plant_cookie};
+use crate::actors::{judge, log_in, read_own_note, replay_session_id, short};
+use crate::lab::{APP_HOST, RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 use crate::relay::SniffingRelay;
 
@@ -102,31 +102,13 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             "the old http:// link: {what_left}; the observer saw {seen}"
         )));
     };
-    let mut attacker = ctx.browser("attacker");
-    let account = ctx.app_url("/account");
-    plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, stolen);
-    let probe = probe_account(&mut attacker, account).await?;
-    if probe.shows(&note) {
-        let evidence = format!(
-            "the observer read the session cookie in plaintext; replayed, it showed {}'s private note",
-            ctx.victim.username
-        );
-        ctx.step(
-            Actor::Attacker,
-            "replayed the sniffed session cookie",
-            &evidence,
-        );
-        Ok(Verdict::compromised(evidence))
-    } else {
-        let evidence = format!(
-            "the sniffed cookie opened nothing: /account answered {}",
-            probe.describe()
-        );
-        ctx.step(
-            Actor::Attacker,
-            "replayed the sniffed session cookie",
-            &evidence,
-        );
-        Ok(Verdict::blocked(evidence))
-    }
+    let probe = replay_session_id(ctx, stolen, ctx.app_url("/account")).await?;
+    Ok(judge(
+        ctx,
+        "replayed the sniffed session cookie",
+        &probe,
+        &note,
+        "the observer read the session cookie in plaintext",
+        "replayed, it",
+    ))
 }

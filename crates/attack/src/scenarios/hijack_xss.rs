@@ -9,9 +9,9 @@
 use rand::Rng;
 use sessionlab_browser::{EXFILTRATE_COOKIES_TEMPLATE, ScriptEffect};
 
-use crate::actors::{log_in, probe_account, read_own_note, session_id, short};
+use crate::actors::{judge, log_in, read_own_note, replay_session_id, session_id, short};
 use crate::evil_site::EvilSite;
-use crate::lab::{RunContext, RunError, plant_cookie};
+use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
@@ -110,36 +110,26 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         return Ok(Verdict::blocked(evidence));
     }
 
-    let account = ctx.app_url("/account");
-    let mut last_probe = None;
+    // Several reports may have arrived (the victim's browser may hold several
+    // cookies of that name); the attacker tries each until one opens the account.
+    let mut probe = None;
     for stolen_id in &stolen {
-        let mut replay = ctx.browser("attacker");
-        plant_cookie(&mut replay, &account, &ctx.target.session_cookie, stolen_id);
-        let probe = probe_account(&mut replay, account.clone()).await?;
-        if probe.shows(&note) {
-            let evidence = format!(
-                "the collector received the victim's session cookie from document.cookie; replayed, it showed {}'s private note",
-                ctx.victim.username
-            );
-            ctx.step(
-                Actor::Attacker,
-                "replayed the stolen session cookie on /account",
-                &evidence,
-            );
-            return Ok(Verdict::compromised(evidence));
+        let attempt = replay_session_id(ctx, stolen_id, ctx.app_url("/account")).await?;
+        let shows = attempt.shows(&note);
+        probe = Some(attempt);
+        if shows {
+            break;
         }
-        last_probe = Some(probe);
     }
-    let evidence = format!(
-        "the stolen cookie opened nothing: /account answered {}",
-        last_probe.map(|p| p.describe()).unwrap_or_default()
-    );
-    ctx.step(
-        Actor::Attacker,
+    let probe = probe.expect("at least one stolen ID was tried");
+    Ok(judge(
+        ctx,
         "replayed the stolen session cookie on /account",
-        &evidence,
-    );
-    Ok(Verdict::blocked(evidence))
+        &probe,
+        &note,
+        "the collector received the victim's session cookie from document.cookie",
+        "replayed, it",
+    ))
 }
 
 /// What the victim's browser did with the attacker's entry, in one line.

@@ -5,7 +5,7 @@
 //! logout only told the browser to forget the cookie, the server session is
 //! still valid and the copy still opens the account.
 
-use crate::actors::{log_in, probe_account, read_own_note, session_id, short};
+use crate::actors::{judge, log_in, probe_account, read_own_note, session_id, short};
 use crate::lab::{RunContext, RunError, plant_cookie};
 use crate::outcome::{Actor, Verdict};
 
@@ -58,19 +58,16 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     );
 
     let after = probe_account(&mut attacker, account).await?;
-    if after.shows(&note) {
-        let evidence = format!(
-            "after {} logged out, the copied session cookie still showed her private note: the server session lived on",
-            ctx.victim.username
-        );
-        ctx.step(Actor::Attacker, "replayed the copy on /account", &evidence);
-        Ok(Verdict::compromised(evidence))
-    } else {
-        let evidence = format!(
-            "after logout the copy opened nothing (/account answered {}): the server ended the session",
-            after.describe()
-        );
-        ctx.step(Actor::Attacker, "replayed the copy on /account", &evidence);
-        Ok(Verdict::blocked(evidence))
-    }
+    Ok(judge(
+        ctx,
+        "replayed the copy on /account",
+        &after,
+        &note,
+        &format!(
+            "{} logged out and her browser {} the cookie",
+            ctx.victim.username,
+            if forgot { "deleted" } else { "kept" }
+        ),
+        "the copy",
+    ))
 }
