@@ -1,5 +1,7 @@
 //! Rendering results: the coloured matrix for people, JSON for programs.
 
+use std::io::IsTerminal;
+
 use colored::Colorize;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
@@ -61,12 +63,22 @@ fn coloured(outcome: Outcome, text: &str) -> String {
     }
 }
 
+/// A table that wraps to the terminal's width, or keeps its natural width when
+/// there is no terminal (a pipe, a file) or it reports no usable width.
+fn new_table() -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    let arrangement = match table.width() {
+        Some(width) if width >= 60 => ContentArrangement::Dynamic,
+        _ => ContentArrangement::Disabled,
+    };
+    table.set_content_arrangement(arrangement);
+    table
+}
+
 /// The scenario × profile matrix, then the evidence of every cell.
 pub fn matrix(scenarios: &[ScenarioMeta], profiles: &[String], results: &[RunResult]) -> String {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+    let mut table = new_table();
     let mut header = vec![Cell::new("scenario")];
     header.extend(
         profiles
@@ -106,15 +118,26 @@ pub fn evidence(scenarios: &[ScenarioMeta], results: &[RunResult]) -> String {
             format!("— {}", meta.title).dimmed()
         ));
         for r in rows {
-            out.push_str(&format!(
-                "  {:<10} {}  {}\n",
-                r.profile,
-                outcome_word_padded(r.outcome),
-                r.evidence
-            ));
+            let lead = format!("  {:<10} {}  ", r.profile, outcome_word_padded(r.outcome));
+            out.push_str(&hanging(&lead, &r.evidence));
+            out.push('\n');
         }
     }
     out
+}
+
+/// `lead` then `text`, wrapped to the terminal with the text's column kept, so
+/// evidence stays readable on a projector. Piped output stays one line per
+/// result, for grep.
+fn hanging(lead: &str, text: &str) -> String {
+    if !std::io::stdout().is_terminal() {
+        return format!("{lead}{text}");
+    }
+    let indent = " ".repeat(textwrap::core::display_width(lead));
+    let options = textwrap::Options::new(textwrap::termwidth().max(60))
+        .initial_indent(lead)
+        .subsequent_indent(&indent);
+    textwrap::fill(text, options)
 }
 
 fn summary(results: &[RunResult]) -> String {
@@ -130,10 +153,7 @@ fn summary(results: &[RunResult]) -> String {
 
 /// `sessionlab list` as a table.
 pub fn scenario_list(scenarios: &[ScenarioMeta]) -> String {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+    let mut table = new_table();
     table.set_header(vec!["#", "scenario", "title", "blocked by", "references"]);
     for m in scenarios {
         table.add_row(vec![
