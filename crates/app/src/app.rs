@@ -14,7 +14,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::header;
 use axum::middleware::{from_fn_with_state, map_request_with_state, map_response_with_state};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::Key;
@@ -27,7 +27,7 @@ use crate::pages::Banner;
 use crate::session_cookie::{self, SessionCookie};
 use crate::store::LabStore;
 use crate::users::UserDirectory;
-use crate::{DemoAccount, Profile};
+use crate::{DemoAccount, LabClock, Profile};
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -40,6 +40,8 @@ pub(crate) struct App {
     pub cookie: SessionCookie,
     pub users: Arc<UserDirectory>,
     pub guestbook: Guestbook,
+    /// The time every timeout reads (see `clock.rs`).
+    pub clock: LabClock,
 }
 
 /// What a caller needs to know about an app built by [`build_router`].
@@ -49,6 +51,8 @@ pub struct AppInfo {
     pub session_cookie_name: &'static str,
     /// A line for the operator (e.g. `SESSION_SECRET` unset in the tutorial).
     pub notice: Option<String>,
+    /// The app's lab clock; whoever holds it can age every session.
+    pub clock: LabClock,
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) store: LabStore,
     #[cfg_attr(not(test), allow(dead_code))]
@@ -72,13 +76,15 @@ pub fn build_router_with_session_secret(
     let signing = signed_cookie::signing_for(profile, session_secret);
     let cookie = SessionCookie::for_profile(profile);
     let users = UserDirectory::start();
-    let store = LabStore::for_profile(profile);
+    let clock = LabClock::new();
+    let store = LabStore::for_profile(profile, clock.clone());
     let app = Arc::new(App {
         profile: profile.clone(),
         banner: Banner::for_profile(profile),
         cookie: cookie.clone(),
         users: users.clone(),
         guestbook: Guestbook::default(),
+        clock: clock.clone(),
     });
 
     let routes = Router::new()
@@ -86,6 +92,26 @@ pub fn build_router_with_session_secret(
         .route("/login", get(handlers::login_form).post(handlers::login))
         .route("/logout", get(handlers::logout).post(handlers::logout))
         .route("/account", get(handlers::account))
+        // account-settings form: the CSRF lesson's target (handlers/settings.rs)
+        .route("/account/settings", get(handlers::settings::todo))
+        .route("/account/email", post(handlers::settings::todo))
+        // password change (handlers/password_change.rs)
+        .route(
+            "/account/password",
+            get(handlers::password_change::todo).post(handlers::password_change::todo),
+        )
+        // the user's active sessions, "end" and "log out everywhere" (handlers/sessions_page.rs)
+        .route("/account/sessions", get(handlers::sessions_page::todo))
+        .route("/account/sessions/end", post(handlers::sessions_page::todo))
+        .route(
+            "/account/sessions/end-all",
+            post(handlers::sessions_page::todo),
+        )
+        // forgot-password flow: the session-puzzling lesson (handlers/forgot_password.rs)
+        .route(
+            "/forgot",
+            get(handlers::forgot_password::todo).post(handlers::forgot_password::todo),
+        )
         .route(
             "/guestbook",
             get(handlers::guestbook).post(handlers::sign_guestbook),
@@ -135,6 +161,7 @@ pub fn build_router_with_session_secret(
         accounts: users.accounts().to_vec(),
         session_cookie_name: cookie.name,
         notice: signing.notice,
+        clock,
         store,
         signing_key: signing.key,
     };

@@ -13,6 +13,7 @@
 //! TLS on the same port and the loopback guard, [`users`] the demo accounts.
 
 pub mod app;
+pub mod clock;
 pub mod defenses;
 mod guestbook;
 mod handlers;
@@ -25,6 +26,7 @@ mod store;
 pub mod users;
 
 pub use app::{AppInfo, build_router, build_router_with_session_secret};
+pub use clock::LabClock;
 pub use profile::{Defense, Profile, ProfileName};
 pub use server::{RunningServer, ServeError, ServeOptions, check_bind_address, start};
 pub use users::{DemoAccount, demo_accounts};

@@ -55,7 +55,8 @@ pub enum Defense {
     RandomIds,
     /// Unknown session IDs get a fresh session (weakness: adopt any ID a client names).
     StrictIds,
-    /// Session IDs only from the cookie (weakness: also from a `?sid=` URL parameter).
+    /// Session IDs travel only in the cookie (weakness: also read from a `?sid=` URL
+    /// parameter and written into the app's links).
     CookieOnlyIds,
     /// A new session ID at login (weakness: keep the pre-login ID).
     RotateIdAtLogin,
@@ -80,10 +81,30 @@ pub enum Defense {
     /// The session cookie carries an HMAC made with a secret kept out of the source
     /// (`SESSION_SECRET` for the tutorial, CSPRNG bytes for hardened).
     SignedCookie,
+    /// A server-side idle timeout of 15 minutes (weakness: the seed's one-hour sliding `maxAge`).
+    IdleTimeout,
+    /// A server-side absolute lifetime of 8 hours from creation (weakness: none; activity keeps it alive).
+    AbsoluteTimeout,
+    /// An anti-CSRF token bound to the session in every form that changes state.
+    CsrfToken,
+    /// Unsafe requests must come from the app's own origin (`Origin`, `Sec-Fetch-Site`).
+    OriginCheck,
+    /// One meaning per session key and an explicit "authenticated" flag (weakness: the
+    /// forgot-password flow and login share the `user` key).
+    SeparateSessionKeys,
+    /// A password change ends every other session of the user and gives the current one a new ID.
+    RevokeOnPasswordChange,
+    /// "Log out everywhere" ends every session of the user, found through a per-user index.
+    LogOutEverywhere,
+    /// `Referrer-Policy: no-referrer` (weakness: `unsafe-url`, full URLs to other sites).
+    ReferrerPolicy,
+    /// Login checks the password against an argon2id hash (weakness: the seed's login takes any
+    /// username and never looks at the password).
+    PasswordCheck,
 }
 
 impl Defense {
-    pub const ALL: [Defense; 14] = [
+    pub const ALL: [Defense; 23] = [
         Self::RandomIds,
         Self::StrictIds,
         Self::CookieOnlyIds,
@@ -98,6 +119,15 @@ impl Defense {
         Self::EscapeOutput,
         Self::Csp,
         Self::SignedCookie,
+        Self::IdleTimeout,
+        Self::AbsoluteTimeout,
+        Self::CsrfToken,
+        Self::OriginCheck,
+        Self::SeparateSessionKeys,
+        Self::RevokeOnPasswordChange,
+        Self::LogOutEverywhere,
+        Self::ReferrerPolicy,
+        Self::PasswordCheck,
     ];
 
     /// The kebab-case id used on the command line, in `scenarios/*.toml` and in reports.
@@ -117,6 +147,15 @@ impl Defense {
             Self::EscapeOutput => "escape-output",
             Self::Csp => "csp",
             Self::SignedCookie => "signed-cookie",
+            Self::IdleTimeout => "idle-timeout",
+            Self::AbsoluteTimeout => "absolute-timeout",
+            Self::CsrfToken => "csrf-token",
+            Self::OriginCheck => "origin-check",
+            Self::SeparateSessionKeys => "separate-session-keys",
+            Self::RevokeOnPasswordChange => "revoke-on-password-change",
+            Self::LogOutEverywhere => "log-out-everywhere",
+            Self::ReferrerPolicy => "referrer-policy",
+            Self::PasswordCheck => "password-check",
         }
     }
 
@@ -125,7 +164,7 @@ impl Defense {
         match self {
             Self::RandomIds => "128-bit CSPRNG session IDs instead of a counter",
             Self::StrictIds => "an ID the server never issued gets a fresh session",
-            Self::CookieOnlyIds => "session IDs come only from the cookie, never from ?sid=",
+            Self::CookieOnlyIds => "session IDs travel only in the cookie, never in URLs",
             Self::RotateIdAtLogin => "a new session ID at login (cycle_id)",
             Self::ServerLogout => "logout destroys the server session; no-store, Clear-Site-Data",
             Self::HttpOnly => "HttpOnly: scripts cannot read the session cookie",
@@ -137,6 +176,19 @@ impl Defense {
             Self::EscapeOutput => "askama auto-escaping of user content",
             Self::Csp => "Content-Security-Policy forbids inline script",
             Self::SignedCookie => "the cookie is signed with a secret kept out of the source",
+            Self::IdleTimeout => "the server ends a session idle for 15 minutes",
+            Self::AbsoluteTimeout => "the server ends any session 8 hours after it began",
+            Self::CsrfToken => "forms that change state carry a token bound to the session",
+            Self::OriginCheck => "unsafe requests must come from the app's own origin",
+            Self::SeparateSessionKeys => {
+                "one meaning per session key; an explicit authenticated flag"
+            }
+            Self::RevokeOnPasswordChange => "a password change ends the user's other sessions",
+            Self::LogOutEverywhere => {
+                "\"log out everywhere\" really ends every session of the user"
+            }
+            Self::ReferrerPolicy => "Referrer-Policy: no-referrer keeps URLs off other sites",
+            Self::PasswordCheck => "login checks the password against an argon2id hash",
         }
     }
 }
@@ -173,7 +225,8 @@ impl Profile {
             ProfileName::Insecure => BTreeSet::new(),
             // The seed article's final code: express-session (random IDs, unknown IDs rejected,
             // cookie only), destroy() + clearCookie() at logout, httpOnly: true, secure: false,
-            // the secret read from the environment.
+            // the secret read from the environment. Its login stores any username without
+            // looking at the password ("validate your username and password here").
             ProfileName::Tutorial => BTreeSet::from([
                 Defense::SignedCookie,
                 Defense::RandomIds,

@@ -18,7 +18,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::defenses::tls;
-use crate::{DemoAccount, Profile, ProfileName, build_router};
+use crate::{DemoAccount, LabClock, Profile, ProfileName, build_router};
 
 /// Request head limit: a larger head (e.g. a huge Cookie header) gets 431.
 pub const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
@@ -54,6 +54,7 @@ pub struct RunningServer {
     /// A line for the operator, e.g. that `SESSION_SECRET` is unset (tutorial).
     pub notice: Option<String>,
     session_cookie_name: &'static str,
+    clock: LabClock,
     certificate: Option<(String, Vec<u8>)>,
     stop: Arc<Notify>,
     accept_loop: JoinHandle<()>,
@@ -75,6 +76,10 @@ impl RunningServer {
     /// `sid` (`connect.sid` in the tutorial), with `__Host-` in front under `host-prefix`.
     pub fn session_cookie_name(&self) -> &str {
         self.session_cookie_name
+    }
+    /// The app's lab clock, in-process only: what the timeout scenarios advance.
+    pub fn clock(&self) -> &LabClock {
+        &self.clock
     }
     /// The self-signed certificate (PEM) when the profile has TLS, for clients to trust.
     pub fn certificate_pem(&self) -> Option<&str> {
@@ -153,6 +158,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         accounts: info.accounts,
         notice: info.notice,
         session_cookie_name: info.session_cookie_name,
+        clock: info.clock,
         certificate: tls_setup.map(|setup| (setup.certificate_pem, setup.certificate_der)),
         stop,
         accept_loop,

@@ -9,20 +9,22 @@ use tower_sessions::MemoryStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
-use crate::Profile;
 use crate::defenses::random_ids::IdIssuer;
 use crate::defenses::strict_ids::UnknownIds;
+use crate::{LabClock, Profile};
 
 #[derive(Debug, Clone)]
 pub(crate) struct LabStore {
     sessions: MemoryStore,
     ids: Arc<IdIssuer>,
     unknown_ids: UnknownIds,
+    clock: LabClock,
 }
 
 impl LabStore {
-    pub(crate) fn for_profile(profile: &Profile) -> Self {
+    pub(crate) fn for_profile(profile: &Profile, clock: LabClock) -> Self {
         Self {
+            clock,
             sessions: MemoryStore::default(),
             ids: Arc::new(IdIssuer::for_profile(profile)),
             unknown_ids: UnknownIds::for_profile(profile),

@@ -88,6 +88,35 @@ pub const SCENARIO_FILES: &[(&str, &str)] = &[
         "logout-reuse",
         include_str!("../../../scenarios/logout-reuse.toml"),
     ),
+    (
+        "idle-timeout",
+        include_str!("../../../scenarios/idle-timeout.toml"),
+    ),
+    (
+        "absolute-timeout",
+        include_str!("../../../scenarios/absolute-timeout.toml"),
+    ),
+    (
+        "password-change",
+        include_str!("../../../scenarios/password-change.toml"),
+    ),
+    (
+        "concurrent-sessions",
+        include_str!("../../../scenarios/concurrent-sessions.toml"),
+    ),
+    (
+        "referer-leak",
+        include_str!("../../../scenarios/referer-leak.toml"),
+    ),
+    ("csrf", include_str!("../../../scenarios/csrf.toml")),
+    (
+        "session-puzzling",
+        include_str!("../../../scenarios/session-puzzling.toml"),
+    ),
+    (
+        "credential-bypass",
+        include_str!("../../../scenarios/credential-bypass.toml"),
+    ),
 ];
 
 /// Parses one scenario file.

@@ -12,8 +12,12 @@ use crate::outcome::{Actor, Step};
 
 /// The name the target app has inside the lab network.
 pub const APP_HOST: &str = "app.lab.test";
-/// The attacker's site, a sibling of the app under `lab.test`.
+/// The attacker's site, a sibling of the app under `lab.test`: same-site with the app
+/// (which is what lets it toss cookies), but another origin.
 pub const EVIL_HOST: &str = "evil.lab.test";
+/// The attacker's other site, on another registrable domain: cross-site with the app, so
+/// SameSite applies to requests it starts (the CSRF lesson).
+pub const EVIL_CROSS_SITE_HOST: &str = "evil.test";
 
 /// A username and password for one actor.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,16 +5,25 @@
 //! handlers never look at a profile's name. Read them one at a time: each fits
 //! on one screen.
 
+pub mod absolute_timeout;
 pub mod cookie_only_ids;
 pub mod csp;
+pub mod csrf_token;
 pub mod escape_output;
 pub mod host_prefix;
 pub mod hsts;
 pub mod http_only;
+pub mod idle_timeout;
+pub mod log_out_everywhere;
+pub mod origin_check;
+pub mod password_check;
 pub mod random_ids;
+pub mod referrer_policy;
+pub mod revoke_on_password_change;
 pub mod rotate_id_at_login;
 pub mod same_site_strict;
 pub mod secure_cookie;
+pub mod separate_session_keys;
 pub mod server_logout;
 pub mod signed_cookie;
 pub mod strict_ids;

@@ -9,6 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use tower_sessions::{Session, session};
 
+pub(crate) mod forgot_password;
+pub(crate) mod password_change;
+pub(crate) mod sessions_page;
+pub(crate) mod settings;
+
 use crate::app::App;
 use crate::defenses::{escape_output, rotate_id_at_login, server_logout};
 use crate::guestbook::{Entry, MAX_MESSAGE_CHARS};
@@ -194,7 +199,7 @@ pub(crate) async fn well_known(State(app): State<Arc<App>>) -> Json<serde_json::
 pub(crate) async fn style_css() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../static/style.css"),
+        include_str!("../../static/style.css"),
     )
 }
 

@@ -1,0 +1,1 @@
+//! TODO(helper): `absolute-timeout` defense module.

@@ -1,0 +1,1 @@
+//! TODO(helper): `csrf-token` defense module.

@@ -1,0 +1,1 @@
+//! TODO(helper): `idle-timeout` defense module.

@@ -1,0 +1,1 @@
+//! TODO(helper): `log-out-everywhere` defense module.

@@ -1,0 +1,1 @@
+//! TODO(helper): `origin-check` defense module.

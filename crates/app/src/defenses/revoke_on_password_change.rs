@@ -1,0 +1,1 @@
+//! TODO(helper): `revoke-on-password-change` defense module.

@@ -1,0 +1,1 @@
+//! TODO(helper): `separate-session-keys` defense module.

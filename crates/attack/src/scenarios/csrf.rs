@@ -1,0 +1,8 @@
+//! `csrf`: TODO(helper).
+
+use crate::lab::{RunContext, RunError};
+use crate::outcome::Verdict;
+
+pub async fn run(_ctx: &mut RunContext) -> Result<Verdict, RunError> {
+    Err(RunError::Lab("csrf is not written yet".into()))
+}

@@ -1,0 +1,8 @@
+//! `password-change`: TODO(helper).
+
+use crate::lab::{RunContext, RunError};
+use crate::outcome::Verdict;
+
+pub async fn run(_ctx: &mut RunContext) -> Result<Verdict, RunError> {
+    Err(RunError::Lab("password-change is not written yet".into()))
+}
