@@ -93,24 +93,32 @@ pub fn build_router_with_session_secret(
         .route("/logout", get(handlers::logout).post(handlers::logout))
         .route("/account", get(handlers::account))
         // account-settings form: the CSRF lesson's target (handlers/settings.rs)
-        .route("/account/settings", get(handlers::settings::todo))
-        .route("/account/email", post(handlers::settings::todo))
+        .route("/account/settings", get(handlers::settings::settings_page))
+        .route("/account/email", post(handlers::settings::change_email))
         // password change (handlers/password_change.rs)
         .route(
             "/account/password",
-            get(handlers::password_change::todo).post(handlers::password_change::todo),
+            get(handlers::password_change::password_form)
+                .post(handlers::password_change::change_password),
         )
         // the user's active sessions, "end" and "log out everywhere" (handlers/sessions_page.rs)
-        .route("/account/sessions", get(handlers::sessions_page::todo))
-        .route("/account/sessions/end", post(handlers::sessions_page::todo))
+        .route(
+            "/account/sessions",
+            get(handlers::sessions_page::list_sessions),
+        )
+        .route(
+            "/account/sessions/end",
+            post(handlers::sessions_page::end_session),
+        )
         .route(
             "/account/sessions/end-all",
-            post(handlers::sessions_page::todo),
+            post(handlers::sessions_page::end_all_sessions),
         )
         // forgot-password flow: the session-puzzling lesson (handlers/forgot_password.rs)
         .route(
             "/forgot",
-            get(handlers::forgot_password::todo).post(handlers::forgot_password::todo),
+            get(handlers::forgot_password::forgot_form)
+                .post(handlers::forgot_password::start_reset),
         )
         .route(
             "/guestbook",

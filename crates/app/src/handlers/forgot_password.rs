@@ -3,6 +3,10 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-pub(crate) async fn todo() -> Response {
+pub(crate) async fn forgot_form() -> Response {
+    StatusCode::NOT_IMPLEMENTED.into_response()
+}
+
+pub(crate) async fn start_reset() -> Response {
     StatusCode::NOT_IMPLEMENTED.into_response()
 }

@@ -3,6 +3,10 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-pub(crate) async fn todo() -> Response {
+pub(crate) async fn settings_page() -> Response {
+    StatusCode::NOT_IMPLEMENTED.into_response()
+}
+
+pub(crate) async fn change_email() -> Response {
     StatusCode::NOT_IMPLEMENTED.into_response()
 }
