@@ -19,7 +19,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::Key;
 
-use crate::defenses::{cookie_only_ids, csp, hsts, signed_cookie};
+use crate::clock_control::{self, LabClockKey};
+use crate::defenses::{cookie_only_ids, csp, hsts, referrer_policy, signed_cookie};
 use crate::guestbook::Guestbook;
 use crate::handlers;
 use crate::malformed_cookies::{self, SessionCookieRules};
@@ -42,6 +43,10 @@ pub(crate) struct App {
     pub guestbook: Guestbook,
     /// The time every timeout reads (see `clock.rs`).
     pub clock: LabClock,
+    /// The session store, for ending a user's other sessions (`session_index.rs`).
+    pub store: LabStore,
+    /// The key of the lab clock's HTTP control; `None`: no such route (`clock_control.rs`).
+    pub lab_clock_key: Option<LabClockKey>,
 }
 
 /// What a caller needs to know about an app built by [`build_router`].
@@ -72,6 +77,16 @@ pub fn build_router_with_session_secret(
     profile: &Profile,
     session_secret: Option<String>,
 ) -> (Router, AppInfo) {
+    build_app(profile, session_secret, None)
+}
+
+/// The app; with `lab_clock_key`, also the lab clock's HTTP control
+/// (`sessionlab serve --lab-clock`, see `clock_control.rs`).
+pub(crate) fn build_app(
+    profile: &Profile,
+    session_secret: Option<String>,
+    lab_clock_key: Option<LabClockKey>,
+) -> (Router, AppInfo) {
     // The key first: the password hashing started next would compete with it for the CPU.
     let signing = signed_cookie::signing_for(profile, session_secret);
     let cookie = SessionCookie::for_profile(profile);
@@ -85,6 +100,8 @@ pub fn build_router_with_session_secret(
         users: users.clone(),
         guestbook: Guestbook::default(),
         clock: clock.clone(),
+        store: store.clone(),
+        lab_clock_key: lab_clock_key.clone(),
     });
 
     let routes = Router::new()
@@ -125,6 +142,7 @@ pub fn build_router_with_session_secret(
             get(handlers::guestbook).post(handlers::sign_guestbook),
         )
         .route("/.well-known/sessionlab", get(handlers::well_known))
+        .merge(clock_control::routes(lab_clock_key.as_ref()))
         .route("/style.css", get(handlers::style_css))
         .fallback(handlers::not_found)
         .with_state(app.clone())
@@ -142,6 +160,12 @@ pub fn build_router_with_session_secret(
             policy,
         ));
     }
+    if let Some(policy) = referrer_policy::header_value(profile) {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            policy,
+        ));
+    }
     if let Some(hsts) = hsts::header_value(profile) {
         router = router.layer(SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
@@ -154,6 +178,10 @@ pub fn build_router_with_session_secret(
         secure: cookie.secure,
     };
     if cookie_only_ids::ids_from_urls(profile) {
+        router = router.layer(from_fn_with_state(
+            rules,
+            cookie_only_ids::write_session_id_into_links,
+        ));
         router = router.layer(map_request_with_state(
             rules,
             cookie_only_ids::take_session_id_from_url,

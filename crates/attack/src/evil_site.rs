@@ -32,6 +32,15 @@ pub struct Collected {
 struct EvilState {
     tossed_cookie: Option<String>,
     collected: Vec<Collected>,
+    visits: Vec<Visit>,
+}
+
+/// One visit to a `/deals/<token>` landing page, as the site's access log keeps it.
+#[derive(Debug, Clone)]
+pub struct Visit {
+    pub token: String,
+    /// The `Referer` the visitor's browser sent, if any: where the link was clicked.
+    pub referer: Option<String>,
 }
 
 type Shared = Arc<Mutex<EvilState>>;
@@ -50,6 +59,7 @@ impl EvilSite {
             .route("/", get(lure))
             .route("/toss", get(toss))
             .route("/collect/{token}", get(collect))
+            .route("/deals/{token}", get(deals))
             .with_state(state.clone());
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
@@ -81,6 +91,16 @@ impl EvilSite {
             .collected
             .iter()
             .filter(|c| c.token == token)
+            .cloned()
+            .collect()
+    }
+
+    /// Every visit to `/deals/<token>` so far: the access log the attacker reads.
+    pub fn visits(&self, token: &str) -> Vec<Visit> {
+        self.lock()
+            .visits
+            .iter()
+            .filter(|v| v.token == token)
             .cloned()
             .collect()
     }
@@ -138,4 +158,22 @@ async fn collect(
         .collected
         .push(Collected { token, data: q.c });
     "thanks"
+}
+
+/// A landing page an outbound link leads to; its access log keeps the `Referer`.
+async fn deals(
+    State(state): State<Shared>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Html<&'static str> {
+    let referer = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    state
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .visits
+        .push(Visit { token, referer });
+    Html("<!doctype html><title>Cheap flights</title><h1>Cheap flights to Wonderland</h1>")
 }

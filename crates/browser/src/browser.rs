@@ -4,12 +4,14 @@
 //! proxy. Everything a browser decides - which cookies go out, which come in, HSTS upgrades,
 //! redirects, Sec-Fetch-* headers, which scripts run - is decided in this crate, in code a
 //! learner can read.
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderName, HeaderValue};
 use url::{Url, form_urlencoded};
 
 use crate::jar::same_site;
+use crate::referrer::ReferrerPolicy;
 use crate::script::{csp_allows_inline_script, encode_uri_component, parse_exfiltration};
 use crate::{
     CookieDecision, CookieJar, CookieSource, HstsStore, Network, RequestContext, ScriptEffect,
@@ -30,6 +32,8 @@ pub enum BrowserError {
     BadUrl(String),
     #[error("no form with action containing {0:?} on {1}")]
     NoSuchForm(String, String),
+    #[error("no link with text or address containing {0:?} on {1}")]
+    NoSuchLink(String, String),
 }
 
 /// Top-level navigation (link, address bar, form) or subresource (img, fetch, script).
@@ -143,6 +147,11 @@ impl Page {
     pub fn text_by_id(&self, id: &str) -> Option<String> {
         crate::html::text_by_id(&self.body, id)
     }
+
+    /// The links on this page, hrefs resolved against its URL.
+    pub fn links(&self) -> Vec<crate::html::Link> {
+        crate::html::links(&self.body, &self.url)
+    }
 }
 
 /// How many redirects a request may follow (Fetch's limit is 20; the lab needs far fewer).
@@ -164,6 +173,9 @@ pub struct Browser {
     pub script_errors: Vec<String>,
     client: reqwest::Client,
     clock_offset: Duration,
+    /// The `Referrer-Policy` of each document this browser displayed, by URL: what requests
+    /// those pages start put in `Referer`.
+    referrer_policies: HashMap<Url, ReferrerPolicy>,
 }
 
 impl Browser {
@@ -198,6 +210,7 @@ impl Browser {
             script_errors: Vec::new(),
             client,
             clock_offset: Duration::ZERO,
+            referrer_policies: HashMap::new(),
         }
     }
 
@@ -253,6 +266,17 @@ impl Browser {
         self.request(spec).await
     }
 
+    /// Clicks the first link on `page` whose text or href contains `contains`: a top-level
+    /// navigation initiated by that page (so its Referrer-Policy decides the `Referer`).
+    pub async fn follow_link(&mut self, page: &Page, contains: &str) -> Result<Page, BrowserError> {
+        let link = page
+            .links()
+            .into_iter()
+            .find(|link| link.text.contains(contains) || link.href.as_str().contains(contains))
+            .ok_or_else(|| BrowserError::NoSuchLink(contains.to_string(), page.url.to_string()))?;
+        self.open(&link.href, Some(&page.url)).await
+    }
+
     /// Now, as the jar and HSTS see it.
     pub fn now(&self) -> SystemTime {
         SystemTime::now() + self.clock_offset
@@ -288,6 +312,9 @@ impl Browser {
             match next {
                 Some(next) => hop = next,
                 None => {
+                    if spec.kind == RequestKind::Navigation {
+                        self.remember_referrer_policy(&exchange);
+                    }
                     return Ok(Page {
                         url: exchange.url.clone(),
                         status: exchange.status,
@@ -301,6 +328,21 @@ impl Browser {
         Err(BrowserError::TooManyRedirects {
             url: spec.url.to_string(),
         })
+    }
+
+    /// Remembers the policy a displayed document names (or forgets an old one: no header means
+    /// the browser default).
+    fn remember_referrer_policy(&mut self, exchange: &Exchange) {
+        let policy = exchange
+            .response_headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("referrer-policy"))
+            .filter_map(|(_, value)| ReferrerPolicy::parse(value))
+            .next_back();
+        match policy {
+            Some(policy) => self.referrer_policies.insert(exchange.url.clone(), policy),
+            None => self.referrer_policies.remove(&exchange.url),
+        };
     }
 
     /// One request and its response, recorded as an [`Exchange`].
@@ -393,9 +435,8 @@ impl Browser {
     /// The headers a Chromium-like browser sends, in the order it sends them.
     ///
     /// `Host` names the lab host (the connection goes to the routed address). `Origin` goes with
-    /// every POST (Fetch: "null" when there is no initiating page). `Referer` is the initiating
-    /// page's full URL without fragment or credentials (Referrer-Policy handling is not modelled
-    /// yet). `Sec-Fetch-Site` / `-Mode` / `-Dest` tell the server where the request came from,
+    /// every POST (Fetch: "null" when there is no initiating page). `Referer` is as much of the
+    /// initiating page's URL as that page's `Referrer-Policy` allows (see [`crate::referrer`]). `Sec-Fetch-Site` / `-Mode` / `-Dest` tell the server where the request came from,
     /// which is what a server-side CSRF defence can check.
     fn request_headers(
         &self,
@@ -435,8 +476,13 @@ impl Browser {
             });
             headers.push(("Origin".to_string(), origin));
         }
-        if let Some(initiator) = &spec.initiator {
-            headers.push(("Referer".to_string(), referrer_url(initiator)));
+        if let Some(referrer) = spec.initiator.as_ref().and_then(|page| {
+            let policy = self.referrer_policies.get(page).copied();
+            policy
+                .unwrap_or(ReferrerPolicy::DEFAULT)
+                .referrer(page, url)
+        }) {
+            headers.push(("Referer".to_string(), referrer));
         }
         headers.push((
             "Sec-Fetch-Site".to_string(),
@@ -571,17 +617,6 @@ fn host_header(url: &Url) -> String {
         Some(port) => format!("{host}:{port}"),
         None => host.to_string(),
     }
-}
-
-/// The initiator as a `Referer` value: the full URL minus fragment and credentials, which Fetch
-/// never sends whatever the referrer policy.
-fn referrer_url(page: &Url) -> String {
-    let mut referrer = page.clone();
-    referrer.set_fragment(None);
-    // Both only fail for URLs without a host, which have no credentials to strip.
-    let _ = referrer.set_username("");
-    let _ = referrer.set_password(None);
-    referrer.to_string()
 }
 
 /// All `Content-Security-Policy` headers of a response, joined with ", " (each one is enforced).
@@ -778,14 +813,6 @@ mod tests {
             "app.lab.test:4000"
         );
         assert_eq!(host_header(&url("https://app.lab.test/")), "app.lab.test");
-    }
-
-    #[test]
-    fn referrer_drops_fragment_and_credentials() {
-        assert_eq!(
-            referrer_url(&url("http://u:p@app.lab.test:1/a?sid=1#frag")),
-            "http://app.lab.test:1/a?sid=1"
-        );
     }
 
     #[test]

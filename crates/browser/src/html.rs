@@ -50,6 +50,29 @@ pub fn forms(html: &str, base: &Url) -> Vec<Form> {
         .collect()
 }
 
+/// A link (`<a href>`) on a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The link's visible text, trimmed.
+    pub text: String,
+    /// `href` resolved against the page URL.
+    pub href: Url,
+}
+
+/// Every `<a href>` of the page in document order, hrefs resolved against `base` (links whose
+/// href does not resolve are skipped, as a browser cannot follow them).
+pub fn links(html: &str, base: &Url) -> Vec<Link> {
+    let document = Html::parse_document(html);
+    document
+        .select(&selector("a[href]"))
+        .filter_map(|a| {
+            let href = base.join(a.value().attr("href")?.trim()).ok()?;
+            let text = a.text().collect::<String>().trim().to_string();
+            Some(Link { text, href })
+        })
+        .collect()
+}
+
 /// The form's `action` resolved against the page URL; the page URL itself when absent or empty.
 fn form_action(form: ElementRef<'_>, base: &Url) -> Option<Url> {
     match form.value().attr("action").map(str::trim) {
@@ -275,5 +298,24 @@ hello &lt;b&gt;</textarea><select name="color"><option value="r">Red</option><op
             let _ = inline_scripts(html);
         }
         assert!(forms("<form action='http://[::1'></form>", &base()).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+
+    #[test]
+    fn links_resolve_against_the_page_and_keep_their_text() {
+        let base = Url::parse("http://app.lab.test:1/guestbook?sid=X").unwrap();
+        let page = r#"<a href="/account?sid=X"> Account </a><a>no href</a><a href="http://evil.lab.test/d">deal</a>"#;
+        let found = links(page, &base);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].text, "Account");
+        assert_eq!(
+            found[0].href.as_str(),
+            "http://app.lab.test:1/account?sid=X"
+        );
+        assert_eq!(found[1].href.as_str(), "http://evil.lab.test/d");
     }
 }

@@ -13,16 +13,18 @@ pub mod hsts;
 pub mod html;
 pub mod jar;
 pub mod network;
+pub mod referrer;
 pub mod script;
 
 pub use browser::{Browser, BrowserError, Exchange, MAX_REDIRECTS, Page, RequestKind, RequestSpec};
 pub use hsts::HstsStore;
-pub use html::Form;
+pub use html::{Form, Link};
 pub use jar::{
     CookieDecision, CookieJar, CookieSource, RejectReason, RequestContext, SameSite,
     SetCookieOutcome, StoredCookie, WithholdReason, same_site,
 };
 pub use network::Network;
+pub use referrer::ReferrerPolicy;
 pub use script::{
     EXFILTRATE_COOKIES_TEMPLATE, ScriptEffect, csp_allows_inline_script, encode_uri_component,
     exfiltration_payload, parse_exfiltration,

@@ -119,6 +119,66 @@ async fn cookie_only_ids_versus_sid_in_the_url() {
 }
 
 #[tokio::test]
+async fn cookie_only_ids_versus_ids_written_into_links() {
+    for (profile, writes) in [
+        (builtin(ProfileName::Insecure), true),
+        (builtin(ProfileName::Tutorial), false),
+        (builtin(ProfileName::Hardened), false),
+        (
+            builtin(ProfileName::Insecure).with(Defense::CookieOnlyIds),
+            false,
+        ),
+    ] {
+        let (router, info) = app(&profile);
+        let mut visitor = Visitor::new(&router, &info);
+        let login = visitor.get("/login").await;
+        let id = login
+            .cookie_value(info.session_cookie_name)
+            .expect("GET /login issues a session");
+        let in_url = format!("sid={id}");
+        assert_eq!(
+            login.body.contains(&in_url),
+            writes,
+            "{}: links",
+            profile.label()
+        );
+        let logged_in = visitor
+            .post("/login", "username=alice&password=wonderland")
+            .await;
+        assert_eq!(
+            logged_in
+                .raw_location()
+                .is_some_and(|l| l.contains("?sid=")),
+            writes,
+            "{}: redirect",
+            profile.label()
+        );
+    }
+}
+
+#[tokio::test]
+async fn referrer_policy_per_profile() {
+    for (profile, expected) in [
+        (builtin(ProfileName::Insecure), Some("unsafe-url")),
+        (builtin(ProfileName::Tutorial), None),
+        (builtin(ProfileName::Hardened), Some("no-referrer")),
+        (
+            builtin(ProfileName::Hardened).without(Defense::ReferrerPolicy),
+            Some("unsafe-url"),
+        ),
+    ] {
+        let (router, info) = app(&profile);
+        let reply = Visitor::new(&router, &info).get("/").await;
+        assert_eq!(
+            reply.header("referrer-policy"),
+            expected,
+            "{}",
+            profile.label()
+        );
+    }
+}
+
+#[tokio::test]
 async fn rotate_id_at_login_versus_keeping_the_pre_login_id() {
     for (name, rotates) in [
         (ProfileName::Insecure, false),

@@ -47,7 +47,16 @@ impl Reply {
         let pair = set_cookie.split(';').next()?;
         Some(pair[name.len() + 1..].to_owned())
     }
+    /// The `Location` header, minus the `?sid=` that the `cookie-only-ids` weakness
+    /// writes into redirects (tested on its own in `defenses.rs`).
     pub fn location(&self) -> Option<&str> {
+        let location = self.raw_location()?;
+        Some(match location.split_once("?sid=") {
+            Some((path, _)) => path,
+            None => location,
+        })
+    }
+    pub fn raw_location(&self) -> Option<&str> {
         self.headers
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
