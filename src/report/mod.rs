@@ -1,4 +1,9 @@
-//! Rendering results: the coloured matrix for people, JSON for programs.
+//! Rendering results: the coloured matrix for people, JSON for programs,
+//! Markdown and a self-contained HTML page for handouts, JUnit XML for CI.
+
+pub mod html;
+pub mod junit;
+pub mod markdown;
 
 use std::io::IsTerminal;
 
@@ -6,7 +11,7 @@ use colored::Colorize;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
-use sessionlab_attack::{Outcome, RunResult, ScenarioMeta};
+use sessionlab_attack::{Actor, Outcome, RunResult, ScenarioMeta, Step};
 
 /// `--format`: who reads the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -165,4 +170,27 @@ pub fn scenario_list(scenarios: &[ScenarioMeta]) -> String {
         ]);
     }
     format!("{table}\n")
+}
+
+/// The result of one scenario against one profile, if it ran.
+pub(crate) fn cell<'a>(
+    results: &'a [RunResult],
+    scenario: &str,
+    profile: &str,
+) -> Option<&'a RunResult> {
+    results
+        .iter()
+        .find(|r| r.scenario == scenario && r.profile == profile)
+}
+
+pub(crate) fn steps_of(result: &RunResult) -> &[Step] {
+    &result.steps
+}
+
+pub(crate) fn actor_label(actor: Actor) -> &'static str {
+    match actor {
+        Actor::Victim => "victim",
+        Actor::Attacker => "attacker",
+        Actor::Observer => "observer",
+    }
 }

@@ -1,0 +1,140 @@
+//! `--format html`: one self-contained page an instructor can hand out. No
+//! external assets (the style is inline), so it opens from a USB stick or an
+//! e-mail attachment exactly as it looked on the projector.
+
+use sessionlab_attack::{Outcome, RunResult, ScenarioMeta};
+
+use super::{actor_label, cell, steps_of};
+
+const STYLE: &str = "\
+body{font:18px/1.5 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}\
+h1{font-size:2rem}h2{margin-top:2.5rem;border-bottom:2px solid #ddd}\
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #bbb;padding:.4rem .9rem;text-align:center}\
+th:first-child,td:first-child{text-align:left}\
+.compromised{background:#b3261e;color:#fff;font-weight:bold}.blocked{background:#1e6b34;color:#fff}\
+.error{background:#f2c200;color:#1b1b1b;font-weight:bold}\
+.evidence{margin:.6rem 0}.tag{display:inline-block;min-width:8rem;padding:0 .5rem;border-radius:4px}\
+details{margin:.2rem 0 1rem 1rem}ol{margin:.3rem 0}.actor{font-weight:bold}.refs{color:#555}\
+footer{margin-top:3rem;color:#555;font-size:.9rem}";
+
+/// The whole page.
+pub fn render(
+    title: &str,
+    scenarios: &[ScenarioMeta],
+    profiles: &[String],
+    results: &[RunResult],
+) -> String {
+    let mut out = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n",
+        title = escape(title)
+    );
+    out.push_str(&matrix(scenarios, profiles, results));
+    for meta in scenarios {
+        let rows: Vec<&RunResult> = results.iter().filter(|r| r.scenario == meta.id).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "<h2 id=\"{id}\">{id}: {title}</h2>\n<p>{story}</p>\n<p><strong>Fix:</strong> {fix}</p>\n\
+             <p class=\"refs\">{refs} · lesson: <a href=\"{lesson}\">{lesson}</a></p>\n",
+            id = escape(&meta.id),
+            title = escape(&meta.title),
+            story = escape(&meta.story),
+            fix = escape(&meta.fix),
+            refs = escape(&meta.reference_line()),
+            lesson = escape(&meta.lesson_path()),
+        ));
+        for r in rows {
+            out.push_str(&format!(
+                "<p class=\"evidence\"><span class=\"tag {class}\">{profile}: {word}</span> {evidence}</p>\n",
+                class = r.outcome.as_str(),
+                profile = escape(&r.profile),
+                word = r.outcome.as_str(),
+                evidence = escape(&r.evidence),
+            ));
+            out.push_str("<details><summary>Steps</summary><ol>\n");
+            for step in steps_of(r) {
+                out.push_str(&format!(
+                    "<li><span class=\"actor\">{}</span>: {}. {}</li>\n",
+                    actor_label(step.actor),
+                    escape(&step.action),
+                    escape(&step.observed)
+                ));
+            }
+            out.push_str("</ol></details>\n");
+        }
+    }
+    out.push_str(&format!(
+        "<footer>sessionlab {} · every compromise above was proven by the attacker reading the \
+         victim's private note (or, for a forged request, by the victim seeing her changed \
+         account), never by a status code.</footer>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    out
+}
+
+fn matrix(scenarios: &[ScenarioMeta], profiles: &[String], results: &[RunResult]) -> String {
+    let mut out = String::from("<table>\n<tr><th>scenario</th>");
+    for profile in profiles {
+        out.push_str(&format!("<th>{}</th>", escape(profile)));
+    }
+    out.push_str("</tr>\n");
+    for meta in scenarios {
+        out.push_str(&format!(
+            "<tr><td><a href=\"#{id}\">{id}</a></td>",
+            id = escape(&meta.id)
+        ));
+        for profile in profiles {
+            match cell(results, &meta.id, profile) {
+                Some(r) => out.push_str(&format!(
+                    "<td class=\"{}\">{}</td>",
+                    r.outcome.as_str(),
+                    symbol(r.outcome)
+                )),
+                None => out.push_str("<td>-</td>"),
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+fn symbol(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Compromised => "✗ compromised",
+        Outcome::Blocked => "✓ blocked",
+        Outcome::Error => "! error",
+    }
+}
+
+/// HTML text and attribute escaping.
+pub(super) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_cannot_inject_markup() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+}
