@@ -70,6 +70,7 @@ async fn startup_to_first_response(name: ProfileName) -> Duration {
         profile,
         addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         allow_non_loopback: false,
+        lab_clock: false,
     })
     .await
     .expect("app starts");

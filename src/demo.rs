@@ -4,6 +4,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 use sessionlab_app::{Profile, ProfileName, RunningServer, ServeOptions};
+use sessionlab_attack::lab::ClockControl;
 use sessionlab_attack::{Credentials, RunResult, ScenarioMeta, Target, run_scenarios};
 
 /// One profile of the demo: its running server and how the engine reaches it.
@@ -12,7 +13,8 @@ pub struct LabProfile {
     pub target: Target,
 }
 
-/// Starts one app per profile on `127.0.0.1:0` and discovers each as a target.
+/// Starts one app per profile on `127.0.0.1:0` and discovers each as a target,
+/// with a hold on its lab clock (the apps run in this process).
 pub async fn start_profiles(profiles: &[Profile]) -> anyhow::Result<Vec<LabProfile>> {
     let mut lab = Vec::with_capacity(profiles.len());
     for profile in profiles {
@@ -20,9 +22,12 @@ pub async fn start_profiles(profiles: &[Profile]) -> anyhow::Result<Vec<LabProfi
             profile: profile.clone(),
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             allow_non_loopback: false,
+            lab_clock: false,
         })
         .await?;
-        let target = Target::discover(&server.url(), false).await?;
+        let target = Target::discover(&server.url(), false)
+            .await?
+            .with_clock_control(ClockControl::InProcess(server.clock().clone()));
         lab.push(LabProfile { server, target });
     }
     Ok(lab)

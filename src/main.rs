@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sessionlab::demo;
 use sessionlab::report::{self, Format};
 use sessionlab_app::{Profile, ProfileName, ServeOptions};
+use sessionlab_attack::lab::ClockControl;
 use sessionlab_attack::{
     Credentials, RunResult, Target, TargetError, catalog, run_scenarios, select,
 };
@@ -80,12 +81,19 @@ enum Command {
         /// Allow a vulnerable profile to listen beyond loopback, where others can attack it.
         #[arg(long)]
         expose_vulnerable_app: bool,
+        /// Let `sessionlab attack --lab-clock-key KEY` move this app's clock (the timeout
+        /// scenarios): opens POST /.well-known/sessionlab/clock, guarded by a key printed at start-up.
+        #[arg(long)]
+        lab_clock: bool,
     },
     /// Replay scenarios against an app started with `sessionlab serve`.
     #[command(
         after_help = "Example:\n  sessionlab attack --target http://127.0.0.1:8080 --scenario fixation-cookie\n\n\
         The victim and the attacker's own account default to the demo accounts\n\
-        alice:wonderland and bob:builder."
+        alice:wonderland and bob:builder.\n\n\
+        The timeout scenarios (idle-timeout, absolute-timeout) let hours of lab time pass:\n\
+        start the app with `sessionlab serve --lab-clock` and pass the key it prints\n\
+        with --lab-clock-key KEY."
     )]
     Attack {
         /// Base URL of the target app, e.g. http://127.0.0.1:8080 (loopback only unless authorised).
@@ -106,6 +114,9 @@ enum Command {
         /// State that you are authorised to attack a target outside loopback.
         #[arg(long)]
         authorized_target: bool,
+        /// The key `sessionlab serve --lab-clock` printed: lets the timeout scenarios move the app's clock.
+        #[arg(long, value_name = "KEY")]
+        lab_clock_key: Option<String>,
     },
     /// List the scenarios in teaching order.
     List {
@@ -155,7 +166,16 @@ fn main() -> ExitCode {
                 profile,
                 addr,
                 expose_vulnerable_app,
-            } => serve(Profile::new(profile.into()), addr, expose_vulnerable_app).await,
+                lab_clock,
+            } => {
+                serve(
+                    Profile::new(profile.into()),
+                    addr,
+                    expose_vulnerable_app,
+                    lab_clock,
+                )
+                .await
+            }
             Command::Attack {
                 target,
                 scenarios,
@@ -163,6 +183,7 @@ fn main() -> ExitCode {
                 attacker,
                 format,
                 authorized_target,
+                lab_clock_key,
             } => {
                 attack(
                     &target,
@@ -171,6 +192,7 @@ fn main() -> ExitCode {
                     &attacker,
                     format,
                     authorized_target,
+                    lab_clock_key,
                 )
                 .await
             }
@@ -230,11 +252,17 @@ async fn run_demo(requested: &[String], format: Format) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn serve(profile: Profile, addr: SocketAddr, allow_non_loopback: bool) -> ExitCode {
+async fn serve(
+    profile: Profile,
+    addr: SocketAddr,
+    allow_non_loopback: bool,
+    lab_clock: bool,
+) -> ExitCode {
     let server = match sessionlab_app::start(ServeOptions {
         profile,
         addr,
         allow_non_loopback,
+        lab_clock,
     })
     .await
     {
@@ -265,10 +293,22 @@ async fn serve(profile: Profile, addr: SocketAddr, allow_non_loopback: bool) -> 
     if let Some(notice) = &server.notice {
         println!("  {} {notice}", "note:".yellow());
     }
+    if let Some(key) = server.lab_clock_key() {
+        println!(
+            "  lab clock {key}  (this key moves the app's clock: keep it to yourself, pass it to `attack`)"
+        );
+    }
+    let key_flag = server
+        .lab_clock_key()
+        .map(|key| format!(" --lab-clock-key {key}"))
+        .unwrap_or_default();
     println!(
-        "\nAttack it:  sessionlab attack --target {} --scenario all",
+        "\nAttack it:  sessionlab attack --target {} --scenario all{key_flag}",
         server.url()
     );
+    if server.lab_clock_key().is_none() {
+        println!("(The timeout scenarios also need --lab-clock here, and the key it prints.)");
+    }
     println!("Ctrl-C stops the server.");
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
@@ -282,13 +322,26 @@ async fn attack(
     attacker: &Credentials,
     format: Format,
     authorized: bool,
+    lab_clock_key: Option<String>,
 ) -> ExitCode {
     let scenarios = match select(requested) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
     let target = match Target::discover(target, authorized).await {
-        Ok(t) => t,
+        Ok(t) => match lab_clock_key {
+            Some(key) => {
+                if !t.lab_clock {
+                    eprintln!(
+                        "{} the app does not report a lab clock control: the timeout scenarios \
+                         need it started with `sessionlab serve --lab-clock`",
+                        "warning:".yellow().bold()
+                    );
+                }
+                t.with_clock_control(ClockControl::Http { key })
+            }
+            None => t,
+        },
         Err(e @ (TargetError::BadUrl(_) | TargetError::NotLoopback(_))) => {
             return fail(EXIT_USAGE, &e.to_string());
         }

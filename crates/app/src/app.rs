@@ -7,7 +7,12 @@
 //! 4. the session cookie's final attributes (`same-site-strict`, `host-prefix`);
 //! 5. tower-sessions over `LabStore` (`store.rs`): `random-ids`, `strict-ids`, `signed-cookie`;
 //! 6. a 16 KiB request body limit (413 beyond it);
-//! 7. the routes.
+//! 7. unsafe requests from other sites refused (`origin-check`), then those
+//!    without the session's form token (`csrf-token`);
+//! 8. the routes.
+//!
+//! With `serve --lab-clock`, the lab clock's control (`clock_control.rs`) is
+//! merged in last, outside all of these layers.
 
 use std::sync::Arc;
 
@@ -20,7 +25,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::Key;
 
 use crate::clock_control::{self, LabClockKey};
-use crate::defenses::{cookie_only_ids, csp, hsts, referrer_policy, signed_cookie};
+use crate::defenses::{
+    cookie_only_ids, csp, csrf_token, hsts, origin_check, referrer_policy, signed_cookie,
+};
 use crate::guestbook::Guestbook;
 use crate::handlers;
 use crate::malformed_cookies::{self, SessionCookieRules};
@@ -142,10 +149,17 @@ pub(crate) fn build_app(
             get(handlers::guestbook).post(handlers::sign_guestbook),
         )
         .route("/.well-known/sessionlab", get(handlers::well_known))
-        .merge(clock_control::routes(lab_clock_key.as_ref()))
         .route("/style.css", get(handlers::style_css))
         .fallback(handlers::not_found)
         .with_state(app.clone())
+        .layer(from_fn_with_state(
+            app.clone(),
+            csrf_token::check_unsafe_requests,
+        ))
+        .layer(from_fn_with_state(
+            app.clone(),
+            origin_check::check_unsafe_requests,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
 
     let mut router =
@@ -192,6 +206,9 @@ pub(crate) fn build_app(
         rules,
         malformed_cookies::reject_malformed_cookies,
     ));
+    // Outside every layer: the lab clock's control is no page of the app; it
+    // carries no session and has its own key (`clock_control.rs`).
+    router = router.merge(clock_control::routes(lab_clock_key.as_ref()).with_state(app.clone()));
 
     let info = AppInfo {
         accounts: users.accounts().to_vec(),

@@ -6,11 +6,15 @@
 //! which is real time plus an offset that only the lab can move forward.
 //!
 //! **Who may move it.** Never a client of the app by default: the handle is
-//! in-process (`RunningServer::clock`, used by `demo`, `lesson` and the tests).
-//! `sessionlab serve --lab-clock` additionally opens an HTTP control guarded by
-//! a random key printed at start-up, so `sessionlab attack` can run the timeout
-//! scenarios against a separately started app. Without that flag no route can
-//! touch the clock, so an attacker cannot age a session to their liking.
+//! in-process (`RunningServer::clock`, used by `demo` and the tests).
+//! `sessionlab serve --lab-clock` additionally opens an HTTP control
+//! (`clock_control.rs`, `POST /.well-known/sessionlab/clock`) guarded by a
+//! 128-bit random key printed on the operator's terminal at start-up, so
+//! `sessionlab attack --lab-clock-key KEY` can run the timeout scenarios
+//! against a separately started app. Without that flag the route does not
+//! exist and no request can touch the clock; with it, only the key's holder
+//! can. Either way an attacker cannot age a session to their liking, and as
+//! time only runs forward, nobody can bring an expired session back.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -44,6 +48,12 @@ impl LabClock {
     pub fn advance(&self, by: Duration) {
         let ms = by.whole_milliseconds().clamp(0, i64::MAX as i128) as i64;
         self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    /// [`advance`](Self::advance) by a `std` duration, the unit of the
+    /// simulated browsers' clocks.
+    pub fn advance_std(&self, by: std::time::Duration) {
+        self.advance(Duration::try_from(by).unwrap_or(Duration::MAX));
     }
 }
 

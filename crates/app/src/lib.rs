@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod clock;
+pub mod clock_control;
 pub mod defenses;
 mod guestbook;
 mod handlers;
@@ -22,6 +23,7 @@ mod pages;
 pub mod profile;
 pub mod server;
 pub mod session_cookie;
+mod session_index;
 mod store;
 pub mod users;
 

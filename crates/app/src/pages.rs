@@ -46,6 +46,9 @@ pub(crate) struct LoginPage<'a> {
     pub banner: &'a Banner,
     pub user: Option<&'a str>,
     pub error: Option<&'a str>,
+    /// The hidden `csrf_token` field of the page's forms (`templates/csrf_field.html`);
+    /// `None` without the `csrf-token` defense.
+    pub csrf_token: Option<String>,
 }
 
 #[derive(Template)]
@@ -55,6 +58,8 @@ pub(crate) struct AccountPage<'a> {
     pub user: Option<&'a str>,
     pub username: &'a str,
     pub note: &'a str,
+    pub email: &'a str,
+    pub csrf_token: Option<String>,
 }
 
 #[derive(Template)]
@@ -66,6 +71,7 @@ pub(crate) struct GuestbookPage<'a> {
     /// From `defenses::escape_output`: auto-escape messages, or print them with `|safe`.
     pub escape_output: bool,
     pub error: Option<&'a str>,
+    pub csrf_token: Option<String>,
 }
 
 #[derive(Template)]
@@ -75,10 +81,66 @@ pub(crate) struct NotFoundPage<'a> {
     pub user: Option<&'a str>,
 }
 
+/// `GET /account/settings`: the e-mail form (the CSRF lesson's target).
+#[derive(Template)]
+#[template(path = "settings.html")]
+pub(crate) struct SettingsPage<'a> {
+    pub banner: &'a Banner,
+    pub user: Option<&'a str>,
+    pub email: &'a str,
+    pub error: Option<&'a str>,
+    pub csrf_token: Option<String>,
+}
+
+/// `GET|POST /forgot`: the forgot-password form, and its answer once sent.
+#[derive(Template)]
+#[template(path = "forgot.html")]
+pub(crate) struct ForgotPage<'a> {
+    pub banner: &'a Banner,
+    pub user: Option<&'a str>,
+    /// The username a reset was just asked for (the page then says what happens next).
+    pub requested: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub csrf_token: Option<String>,
+}
+
 /// Renders a page with a status; a template error is a bare 500.
 pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// `GET|POST /account/password`: the password-change form, and its answer.
+#[derive(Template)]
+#[template(path = "password.html")]
+pub(crate) struct PasswordPage<'a> {
+    pub banner: &'a Banner,
+    pub user: Option<&'a str>,
+    pub max_chars: usize,
+    pub notice: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub csrf_token: Option<String>,
+}
+
+/// `GET /account/sessions`: the user's active sessions.
+#[derive(Template)]
+#[template(path = "sessions.html")]
+pub(crate) struct SessionsPage<'a> {
+    pub banner: &'a Banner,
+    pub user: Option<&'a str>,
+    pub sessions: &'a [SessionRow],
+    pub error: Option<&'a str>,
+    pub csrf_token: Option<String>,
+}
+
+/// One line of the sessions page. It has no field for the session ID on
+/// purpose: a page cannot print what it is never given.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionRow {
+    pub handle: String,
+    pub device: String,
+    pub started: String,
+    pub current: bool,
 }

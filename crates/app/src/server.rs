@@ -17,8 +17,10 @@ use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
-use crate::defenses::tls;
-use crate::{DemoAccount, LabClock, Profile, ProfileName, build_router};
+use crate::app::build_app;
+use crate::clock_control::LabClockKey;
+use crate::defenses::{signed_cookie, tls};
+use crate::{DemoAccount, LabClock, Profile, ProfileName};
 
 /// Request head limit: a larger head (e.g. a huge Cookie header) gets 431.
 pub const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
@@ -44,6 +46,9 @@ pub struct ServeOptions {
     pub addr: SocketAddr,
     /// Set only by the loudly named `--expose-vulnerable-app` flag.
     pub allow_non_loopback: bool,
+    /// `--lab-clock`: open the clock's HTTP control, guarded by a key made at
+    /// start-up (`RunningServer::lab_clock_key`). Off: no client can move time.
+    pub lab_clock: bool,
 }
 
 /// A running app. Dropping it does not stop it; call [`RunningServer::shutdown`].
@@ -55,6 +60,7 @@ pub struct RunningServer {
     pub notice: Option<String>,
     session_cookie_name: &'static str,
     clock: LabClock,
+    lab_clock_key: Option<LabClockKey>,
     certificate: Option<(String, Vec<u8>)>,
     stop: Arc<Notify>,
     accept_loop: JoinHandle<()>,
@@ -80,6 +86,11 @@ impl RunningServer {
     /// The app's lab clock, in-process only: what the timeout scenarios advance.
     pub fn clock(&self) -> &LabClock {
         &self.clock
+    }
+    /// The key of the clock's HTTP control, when started with `lab_clock`:
+    /// for the operator's eyes (print it), never for the app's clients.
+    pub fn lab_clock_key(&self) -> Option<&str> {
+        self.lab_clock_key.as_ref().map(LabClockKey::as_str)
     }
     /// The self-signed certificate (PEM) when the profile has TLS, for clients to trust.
     pub fn certificate_pem(&self) -> Option<&str> {
@@ -127,6 +138,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         profile,
         addr,
         allow_non_loopback,
+        lab_clock,
     } = options;
     check_bind_address(&profile, addr, allow_non_loopback)?;
     let listener = TcpListener::bind(addr)
@@ -139,10 +151,13 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
     // SESSION_SECRET take a few milliseconds of CPU: off the async workers.
     let with_tls = tls::is_on(&profile);
     let setup_profile = profile.clone();
+    let lab_clock_key = lab_clock.then(LabClockKey::generate);
+    let router_key = lab_clock_key.clone();
     let (tls_setup, (router, info)) = tokio::task::spawn_blocking(move || {
+        let session_secret = std::env::var(signed_cookie::SECRET_VARIABLE).ok();
         (
             with_tls.then(tls::self_signed),
-            build_router(&setup_profile),
+            build_app(&setup_profile, session_secret, router_key),
         )
     })
     .await
@@ -159,6 +174,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         notice: info.notice,
         session_cookie_name: info.session_cookie_name,
         clock: info.clock,
+        lab_clock_key,
         certificate: tls_setup.map(|setup| (setup.certificate_pem, setup.certificate_der)),
         stop,
         accept_loop,

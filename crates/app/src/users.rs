@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -48,15 +48,18 @@ pub fn demo_accounts() -> Vec<DemoAccount> {
         .collect()
 }
 
-/// The users of one running app: password hashes and private notes.
+/// The users of one running app: password hashes, private notes and e-mail addresses.
 pub(crate) struct UserDirectory {
     accounts: Vec<DemoAccount>,
     notes: HashMap<String, String>,
+    /// What the settings page changes (the CSRF lesson's target): `<name>@lab.test` at start.
+    emails: Mutex<HashMap<String, String>>,
     hashes: OnceCell<PasswordHashes>,
 }
 
 struct PasswordHashes {
-    by_username: HashMap<String, String>,
+    /// Replaced by `set_password`.
+    by_username: Mutex<HashMap<String, String>>,
     /// Checked for unknown usernames, so they take as long as known ones.
     decoy: Option<String>,
 }
@@ -89,9 +92,14 @@ impl UserDirectory {
                 )
             })
             .collect();
+        let emails = accounts
+            .iter()
+            .map(|a| (a.username.clone(), format!("{}@lab.test", a.username)))
+            .collect();
         let users = Arc::new(Self {
             accounts,
             notes,
+            emails: Mutex::new(emails),
             hashes: OnceCell::new(),
         });
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -111,6 +119,33 @@ impl UserDirectory {
         self.notes.get(username).map(String::as_str)
     }
 
+    /// Whether an account of this name exists (no password involved).
+    pub(crate) fn knows(&self, username: &str) -> bool {
+        self.notes.contains_key(username)
+    }
+
+    pub(crate) fn email(&self, username: &str) -> Option<String> {
+        self.lock_emails().get(username).cloned()
+    }
+
+    /// Replaces the user's address; false for an unknown user.
+    pub(crate) fn set_email(&self, username: &str, email: &str) -> bool {
+        match self.lock_emails().get_mut(username) {
+            Some(stored) => {
+                *stored = email.to_owned();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn lock_emails(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        // A panic elsewhere while holding the lock cannot leave a half-written address.
+        self.emails
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The hashes, computed once: by the start-up task, or by whoever asks first.
     async fn hashes(&self) -> &PasswordHashes {
         self.hashes
@@ -118,14 +153,16 @@ impl UserDirectory {
                 let accounts = self.accounts.clone();
                 with_argon2_slot(move || PasswordHashes {
                     decoy: hash_password("decoy password for unknown users"),
-                    by_username: accounts
-                        .into_iter()
-                        .filter_map(|a| Some((a.username, hash_password(&a.password)?)))
-                        .collect(),
+                    by_username: Mutex::new(
+                        accounts
+                            .into_iter()
+                            .filter_map(|a| Some((a.username, hash_password(&a.password)?)))
+                            .collect(),
+                    ),
                 })
                 .await
                 .unwrap_or(PasswordHashes {
-                    by_username: HashMap::new(),
+                    by_username: Mutex::default(),
                     decoy: None,
                 })
             })
@@ -136,13 +173,42 @@ impl UserDirectory {
     /// only when it exists and the password matches.
     pub(crate) async fn check_password(&self, username: &str, password: &str) -> Option<String> {
         let hashes = self.hashes().await;
-        let known = hashes.by_username.get(username);
-        let stored = known.or(hashes.decoy.as_ref())?.clone();
+        let known = hashes.stored_hash(username);
+        let stored = known.clone().or_else(|| hashes.decoy.clone())?;
         let password = password.to_owned();
         let matches = with_argon2_slot(move || verify_password(&password, &stored))
             .await
             .unwrap_or(false);
         (matches && known.is_some()).then(|| username.to_owned())
+    }
+
+    /// Stores a new argon2id hash for an existing user (the password-change
+    /// form). False for an unknown user or when hashing failed.
+    pub(crate) async fn set_password(&self, username: &str, new_password: &str) -> bool {
+        let hashes = self.hashes().await;
+        if hashes.stored_hash(username).is_none() {
+            return false;
+        }
+        let new_password = new_password.to_owned();
+        let Some(Some(new_hash)) = with_argon2_slot(move || hash_password(&new_password)).await
+        else {
+            return false;
+        };
+        hashes.lock_by_username().insert(username.to_owned(), new_hash);
+        true
+    }
+}
+
+impl PasswordHashes {
+    fn lock_by_username(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        // Every change is one insert: a panic elsewhere cannot leave half a hash.
+        self.by_username
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn stored_hash(&self, username: &str) -> Option<String> {
+        self.lock_by_username().get(username).cloned()
     }
 }
 

@@ -13,6 +13,7 @@ async fn serve(name: ProfileName) -> RunningServer {
         profile: Profile::new(name),
         addr: "127.0.0.1:0".parse().expect("addr"),
         allow_non_loopback: false,
+        lab_clock: false,
     };
     start(options).await.expect("server starts")
 }
@@ -243,6 +244,7 @@ async fn refuses_a_public_address_without_the_flag() {
         profile: Profile::new(ProfileName::Insecure),
         addr: "0.0.0.0:0".parse().expect("addr"),
         allow_non_loopback: false,
+        lab_clock: false,
     };
     match start(options).await {
         Err(ServeError::RefusedAddress(message)) => {

@@ -176,6 +176,35 @@ pub fn short(id: &str) -> String {
     }
 }
 
+/// Test helper: one scenario against one app started in-process with `profile` (e.g.
+/// hardened with one defense off), as `sessionlab demo` runs it.
+#[cfg(test)]
+pub(crate) async fn run_against(
+    scenario: &str,
+    profile: sessionlab_app::Profile,
+) -> crate::outcome::RunResult {
+    let server = sessionlab_app::start(sessionlab_app::ServeOptions {
+        profile,
+        addr: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
+        allow_non_loopback: false,
+        lab_clock: false,
+    })
+    .await
+    .expect("the app starts on loopback");
+    let target = crate::lab::Target::discover(&server.url(), false)
+        .await
+        .expect("the app answers");
+    let result = crate::runner::run_scenario(
+        scenario,
+        &target,
+        &Credentials::default_victim(),
+        &Credentials::default_attacker(),
+    )
+    .await;
+    server.shutdown().await;
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

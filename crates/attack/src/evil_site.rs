@@ -1,8 +1,9 @@
 //! `evil.lab.test`: the attacker's own web site, a small axum server on loopback.
 //!
 //! It serves a lure page, can answer with a `Set-Cookie` for the parent domain
-//! `lab.test` (cookie tossing from a sibling host), and collects whatever a
-//! payload sends it. The attacker reads the collection directly: it is their server.
+//! `lab.test` (cookie tossing from a sibling host), serves pages the attacker
+//! writes (the CSRF page, reached as `evil.test`, a cross-site host), and collects
+//! whatever a payload sends it. The attacker reads the collection directly: it is their server.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -17,7 +18,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::lab::EVIL_HOST;
+use crate::lab::{EVIL_CROSS_SITE_HOST, EVIL_HOST};
 
 /// One report the collector received.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct Collected {
 struct EvilState {
     tossed_cookie: Option<String>,
     collected: Vec<Collected>,
+    /// `/page/<name>` -> HTML written by the attacker.
+    pages: std::collections::HashMap<String, String>,
     visits: Vec<Visit>,
 }
 
@@ -59,6 +62,7 @@ impl EvilSite {
             .route("/", get(lure))
             .route("/toss", get(toss))
             .route("/collect/{token}", get(collect))
+            .route("/page/{name}", get(page))
             .route("/deals/{token}", get(deals))
             .with_state(state.clone());
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
@@ -78,6 +82,26 @@ impl EvilSite {
     pub fn url(&self, path: &str) -> Url {
         Url::parse(&format!("http://{EVIL_HOST}:{}{path}", self.addr.port()))
             .expect("lab URLs are well-formed")
+    }
+
+    /// Adds `evil.test:<port>` to a lab network: the same server under another registrable
+    /// domain, cross-site with the app (SameSite applies to what its pages start).
+    pub fn join_cross_site(&self, network: &mut Network) {
+        network.route(EVIL_CROSS_SITE_HOST, self.addr.port(), self.addr);
+    }
+
+    /// A URL on the cross-site name, e.g. `http://evil.test:40001/page/x`.
+    pub fn cross_site_url(&self, path: &str) -> Url {
+        Url::parse(&format!(
+            "http://{EVIL_CROSS_SITE_HOST}:{}{path}",
+            self.addr.port()
+        ))
+        .expect("lab URLs are well-formed")
+    }
+
+    /// From now on `/page/<name>` serves this HTML.
+    pub fn host_page(&self, name: &str, html: String) {
+        self.lock().pages.insert(name.to_string(), html);
     }
 
     /// From now on `/toss` answers with this `Set-Cookie` value.
@@ -139,6 +163,20 @@ async fn toss(State(state): State<Shared>) -> impl IntoResponse {
         headers,
         Html("<!doctype html><title>Funny cats</title><h1>Funny cats</h1>"),
     )
+}
+
+/// A page the attacker wrote, or 404.
+async fn page(State(state): State<Shared>, Path(name): Path<String>) -> axum::response::Response {
+    let html = state
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .pages
+        .get(&name)
+        .cloned();
+    match html {
+        Some(html) => Html(html).into_response(),
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 #[derive(serde::Deserialize)]

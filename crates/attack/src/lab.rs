@@ -1,10 +1,13 @@
 //! The lab around one scenario run: the target, the credentials, the network
 //! the actors' browsers live in, and the step log.
 
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
+use sessionlab_app::LabClock;
+use sessionlab_app::clock_control::{self, MAX_ADVANCE_SECONDS};
 use sessionlab_browser::{Browser, BrowserError, Network};
 use url::Url;
 
@@ -76,6 +79,9 @@ struct LabInfo {
     label: String,
     defenses: Vec<String>,
     session_cookie: String,
+    /// Whether the app opened its lab clock's HTTP control (`serve --lab-clock`).
+    #[serde(default)]
+    lab_clock: bool,
 }
 
 /// A target app, as the engine reaches it.
@@ -90,6 +96,10 @@ pub struct Target {
     pub defenses: Vec<String>,
     /// The session cookie's name (public: any `Set-Cookie` from the app shows it).
     pub session_cookie: String,
+    /// Whether the app says its lab clock can be moved over HTTP (`serve --lab-clock`).
+    pub lab_clock: bool,
+    /// How this run may move the app's lab clock, if at all (see [`ClockControl`]).
+    pub clock_control: Option<ClockControl>,
 }
 
 impl Target {
@@ -126,6 +136,8 @@ impl Target {
             profile: String::new(),
             defenses: Vec::new(),
             session_cookie: String::new(),
+            lab_clock: false,
+            clock_control: None,
         };
         let mut browser = Browser::new("lab", target.network());
         let page = browser
@@ -144,7 +156,14 @@ impl Target {
         target.profile = info.label;
         target.defenses = info.defenses;
         target.session_cookie = info.session_cookie;
+        target.lab_clock = info.lab_clock;
         Ok(target)
+    }
+
+    /// The same target, with a hold on its lab clock (the timeout scenarios need one).
+    pub fn with_clock_control(mut self, control: ClockControl) -> Self {
+        self.clock_control = Some(control);
+        self
     }
 
     /// The lab network: `app.lab.test:<port>` leads to the app.
@@ -167,6 +186,99 @@ impl Target {
         ))
         .expect("lab URLs are well-formed")
     }
+}
+
+/// What a timeout scenario says when the run cannot move the app's clock.
+pub const NO_CLOCK_CONTROL: &str = "this scenario moves the app's lab clock forward, and this run has no hold on it. \
+Start the app with `sessionlab serve --lab-clock` (it prints a key), then run \
+`sessionlab attack --lab-clock-key KEY ...` (`sessionlab demo` needs neither: it holds its own apps' clocks)";
+
+/// How a run moves the target app's lab clock (`sessionlab_app::clock`): the
+/// app's timeouts read that clock, so the timeout scenarios can wait hours in
+/// milliseconds. The attacker in a scenario never gets this power; the lab does.
+#[derive(Clone)]
+pub enum ClockControl {
+    /// The app runs in this process (`demo`, tests): its clock itself.
+    InProcess(LabClock),
+    /// An app started with `sessionlab serve --lab-clock`: its HTTP control,
+    /// opened by the key it printed at start-up.
+    Http { key: String },
+}
+
+/// Never prints the key.
+impl fmt::Debug for ClockControl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InProcess(clock) => f.debug_tuple("InProcess").field(clock).finish(),
+            Self::Http { .. } => f.write_str("Http { key: <secret> }"),
+        }
+    }
+}
+
+impl ClockControl {
+    /// Moves the app's clock forward by `by`.
+    pub async fn advance(&self, target: &Target, by: Duration) -> Result<(), RunError> {
+        match self {
+            Self::InProcess(clock) => {
+                clock.advance_std(by);
+                Ok(())
+            }
+            Self::Http { key } => advance_over_http(target, key, by).await,
+        }
+    }
+}
+
+/// `POST /.well-known/sessionlab/clock`, in steps the app accepts (whole
+/// seconds, rounded up; at most 30 days each).
+async fn advance_over_http(target: &Target, key: &str, by: Duration) -> Result<(), RunError> {
+    let url = target.app_url(clock_control::PATH);
+    // Not a lab browser: the lab itself speaks here, with a header no browser sends.
+    // The app's TLS certificate is self-signed, as for the browsers.
+    let client = reqwest::Client::builder()
+        .resolve(APP_HOST, target.addr)
+        .danger_accept_invalid_certs(true)
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| RunError::Lab(format!("cannot build an HTTP client: {e}")))?;
+    let mut seconds_left = by.as_secs() + u64::from(by.subsec_nanos() > 0);
+    while seconds_left > 0 {
+        let step = seconds_left.min(MAX_ADVANCE_SECONDS);
+        let response = client
+            .post(url.clone())
+            .header(clock_control::KEY_HEADER, key)
+            .form(&[(clock_control::FIELD, step.to_string())])
+            .send()
+            .await
+            .map_err(|e| {
+                RunError::Lab(format!("cannot reach the lab clock control at {url}: {e}"))
+            })?;
+        match response.status().as_u16() {
+            200 => {}
+            404 => {
+                return Err(RunError::Lab(format!(
+                    "the app has no lab clock control ({url} answered 404): restart it with \
+                     `sessionlab serve --lab-clock` and pass the key it prints with --lab-clock-key KEY"
+                )));
+            }
+            403 => {
+                return Err(RunError::Lab(
+                    "the app refused the lab clock key (403): pass the key that \
+                     `sessionlab serve --lab-clock` printed at start-up, with --lab-clock-key KEY"
+                        .into(),
+                ));
+            }
+            status => {
+                let body = response.text().await.unwrap_or_default();
+                return Err(RunError::Lab(format!(
+                    "the lab clock control answered {status}: {}",
+                    body.lines().next().unwrap_or("")
+                )));
+            }
+        }
+        seconds_left -= step;
+    }
+    Ok(())
 }
 
 /// A step failed in a way that makes the run an `error` (not a defense).
@@ -212,6 +324,36 @@ impl RunContext {
 
     pub fn app_url(&self, path_and_query: &str) -> Url {
         self.target.app_url(path_and_query)
+    }
+
+    /// Fails at once, with the instructions, when the run cannot move the
+    /// app's clock: better than a transcript that stops half-way.
+    pub fn require_clock_control(&self) -> Result<(), RunError> {
+        match self.target.clock_control {
+            Some(_) => Ok(()),
+            None => Err(RunError::Lab(NO_CLOCK_CONTROL.into())),
+        }
+    }
+
+    /// Lets lab time pass: moves the app's clock and the clocks of `browsers`
+    /// forward by `by`, together, so cookies age in the browsers as sessions
+    /// age on the server. Records no step (the scenario says what the wait
+    /// means). Without a clock control, an error that says how to get one.
+    pub async fn advance_clock(
+        &self,
+        by: Duration,
+        browsers: &mut [&mut Browser],
+    ) -> Result<(), RunError> {
+        let control = self
+            .target
+            .clock_control
+            .as_ref()
+            .ok_or_else(|| RunError::Lab(NO_CLOCK_CONTROL.into()))?;
+        control.advance(&self.target, by).await?;
+        for browser in browsers.iter_mut() {
+            browser.advance_clock(by);
+        }
+        Ok(())
     }
 }
 

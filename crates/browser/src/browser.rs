@@ -12,7 +12,9 @@ use url::{Url, form_urlencoded};
 
 use crate::jar::same_site;
 use crate::referrer::ReferrerPolicy;
-use crate::script::{csp_allows_inline_script, encode_uri_component, parse_exfiltration};
+use crate::script::{
+    csp_allows_inline_script, encode_uri_component, is_auto_submit, parse_exfiltration,
+};
 use crate::{
     CookieDecision, CookieJar, CookieSource, HstsStore, Network, RequestContext, ScriptEffect,
     SetCookieOutcome,
@@ -509,8 +511,8 @@ impl Browser {
     ///
     /// A script runs only if it is a real `<script>` element of the parsed page and the page's
     /// Content-Security-Policy allows inline script. The exfiltration program reads
-    /// `document.cookie` (no HttpOnly cookies) and requests the collector URL; any other script
-    /// is ignored.
+    /// `document.cookie` (no HttpOnly cookies) and requests the collector URL; the auto-submit
+    /// program sends the page's first form; any other script is ignored.
     async fn run_scripts(&mut self, page: &Page) -> Vec<ScriptEffect> {
         let policy = content_security_policy(&page.headers);
         let mut effects = Vec::new();
@@ -521,6 +523,8 @@ impl Browser {
                 }
             } else if let Some(collector) = parse_exfiltration(&script) {
                 self.exfiltrate(&page.url, &collector).await
+            } else if is_auto_submit(&script) {
+                self.auto_submit(page).await
             } else {
                 ScriptEffect::Ignored {
                     excerpt: excerpt(&script),
@@ -529,6 +533,47 @@ impl Browser {
             effects.push(effect);
         }
         effects
+    }
+
+    /// The auto-submit program: `document.forms[0].submit()`, HTML's form submission of the
+    /// page's first form with its fields as they stand (hidden ones included; `submit()` adds no
+    /// button and fires no submit event). It is a top-level navigation started by the page, so
+    /// the jar applies SameSite to it as to any cross-site POST, and `Origin` / `Sec-Fetch-Site`
+    /// name the page. The model does not run the scripts of the page the navigation lands on, so
+    /// a page that submits to itself cannot loop.
+    async fn auto_submit(&mut self, page: &Page) -> ScriptEffect {
+        let Some(form) = page.forms().into_iter().next() else {
+            // JavaScript: `document.forms[0]` is undefined, a TypeError.
+            self.script_errors.push(format!(
+                "document.forms[0].submit() on {}: the page has no form",
+                page.url
+            ));
+            return ScriptEffect::Ignored {
+                excerpt: "document.forms[0].submit() on a page with no form".to_string(),
+            };
+        };
+        let spec = if form.method == "POST" {
+            RequestSpec::post_form(form.action.clone(), form.fields, Some(page.url.clone()))
+        } else {
+            let mut action = form.action.clone();
+            action.set_query(Some(&urlencode(&form.fields)));
+            RequestSpec::navigate(action, Some(page.url.clone()))
+        };
+        let status = match self.fetch(spec).await {
+            Ok(landed) => Some(landed.status),
+            Err(error) => {
+                self.script_errors.push(format!(
+                    "form submitted by a script on {}: {error}",
+                    page.url
+                ));
+                None
+            }
+        };
+        ScriptEffect::SubmittedForm {
+            action: form.action,
+            method: form.method,
+            status,
+        }
     }
 
     /// The exfiltration program: `fetch(collector + encodeURIComponent(document.cookie))`, a

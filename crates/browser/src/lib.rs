@@ -26,6 +26,6 @@ pub use jar::{
 pub use network::Network;
 pub use referrer::ReferrerPolicy;
 pub use script::{
-    EXFILTRATE_COOKIES_TEMPLATE, ScriptEffect, csp_allows_inline_script, encode_uri_component,
-    exfiltration_payload, parse_exfiltration,
+    AUTO_SUBMIT_FIRST_FORM, EXFILTRATE_COOKIES_TEMPLATE, ScriptEffect, csp_allows_inline_script,
+    encode_uri_component, exfiltration_payload, is_auto_submit, parse_exfiltration,
 };

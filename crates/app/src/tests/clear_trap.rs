@@ -51,9 +51,14 @@ async fn loading_first_keeps_a_planted_id_out_of_the_store() {
 /// and never sent back.
 #[tokio::test]
 async fn hardened_never_stores_or_returns_a_planted_id() {
+    // Without csrf-token, so the login reaches its handler: a planted session never
+    // showed a form, so with the token on, its POSTs stop at 403 (the third profile).
     for profile in [
+        builtin(ProfileName::Hardened).without(Defense::CsrfToken),
+        builtin(ProfileName::Hardened)
+            .without(Defense::SignedCookie)
+            .without(Defense::CsrfToken),
         builtin(ProfileName::Hardened),
-        builtin(ProfileName::Hardened).without(Defense::SignedCookie),
     ] {
         let planted = Id(0x0bad_5eed_0000_0000_0000_0000_0000_0001);
         let (router, info) = app(&profile);
@@ -92,7 +97,9 @@ async fn hardened_never_stores_or_returns_a_planted_id() {
                     profile.label()
                 );
             }
-            if path == "/login" && form.is_some_and(|f| f.ends_with("wonderland")) {
+            if method == "POST" && profile.has(Defense::CsrfToken) {
+                assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method} {path}");
+            } else if path == "/login" && form.is_some_and(|f| f.ends_with("wonderland")) {
                 assert_eq!(reply.status, StatusCode::SEE_OTHER);
                 let issued = session_id(visitor.cookie.as_deref().expect("a new cookie"));
                 assert_ne!(issued, planted);

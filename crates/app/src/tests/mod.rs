@@ -1,10 +1,13 @@
 //! In-process tests: requests go straight into the `Router` with
 //! `tower::ServiceExt::oneshot`; no socket is opened.
 
+mod account_sessions;
 mod bad_input;
 mod clear_trap;
 mod defenses;
+mod forgery;
 mod routes;
+mod sign_in;
 
 use axum::Router;
 use axum::body::Body;
@@ -87,11 +90,14 @@ pub(crate) async fn send(router: &Router, request: Request<Body>) -> Reply {
     }
 }
 
-/// A browser reduced to one cookie: the session cookie.
+/// A browser reduced to one cookie, the session cookie, and the last form
+/// token a page showed it (the `csrf-token` defense's hidden field).
 pub(crate) struct Visitor {
     pub router: Router,
     pub cookie_name: &'static str,
     pub cookie: Option<String>,
+    /// Sent with every POST that does not name its own, as a page's form would.
+    pub csrf_token: Option<String>,
 }
 
 impl Visitor {
@@ -100,6 +106,7 @@ impl Visitor {
             router: router.clone(),
             cookie_name: info.session_cookie_name,
             cookie: None,
+            csrf_token: None,
         }
     }
 
@@ -108,6 +115,19 @@ impl Visitor {
         if let Some(cookie) = &self.cookie {
             request = request.header(header::COOKIE, format!("{}={cookie}", self.cookie_name));
         }
+        let with_token;
+        let form = match (&self.csrf_token, form) {
+            (Some(token), form)
+                if method == "POST" && !form.unwrap_or("").contains("csrf_token=") =>
+            {
+                with_token = match form {
+                    Some(fields) if !fields.is_empty() => format!("{fields}&csrf_token={token}"),
+                    _ => format!("csrf_token={token}"),
+                };
+                Some(with_token.as_str())
+            }
+            (_, form) => form,
+        };
         let body = match form {
             Some(form) => {
                 request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
@@ -118,6 +138,9 @@ impl Visitor {
         let reply = send(&self.router, request.body(body).expect("request")).await;
         if let Some(value) = reply.cookie_value(self.cookie_name) {
             self.cookie = (!value.is_empty()).then_some(value);
+        }
+        if let Some(token) = form_token(&reply.body) {
+            self.csrf_token = Some(token.to_owned());
         }
         reply
     }
@@ -141,8 +164,18 @@ impl Visitor {
             "login failed: {}",
             reply.body
         );
+        // Follow the redirect, as a browser does: the login renewed the form token.
+        self.get("/account").await;
         reply
     }
+}
+
+/// The value of the first hidden `csrf_token` field on a page.
+pub(crate) fn form_token(body: &str) -> Option<&str> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(&body[start..end])
 }
 
 /// The session ID inside a cookie value (signed values carry a 44-character

@@ -1,10 +1,100 @@
-//! `concurrent-sessions`: TODO(helper).
+//! `concurrent-sessions`: "Log out everywhere" from one device must end the
+//! session on every other device, the attacker's copy included.
+//!
+//! Premise: the attacker holds a copy of the session the victim has on her
+//! laptop. The victim signs in on her phone (a second browser), opens Active
+//! sessions and clicks "Log out everywhere". If the app only knows the session
+//! in front of it, the laptop session, and the copy, live on.
 
-use crate::lab::{RunContext, RunError};
-use crate::outcome::Verdict;
+use crate::actors::{judge, log_in, probe_account, read_own_note, session_id, short};
+use crate::lab::{RunContext, RunError, plant_cookie};
+use crate::outcome::{Actor, Verdict};
 
-pub async fn run(_ctx: &mut RunContext) -> Result<Verdict, RunError> {
-    Err(RunError::Lab(
-        "concurrent-sessions is not written yet".into(),
+pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
+    let mut laptop = ctx.browser("victim-laptop");
+    log_in(ctx, &mut laptop, &ctx.victim).await?;
+    let note = read_own_note(ctx, &mut laptop).await?;
+    let Some(copy) = session_id(ctx, &laptop) else {
+        return Err(RunError::Lab(
+            "the victim's laptop holds no session cookie after login".into(),
+        ));
+    };
+    ctx.step(
+        Actor::Victim,
+        format!(
+            "{} logged in on her laptop and opened her account",
+            ctx.victim.username
+        ),
+        "saw her private note",
+    );
+
+    let account = ctx.app_url("/account");
+    let mut attacker = ctx.browser("attacker");
+    plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, &copy);
+    let before = probe_account(&mut attacker, account.clone()).await?;
+    if !before.shows(&note) {
+        return Err(RunError::Lab(format!(
+            "premise failed: the copy of the laptop's cookie did not open the account ({})",
+            before.describe()
+        )));
+    }
+    ctx.step(
+        Actor::Attacker,
+        format!(
+            "premise: holds a copy of the laptop's session cookie ({})",
+            short(&copy)
+        ),
+        "the copy opens her account",
+    );
+
+    let mut phone = ctx.browser("victim-phone");
+    log_in(ctx, &mut phone, &ctx.victim).await?;
+    let sessions = phone.open(&ctx.app_url("/account/sessions"), None).await?;
+    if sessions.status != 200 {
+        return Err(RunError::Lab(format!(
+            "the Active sessions page answered {} at {}",
+            sessions.status,
+            sessions.url.path()
+        )));
+    }
+    let listed = sessions.body.matches("class=\"session\"").count();
+    ctx.step(
+        Actor::Victim,
+        format!(
+            "{} logged in on her phone and opened Active sessions",
+            ctx.victim.username
+        ),
+        format!(
+            "the page lists {listed} active session{}",
+            if listed == 1 { "" } else { "s" }
+        ),
+    );
+
+    let landed = phone
+        .submit_form(&sessions, "/account/sessions/end-all", &[])
+        .await?;
+    let forgot = session_id(ctx, &phone).is_none();
+    ctx.step(
+        Actor::Victim,
+        "clicked \"Log out everywhere\" on her phone",
+        format!(
+            "landed on {} ({}); her phone {} the session cookie",
+            landed.url.path(),
+            landed.status,
+            if forgot { "deleted" } else { "still holds" }
+        ),
+    );
+
+    let after = probe_account(&mut attacker, account).await?;
+    Ok(judge(
+        ctx,
+        "replayed the copy of the laptop's cookie on /account",
+        &after,
+        &note,
+        &format!(
+            "{} logged out everywhere from her phone",
+            ctx.victim.username
+        ),
+        "the copy",
     ))
 }

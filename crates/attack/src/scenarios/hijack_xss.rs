@@ -53,7 +53,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         .filter(|e| match e {
             ScriptEffect::Exfiltrated { request, .. } => request.as_str().contains(&token),
             ScriptEffect::BlockedByCsp { .. } => true,
-            ScriptEffect::Ignored { .. } => false,
+            ScriptEffect::Ignored { .. } | ScriptEffect::SubmittedForm { .. } => false,
         })
         .collect();
     let browser_did = describe_effects(&effects, &page.body);

@@ -1,0 +1,199 @@
+//! The lab clock's HTTP control, mounted only under `sessionlab serve --lab-clock`.
+//!
+//! `POST /.well-known/sessionlab/clock` with the header `Lab-Clock-Key: <key>`
+//! and the form field `advance_seconds=<n>` moves the app's [`LabClock`]
+//! forward by `n` seconds and answers `{"advanced_seconds": n,
+//! "offset_seconds": total}`. This is how `sessionlab attack --lab-clock-key`
+//! runs the timeout scenarios against an app in another process.
+//!
+//! Why a key, and why only with the flag: whoever moves the clock can expire
+//! any session, or make the timeouts look broken. Without `--lab-clock` the
+//! route does not exist (404). With it, the key is 128 random bits made at
+//! start-up and printed to the operator's terminal only; the app never sends
+//! it to a client, and a wrong or missing key gets 403 after a comparison in
+//! constant time. A page on another site cannot use it through a visitor's
+//! browser either: a custom header makes the browser ask first (a CORS
+//! preflight), and the app answers no such question. Time only moves forward
+//! (see `clock.rs`), so nothing can bring an expired session back.
+//!
+//! The route sits outside the app's layers (`app.rs`): it is no page, reads
+//! no session, and its key stands in for the session-bound checks.
+
+use std::fmt;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{DefaultBodyLimit, Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use subtle::ConstantTimeEq;
+use time::Duration;
+
+use crate::LabClock;
+use crate::app::App;
+
+/// Where the control lives (next to `/.well-known/sessionlab`).
+pub const PATH: &str = "/.well-known/sessionlab/clock";
+/// The request header that carries the key.
+pub const KEY_HEADER: &str = "lab-clock-key";
+/// The form field: how many seconds to move the clock forward.
+pub const FIELD: &str = "advance_seconds";
+/// The largest single step: 30 days, far beyond any timeout the lab teaches.
+pub const MAX_ADVANCE_SECONDS: u64 = 30 * 24 * 60 * 60;
+/// The form is one short field: anything larger gets 413.
+const MAX_BODY_BYTES: usize = 1024;
+
+/// The secret that opens the control: 128 bits from the OS-seeded CSPRNG,
+/// base64url without padding (22 characters).
+#[derive(Clone, PartialEq, Eq)]
+pub struct LabClockKey(String);
+
+impl LabClockKey {
+    pub fn generate() -> Self {
+        let bytes: [u8; 16] = rand::random();
+        Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Constant time: the answer's timing says nothing about how much of a
+    /// guess was right.
+    fn matches(&self, offered: &[u8]) -> bool {
+        self.0.as_bytes().ct_eq(offered).into()
+    }
+}
+
+/// Never prints the key itself (the app's state is `Debug`).
+impl fmt::Debug for LabClockKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LabClockKey(<secret>)")
+    }
+}
+
+/// The control's route when the app has a key; no route at all otherwise.
+pub(crate) fn routes(key: Option<&LabClockKey>) -> Router<Arc<App>> {
+    match key {
+        Some(_) => Router::new()
+            .route(PATH, post(advance))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        None => Router::new(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct AdvanceForm {
+    advance_seconds: String,
+}
+
+async fn advance(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    form: Result<Form<AdvanceForm>, FormRejection>,
+) -> Response {
+    let Some(key) = &app.lab_clock_key else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let offered = headers
+        .get(KEY_HEADER)
+        .map(|value| value.as_bytes())
+        .unwrap_or_default();
+    if !key.matches(offered) {
+        return (
+            StatusCode::FORBIDDEN,
+            "403 Forbidden: wrong or missing Lab-Clock-Key header (the key `sessionlab serve --lab-clock` printed at start-up)\n",
+        )
+            .into_response();
+    }
+    let seconds = match form {
+        Ok(Form(form)) => parse_seconds(&form.advance_seconds),
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return rejection.into_response();
+        }
+        Err(rejection) => Err(format!(
+            "expected a form with {FIELD}=<seconds> ({})",
+            rejection.body_text()
+        )),
+    };
+    match seconds {
+        Ok(seconds) => {
+            advance_clock(&app.clock, seconds);
+            axum::Json(serde_json::json!({
+                "advanced_seconds": seconds,
+                "offset_seconds": app.clock.offset().whole_seconds(),
+            }))
+            .into_response()
+        }
+        Err(problem) => (
+            StatusCode::BAD_REQUEST,
+            format!("400 Bad Request: {problem}\n"),
+        )
+            .into_response(),
+    }
+}
+
+/// A whole number of seconds from 1 to [`MAX_ADVANCE_SECONDS`], digits only.
+fn parse_seconds(text: &str) -> Result<u64, String> {
+    let problem =
+        || format!("{FIELD} must be a whole number of seconds from 1 to {MAX_ADVANCE_SECONDS}");
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(problem());
+    }
+    match text.parse::<u64>() {
+        Ok(seconds @ 1..=MAX_ADVANCE_SECONDS) => Ok(seconds),
+        _ => Err(problem()),
+    }
+}
+
+fn advance_clock(clock: &LabClock, seconds: u64) {
+    // At most 30 days: far inside i64.
+    clock.advance(Duration::seconds(seconds as i64));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_22_base64url_characters_and_differ() {
+        let (a, b) = (LabClockKey::generate(), LabClockKey::generate());
+        assert_eq!(a.as_str().len(), 22);
+        assert!(
+            a.as_str()
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+        assert_ne!(a, b);
+        assert!(a.matches(a.as_str().as_bytes()));
+        assert!(!a.matches(b.as_str().as_bytes()));
+        assert!(!a.matches(b""));
+        assert!(!format!("{a:?}").contains(a.as_str()));
+    }
+
+    #[test]
+    fn only_a_positive_whole_number_within_the_cap_is_accepted() {
+        assert_eq!(parse_seconds("1860"), Ok(1860));
+        assert_eq!(
+            parse_seconds(&MAX_ADVANCE_SECONDS.to_string()),
+            Ok(MAX_ADVANCE_SECONDS)
+        );
+        for bad in [
+            "",
+            "0",
+            "-5",
+            "+5",
+            "1.5",
+            " 60",
+            "1e3",
+            "2592001",
+            "99999999999999999999999",
+        ] {
+            assert!(parse_seconds(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+}

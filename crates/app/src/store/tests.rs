@@ -1,0 +1,188 @@
+//! The two timeouts and the purge, at the store and through the app, with the
+//! lab clock advanced (nothing here sleeps).
+
+use axum::http::StatusCode;
+use time::Duration;
+use tower_sessions::SessionStore;
+use tower_sessions::session::{Id, Record};
+
+use super::*;
+use crate::tests::{Visitor, app, builtin, private_note};
+use crate::{Defense, ProfileName};
+
+fn store(profile: Profile) -> (LabStore, LabClock) {
+    let clock = LabClock::new();
+    (LabStore::for_profile(&profile, clock.clone()), clock)
+}
+
+/// A new session in the store, as tower-sessions' first save makes it.
+async fn new_session(store: &LabStore) -> Id {
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+    };
+    store.create(&mut record).await.expect("create");
+    record.id
+}
+
+async fn is_live(store: &LabStore, id: &Id) -> bool {
+    store.load(id).await.expect("load").is_some()
+}
+
+#[tokio::test]
+async fn the_idle_limit_is_15_minutes_with_the_defense_and_slides_with_use() {
+    let (store, clock) = store(builtin(ProfileName::Hardened));
+    let id = new_session(&store).await;
+    for _ in 0..4 {
+        clock.advance(Duration::minutes(14));
+        assert!(
+            is_live(&store, &id).await,
+            "each use restarts the idle count"
+        );
+    }
+    clock.advance(Duration::minutes(15));
+    assert!(!is_live(&store, &id).await, "15 idle minutes end it");
+    assert!(!store.holds(&id).await, "and the record is deleted");
+    assert!(!is_live(&store, &id).await, "for good");
+}
+
+#[tokio::test]
+async fn without_the_defense_the_seeds_one_hour_window_slides_for_ever() {
+    let (store, clock) = store(builtin(ProfileName::Tutorial));
+    let id = new_session(&store).await;
+    clock.advance(Duration::minutes(31));
+    assert!(
+        is_live(&store, &id).await,
+        "31 idle minutes are inside the hour"
+    );
+    // A use every 59 minutes for two days: no absolute limit either.
+    for _ in 0..48 {
+        clock.advance(Duration::minutes(59));
+        assert!(is_live(&store, &id).await);
+    }
+    clock.advance(Duration::minutes(60));
+    assert!(!is_live(&store, &id).await, "one idle hour ends it");
+}
+
+#[tokio::test]
+async fn the_absolute_limit_ends_a_busy_session_8_hours_after_it_began() {
+    let (store, clock) = store(builtin(ProfileName::Hardened));
+    let id = new_session(&store).await;
+    // A use every 10 minutes, below the idle limit: alive until 7 h 50 min.
+    for _ in 0..47 {
+        clock.advance(Duration::minutes(10));
+        assert!(is_live(&store, &id).await);
+    }
+    clock.advance(Duration::minutes(10));
+    assert!(
+        !is_live(&store, &id).await,
+        "8 hours after creation, busy or not"
+    );
+}
+
+#[tokio::test]
+async fn without_the_absolute_defense_a_busy_session_lives_on() {
+    let (store, clock) = store(builtin(ProfileName::Hardened).without(Defense::AbsoluteTimeout));
+    let id = new_session(&store).await;
+    for _ in 0..(24 * 6) {
+        clock.advance(Duration::minutes(10));
+        assert!(is_live(&store, &id).await);
+    }
+}
+
+#[tokio::test]
+async fn a_new_id_is_a_new_session_for_the_absolute_limit() {
+    let (store, clock) = store(builtin(ProfileName::Insecure).with(Defense::AbsoluteTimeout));
+    let first = new_session(&store).await;
+    clock.advance(Duration::hours(7));
+    // What `cycle_id` does at login: delete the old record, create a new one.
+    store.delete(&first).await.expect("delete");
+    let rotated = new_session(&store).await;
+    clock.advance(Duration::minutes(50));
+    assert!(
+        is_live(&store, &rotated).await,
+        "7 h 50 min after the first ID, 50 min after its own"
+    );
+    clock.advance(Duration::hours(7) + Duration::minutes(10));
+    assert!(
+        !is_live(&store, &rotated).await,
+        "8 hours after its own creation"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_adopted_id_is_not_adopted_again_with_its_data() {
+    // The `strict-ids` weakness adopts unknown IDs; expiry still wins.
+    let (store, clock) = store(builtin(ProfileName::Insecure));
+    let planted = Id(0x5e55_10de_ad00_beef);
+    let mut adopted = store.load(&planted).await.expect("load").expect("adopted");
+    adopted.data.insert("user".into(), "alice".into());
+    store.save(&adopted).await.expect("save");
+    clock.advance(Duration::minutes(59));
+    let loaded = store.load(&planted).await.expect("load").expect("alive");
+    assert_eq!(loaded.data.get("user"), Some(&"alice".into()));
+    clock.advance(Duration::minutes(60));
+    assert!(store.load(&planted).await.expect("load").is_none());
+    assert!(!store.holds(&planted).await);
+}
+
+#[tokio::test]
+async fn creating_a_session_sweeps_expired_ones_out_at_most_once_a_minute() {
+    let (store, clock) = store(builtin(ProfileName::Hardened));
+    let old: Vec<Id> = new_sessions(&store, 3).await;
+    clock.advance(Duration::minutes(10));
+    let recent = new_session(&store).await;
+    assert_eq!(store.tracked().await, 4, "nothing has expired yet");
+    clock.advance(Duration::minutes(6));
+    // The three old sessions are 16 minutes idle, `recent` 6: a create sweeps.
+    let newest = new_session(&store).await;
+    assert_eq!(store.tracked().await, 2);
+    for id in &old {
+        assert!(!store.holds(id).await, "an expired record was purged");
+    }
+    assert!(store.holds(&recent).await && store.holds(&newest).await);
+    // A session that expires less than a minute after a sweep waits for the next one.
+    clock.advance(Duration::minutes(8) + Duration::seconds(40));
+    new_session(&store).await; // sweeps: `recent` is 14 min 40 s idle
+    clock.advance(Duration::seconds(30));
+    new_session(&store).await; // `recent` expired, but the last sweep is 30 s old
+    assert!(
+        store.holds(&recent).await,
+        "no second sweep within a lab-minute"
+    );
+    clock.advance(Duration::seconds(30));
+    new_session(&store).await;
+    assert!(!store.holds(&recent).await, "the next sweep takes it");
+}
+
+async fn new_sessions(store: &LabStore, n: usize) -> Vec<Id> {
+    let mut ids = Vec::with_capacity(n);
+    for _ in 0..n {
+        ids.push(new_session(store).await);
+    }
+    ids
+}
+
+/// Through the app: the cookie is still in the visitor's hands, the session is not.
+#[tokio::test]
+async fn after_16_idle_minutes_the_hardened_account_page_sends_the_cookie_to_login() {
+    for (name, survives) in [
+        (ProfileName::Hardened, false),
+        (ProfileName::Tutorial, true),
+    ] {
+        let (router, info) = app(&builtin(name));
+        let mut alice = Visitor::new(&router, &info);
+        alice.log_in_as_alice().await;
+        let before = alice.get("/account").await;
+        assert!(private_note(&before.body).is_some(), "{name}");
+        info.clock.advance(Duration::minutes(16));
+        let after = alice.get("/account").await;
+        if survives {
+            assert_eq!(after.status, StatusCode::OK, "{name}");
+        } else {
+            assert_eq!(after.status, StatusCode::SEE_OTHER, "{name}");
+            assert_eq!(after.location(), Some("/login"), "{name}");
+        }
+    }
+}
