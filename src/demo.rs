@@ -1,9 +1,11 @@
 //! `sessionlab demo`: all three profiles in-process on ephemeral loopback ports,
-//! every scenario against each.
+//! every scenario against each. [`run_jobs`] runs any batch of profiles the
+//! same way (`ablate` and the ablation test use it).
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
-use sessionlab_app::{Profile, ProfileName, RunningServer, ServeOptions};
+use sessionlab_app::{Defense, Profile, ProfileName, RunningServer, ServeOptions};
 use sessionlab_attack::lab::ClockControl;
 use sessionlab_attack::{Credentials, RunResult, ScenarioMeta, Target, run_scenarios};
 
@@ -36,6 +38,84 @@ pub async fn start_profiles(profiles: &[Profile]) -> anyhow::Result<Vec<LabProfi
 /// The three built-in profiles.
 pub fn builtin_profiles() -> Vec<Profile> {
     ProfileName::ALL.into_iter().map(Profile::new).collect()
+}
+
+/// The demo's three columns with the user's toggles: `without` comes off the
+/// hardened profile, `with` goes onto the insecure one, tutorial stays the
+/// seed's code.
+pub fn toggled_profiles(without: &[Defense], with: &[Defense]) -> Vec<Profile> {
+    builtin_profiles()
+        .into_iter()
+        .map(|profile| match profile.name {
+            ProfileName::Hardened => without.iter().fold(profile, |p, &d| p.without(d)),
+            ProfileName::Insecure => with.iter().fold(profile, |p, &d| p.with(d)),
+            ProfileName::Tutorial => profile,
+        })
+        .collect()
+}
+
+/// A profile with the user's `--with` / `--without` applied (`serve`, `attack --profile`).
+pub fn toggled(name: ProfileName, without: &[Defense], with: &[Defense]) -> Profile {
+    let profile = with.iter().fold(Profile::new(name), |p, &d| p.with(d));
+    without.iter().fold(profile, |p, &d| p.without(d))
+}
+
+/// A defense named in both `--with` and `--without`: a usage error, with a message.
+pub fn contradictory_toggles(without: &[Defense], with: &[Defense]) -> Option<String> {
+    with.iter().find(|d| without.contains(d)).map(|d| {
+        format!("--with {d} and --without {d} contradict each other; name each defense once")
+    })
+}
+
+/// One job of a batch: a profile to start and the scenarios to run against it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub profile: Profile,
+    pub scenarios: Vec<ScenarioMeta>,
+}
+
+/// Called as each run of a batch finishes (a progress bar ticks).
+pub type OnResult = Arc<dyn Fn(&RunResult) + Send + Sync>;
+
+/// Runs a batch: each job starts its own app on a loopback port, runs its
+/// scenarios in turn and stops the app. Up to `parallel` jobs run at once,
+/// each on its own task, so both the apps and the attackers' browsers spread
+/// over the cores. Results come back in job order.
+pub async fn run_jobs(
+    jobs: Vec<Job>,
+    parallel: usize,
+    on_result: OnResult,
+) -> anyhow::Result<Vec<Vec<RunResult>>> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
+    let tasks: Vec<_> = jobs
+        .into_iter()
+        .map(|job| {
+            let slots = slots.clone();
+            let on_result = on_result.clone();
+            tokio::spawn(async move {
+                let _slot = slots.acquire_owned().await?;
+                let lab = start_profiles(std::slice::from_ref(&job.profile)).await?;
+                let victim = Credentials::default_victim();
+                let attacker = Credentials::default_attacker();
+                let results =
+                    run_scenarios(&job.scenarios, &lab[0].target, &victim, &attacker, &*on_result)
+                        .await;
+                stop(lab).await;
+                anyhow::Ok(results)
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        all.push(task.await??);
+    }
+    Ok(all)
+}
+
+/// How many apps of a batch run at once: enough to keep every core busy while
+/// other runs wait on the network, few enough to keep memory low.
+pub fn default_parallelism() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 4
 }
 
 /// Runs the scenarios against every profile: profiles in parallel, scenarios in

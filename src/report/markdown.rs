@@ -53,7 +53,7 @@ pub fn render(scenarios: &[ScenarioMeta], profiles: &[String], results: &[RunRes
     out
 }
 
-fn word(outcome: Outcome) -> &'static str {
+pub(crate) fn word(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Compromised => "❌ compromised",
         Outcome::Blocked => "✅ blocked",
@@ -62,7 +62,7 @@ fn word(outcome: Outcome) -> &'static str {
 }
 
 /// Keeps evidence text from turning into Markdown markup or breaking a table.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(

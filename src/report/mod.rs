@@ -1,6 +1,8 @@
 //! Rendering results: the coloured matrix for people, JSON for programs,
 //! Markdown and a self-contained HTML page for handouts, JUnit XML for CI.
 
+pub mod ablation;
+pub mod defenses;
 pub mod html;
 pub mod junit;
 pub mod markdown;
@@ -13,13 +15,56 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 use sessionlab_attack::{Actor, Outcome, RunResult, ScenarioMeta, Step};
 
-/// `--format`: who reads the output.
+/// `--format` of `demo`, `attack` and `ablate`: who reads the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// A coloured matrix and the evidence, for people.
+    /// A coloured matrix and the evidence, for people at a terminal.
     Table,
     /// One JSON object with a `results` array, for programs.
     Json,
+    /// A Markdown page, for a wiki, an issue or shared notes.
+    Markdown,
+    /// A self-contained HTML page (no external assets), to hand out.
+    Html,
+    /// JUnit XML, for CI: a compromised hardened profile is a failing test.
+    Junit,
+}
+
+impl Format {
+    /// Only the table is for a person watching the terminal: the others are
+    /// read by programs or saved to files, so nothing else (progress, hints)
+    /// goes with them.
+    pub fn is_for_people(self) -> bool {
+        self == Self::Table
+    }
+}
+
+/// `--format` of `list` and `defenses`: listings, not results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// A table, for people.
+    Table,
+    /// A JSON array, for programs.
+    Json,
+    /// A Markdown table, for docs.
+    Markdown,
+}
+
+/// The results of `demo` or `attack` in any format.
+pub fn results(
+    command: &str,
+    scenarios: &[ScenarioMeta],
+    profiles: &[String],
+    results: &[RunResult],
+    format: Format,
+) -> String {
+    match format {
+        Format::Table => matrix(scenarios, profiles, results),
+        Format::Json => format!("{}\n", json(command, results)),
+        Format::Markdown => markdown::render(scenarios, profiles, results),
+        Format::Html => html::render(&format!("sessionlab {command}"), scenarios, profiles, results),
+        Format::Junit => junit::render(results),
+    }
 }
 
 /// The JSON document `--format json` prints.
@@ -60,7 +105,7 @@ fn outcome_text(outcome: Outcome) -> &'static str {
     }
 }
 
-fn coloured(outcome: Outcome, text: &str) -> String {
+pub(crate) fn coloured(outcome: Outcome, text: &str) -> String {
     match outcome {
         Outcome::Compromised => text.red().bold().to_string(),
         Outcome::Blocked => text.green().to_string(),
@@ -70,7 +115,7 @@ fn coloured(outcome: Outcome, text: &str) -> String {
 
 /// A table that wraps to the terminal's width, or keeps its natural width when
 /// there is no terminal (a pipe, a file) or it reports no usable width.
-fn new_table() -> Table {
+pub(crate) fn new_table() -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     let arrangement = match table.width() {
@@ -134,7 +179,7 @@ pub fn evidence(scenarios: &[ScenarioMeta], results: &[RunResult]) -> String {
 /// `lead` then `text`, wrapped to the terminal with the text's column kept, so
 /// evidence stays readable on a projector. Piped output stays one line per
 /// result, for grep.
-fn hanging(lead: &str, text: &str) -> String {
+pub(crate) fn hanging(lead: &str, text: &str) -> String {
     if !std::io::stdout().is_terminal() {
         return format!("{lead}{text}");
     }
@@ -165,11 +210,53 @@ pub fn scenario_list(scenarios: &[ScenarioMeta]) -> String {
             m.order.to_string(),
             m.id.clone(),
             m.title.clone(),
-            m.blocked_by.join(", "),
+            claim(m),
             m.reference_line(),
         ]);
     }
     format!("{table}\n")
+}
+
+/// `sessionlab list` in any listing format.
+pub fn scenario_listing(scenarios: &[ScenarioMeta], format: ListFormat) -> String {
+    match format {
+        ListFormat::Table => scenario_list(scenarios),
+        ListFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(scenarios).expect("metadata serialises")
+        ),
+        ListFormat::Markdown => {
+            let mut out = String::from("| # | scenario | title | blocked by | references |\n|---|---|---|---|---|\n");
+            for m in scenarios {
+                out.push_str(&format!(
+                    "| {} | [{}]({}) | {} | {} | {} |\n",
+                    m.order,
+                    m.id,
+                    m.lesson_path(),
+                    markdown::escape(&m.title),
+                    markdown::escape(&claim(m)),
+                    markdown::escape(&m.reference_line())
+                ));
+            }
+            out
+        }
+    }
+}
+
+/// A scenario file's defense claim in words: "any of a, b", "all of a, b",
+/// with what they require.
+pub fn claim(meta: &ScenarioMeta) -> String {
+    let listed = meta.blocked_by.join(", ");
+    let combined = match (meta.blocked_by.len(), meta.layers) {
+        (1, _) => listed,
+        (_, sessionlab_attack::catalog::Layers::Any) => format!("any of {listed}"),
+        (_, sessionlab_attack::catalog::Layers::All) => format!("all of {listed}"),
+    };
+    if meta.requires.is_empty() {
+        combined
+    } else {
+        format!("{} + ({combined})", meta.requires.join(" + "))
+    }
 }
 
 /// The result of one scenario against one profile, if it ran.

@@ -194,7 +194,9 @@ impl UserDirectory {
         else {
             return false;
         };
-        hashes.lock_by_username().insert(username.to_owned(), new_hash);
+        hashes
+            .lock_by_username()
+            .insert(username.to_owned(), new_hash);
         true
     }
 }

@@ -13,17 +13,39 @@ pub struct References {
     pub wstg: Vec<String>,
 }
 
-/// How the listed defenses combine.
+/// How the defenses of `blocked_by` combine.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Layers {
-    /// Each listed defense alone blocks the attack.
+    /// Each listed defense (with `requires`) blocks the attack on its own: they
+    /// are layers of defense in depth, and the attack gets through only when
+    /// all of them are off.
     Any,
-    /// The listed defenses block it only together.
+    /// The listed defenses (with `requires`) block it only together: turning
+    /// any one of them off reopens the attack.
     All,
 }
 
 /// One `scenarios/<id>.toml`.
+///
+/// What the defense fields claim, checked against real runs by
+/// `tests/ablation.rs` (so the files cannot drift from the code):
+///
+/// ```toml
+/// blocked_by = ["secure-cookie", "hsts"]  # the defenses that stop the attack
+/// requires = ["tls"]                      # optional: without these, blocked_by does nothing
+/// layers = "any"                          # "any": each of blocked_by alone (with requires)
+///                                         # "all": only all of blocked_by together (with requires)
+/// ```
+///
+/// - each `requires` defense, removed from the hardened profile, reopens the attack;
+/// - `layers = "any"`: each `blocked_by` defense, added with `requires` to the
+///   insecure profile, blocks it; removing every `blocked_by` defense from
+///   hardened reopens it;
+/// - `layers = "all"`: removing any one `blocked_by` defense from hardened
+///   reopens it; adding all of them with `requires` to insecure blocks it;
+/// - no defense outside `blocked_by` and `requires`, removed from hardened,
+///   reopens it (or the file is missing a claim).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioMeta {
@@ -34,8 +56,12 @@ pub struct ScenarioMeta {
     pub category: String,
     pub story: String,
     pub fix: String,
-    /// Defense ids (see `sessionlab_app::Defense::id`) expected to block this attack.
+    /// Defense ids (see `sessionlab_app::Defense::id`) that block this attack, combined per `layers`.
     pub blocked_by: Vec<String>,
+    /// Defense ids without which none of `blocked_by` has any effect (e.g. `tls`
+    /// under `secure-cookie` and `hsts`); empty when there are none.
+    #[serde(default)]
+    pub requires: Vec<String>,
     pub layers: Layers,
     pub refs: References,
 }

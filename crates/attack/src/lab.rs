@@ -8,10 +8,11 @@ use std::time::{Duration, SystemTime};
 use serde::Deserialize;
 use sessionlab_app::LabClock;
 use sessionlab_app::clock_control::{self, MAX_ADVANCE_SECONDS};
+use sessionlab_browser::browser::ExchangeTap;
 use sessionlab_browser::{Browser, BrowserError, Network};
 use url::Url;
 
-use crate::outcome::{Actor, Step};
+use crate::outcome::{Actor, HttpExchange, Step};
 
 /// The name the target app has inside the lab network.
 pub const APP_HOST: &str = "app.lab.test";
@@ -296,6 +297,8 @@ pub struct RunContext {
     pub victim: Credentials,
     pub attacker: Credentials,
     pub steps: Vec<Step>,
+    /// Every exchange of the run's browsers not yet shown in a step.
+    tap: ExchangeTap,
 }
 
 impl RunContext {
@@ -305,20 +308,34 @@ impl RunContext {
             victim,
             attacker,
             steps: Vec::new(),
+            tap: ExchangeTap::new(),
         }
     }
 
-    /// A fresh browser (empty jar, no HSTS memory) on the lab network.
+    /// A fresh browser (empty jar, no HSTS memory) on the lab network. Its
+    /// name says whose it is ([`Actor::of_browser`]): its exchanges go into
+    /// that actor's next step.
     pub fn browser(&self, name: &str) -> Browser {
-        Browser::new(name, self.target.network())
+        let mut browser = Browser::new(name, self.target.network());
+        browser.tap_into(self.tap.clone());
+        browser
     }
 
-    /// Records a step of the transcript.
+    /// Records a step of the transcript, with the HTTP exchanges the actor's
+    /// browsers made since the actor's previous step (other actors' exchanges
+    /// wait for their own next step).
     pub fn step(&mut self, actor: Actor, action: impl Into<String>, observed: impl Into<String>) {
+        let exchanges = self
+            .tap
+            .take(|browser| Actor::of_browser(browser) == actor)
+            .iter()
+            .map(|tapped| HttpExchange::new(&tapped.browser, &tapped.exchange))
+            .collect();
         self.steps.push(Step {
             actor,
             action: action.into(),
             observed: observed.into(),
+            exchanges,
         });
     }
 

@@ -1,6 +1,7 @@
 //! What a scenario run produces: an outcome, the decisive evidence, and the steps.
 
 use serde::Serialize;
+use sessionlab_browser::{CookieDecision, Exchange, SetCookieOutcome};
 
 /// The verdict of one scenario against one profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,12 +41,263 @@ pub enum Actor {
     Observer,
 }
 
-/// One step of a run: who did what, and what they observed.
+impl Actor {
+    /// Whose browser this is, by the name the scenario gave it: "victim", "victim-phone", ...
+    /// are the victim's, "observer..." the observer's, any other (the attacker's many fresh
+    /// browsers) the attacker's.
+    pub fn of_browser(name: &str) -> Actor {
+        if name.starts_with("victim") {
+            Actor::Victim
+        } else if name.starts_with("observer") {
+            Actor::Observer
+        } else {
+            Actor::Attacker
+        }
+    }
+}
+
+/// One step of a run: who did what, what they observed, and the HTTP their
+/// browsers exchanged with any server since their previous step.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub actor: Actor,
     pub action: String,
     pub observed: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<HttpExchange>,
+}
+
+/// The request headers a session lesson is about (the others, e.g. User-Agent, are noise here).
+pub const REQUEST_HEADERS_SHOWN: &[&str] = &["cookie", "referer", "origin", "sec-fetch-site"];
+
+/// The response headers a session lesson is about.
+pub const RESPONSE_HEADERS_SHOWN: &[&str] = &[
+    "location",
+    "set-cookie",
+    "referrer-policy",
+    "content-security-policy",
+    "strict-transport-security",
+    "clear-site-data",
+];
+
+/// How much of a response body a transcript keeps.
+pub const BODY_EXCERPT_CHARS: usize = 300;
+
+/// One request and its response as an actor's browser made it, cut to what a
+/// lesson shows: the headers that matter, a short body, and what the cookie
+/// jar did on the way out and on the way back.
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpExchange {
+    /// The browser that made it: "victim", "victim-phone", "attacker", ...
+    pub browser: String,
+    pub method: String,
+    pub url: String,
+    /// The `http://` URL that HSTS rewrote into `url` before the request left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upgraded_from: Option<String>,
+    pub request_headers: Vec<(String, String)>,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub body: BodyExcerpt,
+    /// The jar's decision for each stored cookie that could have gone with the request.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cookies_out: Vec<CookieNote>,
+    /// What the jar did with each `Set-Cookie` of the response.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cookies_in: Vec<CookieNote>,
+}
+
+impl HttpExchange {
+    pub fn new(browser: &str, exchange: &Exchange) -> Self {
+        Self {
+            browser: browser.to_string(),
+            method: exchange.method.clone(),
+            url: exchange.url.to_string(),
+            upgraded_from: exchange.upgraded_from.as_ref().map(ToString::to_string),
+            request_headers: headers_shown(&exchange.request_headers, REQUEST_HEADERS_SHOWN),
+            status: exchange.status,
+            response_headers: headers_shown(&exchange.response_headers, RESPONSE_HEADERS_SHOWN),
+            body: BodyExcerpt::of(&exchange.body, is_html(exchange)),
+            cookies_out: exchange
+                .cookie_decisions
+                .iter()
+                .map(CookieNote::from_decision)
+                .collect(),
+            cookies_in: exchange
+                .set_cookie_outcomes
+                .iter()
+                .map(CookieNote::from_outcome)
+                .collect(),
+        }
+    }
+
+    /// `GET http://app.lab.test:41234/account`
+    pub fn request_line(&self) -> String {
+        format!("{} {}", self.method, self.url)
+    }
+
+    /// First kept request header with this (case-insensitive) name.
+    pub fn request_header(&self, name: &str) -> Option<&str> {
+        first_header(&self.request_headers, name)
+    }
+
+    /// First kept response header with this (case-insensitive) name.
+    pub fn response_header(&self, name: &str) -> Option<&str> {
+        first_header(&self.response_headers, name)
+    }
+}
+
+fn first_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The headers named in `shown`, in wire order, with their names as a browser's
+/// developer tools print them (`Set-Cookie`, not `set-cookie`).
+fn headers_shown(headers: &[(String, String)], shown: &[&str]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| shown.iter().any(|s| name.eq_ignore_ascii_case(s)))
+        .map(|(name, value)| (title_case(name), value.clone()))
+        .collect()
+}
+
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn is_html(exchange: &Exchange) -> bool {
+    exchange
+        .response_header("content-type")
+        .is_some_and(|kind| kind.to_ascii_lowercase().contains("text/html"))
+}
+
+/// A response body, abbreviated: its length and its first characters with
+/// whitespace collapsed. An HTML page starts at its `<main>`, past the head
+/// and the profile banner every page repeats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BodyExcerpt {
+    /// The whole body's length in bytes.
+    pub length: usize,
+    pub excerpt: String,
+    /// Whether `excerpt` stops before the body ends.
+    pub truncated: bool,
+}
+
+impl BodyExcerpt {
+    pub fn of(body: &str, html: bool) -> Self {
+        let main = html
+            .then(|| {
+                let start = body.find("<main>")? + "<main>".len();
+                let end = body[start..]
+                    .find("</main>")
+                    .map_or(body.len(), |e| start + e);
+                Some(&body[start..end])
+            })
+            .flatten();
+        let shown = main.unwrap_or(body);
+        let collapsed = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+        let cut = collapsed.chars().count() > BODY_EXCERPT_CHARS;
+        Self {
+            length: body.len(),
+            excerpt: collapsed.chars().take(BODY_EXCERPT_CHARS).collect(),
+            truncated: cut || main.is_some(),
+        }
+    }
+}
+
+/// What the browser's cookie jar did with one cookie on one exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CookieNote {
+    pub cookie: String,
+    pub action: CookieAction,
+    /// Why, for a withheld or rejected cookie: the jar's own sentence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Outgoing: sent or withheld; incoming: stored, replaced, deleted or rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CookieAction {
+    Sent,
+    Withheld,
+    Stored,
+    Replaced,
+    Deleted,
+    Rejected,
+}
+
+impl CookieAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Withheld => "withheld",
+            Self::Stored => "stored",
+            Self::Replaced => "replaced",
+            Self::Deleted => "deleted",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+impl CookieNote {
+    pub fn from_decision(decision: &CookieDecision) -> Self {
+        match decision {
+            CookieDecision::Sent(cookie) => Self {
+                cookie: cookie.name.clone(),
+                action: CookieAction::Sent,
+                reason: None,
+            },
+            CookieDecision::Withheld { cookie, reason } => Self {
+                cookie: cookie.name.clone(),
+                action: CookieAction::Withheld,
+                reason: Some(reason.to_string()),
+            },
+        }
+    }
+
+    pub fn from_outcome(outcome: &SetCookieOutcome) -> Self {
+        let (cookie, action, reason) = match outcome {
+            SetCookieOutcome::Stored(cookie) => (cookie.name.clone(), CookieAction::Stored, None),
+            SetCookieOutcome::Replaced(cookie) => {
+                (cookie.name.clone(), CookieAction::Replaced, None)
+            }
+            SetCookieOutcome::Deleted { name } => (name.clone(), CookieAction::Deleted, None),
+            SetCookieOutcome::Rejected { name, reason } => (
+                name.clone(),
+                CookieAction::Rejected,
+                Some(reason.to_string()),
+            ),
+        };
+        Self {
+            cookie,
+            action,
+            reason,
+        }
+    }
+}
+
+/// `sent sid`, `withheld sid: <why>`, as the jar's own `Display` says it.
+impl std::fmt::Display for CookieNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.action.as_str(), self.cookie)?;
+        match &self.reason {
+            Some(reason) => write!(f, ": {reason}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The result of one scenario against one target.

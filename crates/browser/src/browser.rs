@@ -5,6 +5,7 @@
 //! redirects, Sec-Fetch-* headers, which scripts run - is decided in this crate, in code a
 //! learner can read.
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderName, HeaderValue};
@@ -124,6 +125,48 @@ impl Exchange {
     }
 }
 
+/// An exchange as a tap saw it: which browser made it, and the exchange.
+#[derive(Debug, Clone)]
+pub struct TappedExchange {
+    pub browser: String,
+    pub exchange: Exchange,
+}
+
+/// A record that several browsers share: every exchange each of them makes, in the order they
+/// happened. The attack engine gives one to the browsers of a run, so each step of the run's
+/// transcript can show the HTTP its actor caused; a browser without one records only its own
+/// [`Browser::exchanges`].
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeTap(Arc<Mutex<Vec<TappedExchange>>>);
+
+impl ExchangeTap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Removes and returns, in order, the exchanges made by the browsers `of_browser` accepts;
+    /// the others stay for a later call.
+    pub fn take(&self, of_browser: impl Fn(&str) -> bool) -> Vec<TappedExchange> {
+        let mut tapped = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let (taken, kept): (Vec<_>, Vec<_>) = tapped
+            .drain(..)
+            .partition(|entry| of_browser(&entry.browser));
+        *tapped = kept;
+        taken
+    }
+
+    fn record(&self, browser: &str, exchange: &Exchange) {
+        // A panic elsewhere cannot leave a half-pushed Vec: the record stays usable.
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(TappedExchange {
+                browser: browser.to_string(),
+                exchange: exchange.clone(),
+            });
+    }
+}
+
 /// The last response of a request (after redirects), with the effect of its scripts.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -178,6 +221,8 @@ pub struct Browser {
     /// The `Referrer-Policy` of each document this browser displayed, by URL: what requests
     /// those pages start put in `Referer`.
     referrer_policies: HashMap<Url, ReferrerPolicy>,
+    /// Where else this browser's exchanges go, if anyone listens (see [`ExchangeTap`]).
+    tap: Option<ExchangeTap>,
 }
 
 impl Browser {
@@ -213,7 +258,13 @@ impl Browser {
             client,
             clock_offset: Duration::ZERO,
             referrer_policies: HashMap::new(),
+            tap: None,
         }
+    }
+
+    /// Copies every exchange this browser makes from now on into `tap` as well.
+    pub fn tap_into(&mut self, tap: ExchangeTap) {
+        self.tap = Some(tap);
     }
 
     /// Sends a request as a browser would: HSTS upgrade, cookies from the jar, Set-Cookie into the jar,
@@ -430,6 +481,9 @@ impl Browser {
             set_cookie_outcomes,
             body,
         };
+        if let Some(tap) = &self.tap {
+            tap.record(&self.name, &exchange);
+        }
         self.exchanges.push(exchange.clone());
         Ok(exchange)
     }

@@ -98,3 +98,21 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         "the copy",
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use sessionlab_app::{Defense, Profile, ProfileName};
+
+    use crate::actors::run_against;
+    use crate::outcome::Outcome;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn log_out_everywhere_alone_decides() {
+        let defended = Profile::new(ProfileName::Insecure).with(Defense::LogOutEverywhere);
+        let result = run_against("concurrent-sessions", defended).await;
+        assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
+        let weak = Profile::new(ProfileName::Hardened).without(Defense::LogOutEverywhere);
+        let result = run_against("concurrent-sessions", weak).await;
+        assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+    }
+}
