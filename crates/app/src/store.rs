@@ -192,6 +192,13 @@ impl SessionStore for LabStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let mut lifetimes = self.lifetimes.lock().await;
+        // A request that loaded its session before another request ended it
+        // (logout elsewhere, "log out everywhere", a password change) must not
+        // bring it back when it saves. Only the `strict-ids` weakness stores
+        // IDs the store does not hold: that is how it adopts them.
+        if self.unknown_ids == UnknownIds::Rejected && !lifetimes.by_id.contains_key(&record.id) {
+            return Ok(());
+        }
         let stored = Record {
             expiry_date: NEVER,
             ..record.clone()

@@ -186,3 +186,25 @@ async fn after_16_idle_minutes_the_hardened_account_page_sends_the_cookie_to_log
         }
     }
 }
+
+#[tokio::test]
+async fn a_late_save_does_not_bring_an_ended_session_back() {
+    let (strict, _clock) = store(builtin(ProfileName::Hardened));
+    let id = new_session(&strict).await;
+    let loaded = strict.load(&id).await.expect("load").expect("live");
+    // Another request ends the session ("log out everywhere") ...
+    strict.delete(&id).await.expect("delete");
+    // ... while this one, which loaded it earlier, saves its changes.
+    strict.save(&loaded).await.expect("save");
+    assert!(!strict.holds(&id).await, "the ended session stays ended");
+
+    // The strict-ids weakness stores unknown IDs on purpose: that is adoption.
+    let (weak, _clock) = store(builtin(ProfileName::Hardened).without(Defense::StrictIds));
+    let adopted = Record {
+        id: Id(7),
+        data: Default::default(),
+        expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+    };
+    weak.save(&adopted).await.expect("save");
+    assert!(weak.holds(&Id(7)).await);
+}
