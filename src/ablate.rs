@@ -6,6 +6,7 @@
 //! attack that no single removal reopens is held by defense in depth.
 
 use sessionlab_app::{Defense, Profile, ProfileName};
+use sessionlab_attack::catalog::Requires;
 use sessionlab_attack::{Outcome, RunResult, ScenarioMeta};
 
 use crate::demo::{Job, OnResult, default_parallelism, run_jobs};
@@ -40,9 +41,12 @@ pub struct Holding<'a> {
     pub reopened_by: Vec<Defense>,
     /// Defenses whose removal made the run end in `error` (no verdict).
     pub errored_by: Vec<Defense>,
-    /// The scenario file's other claimed defenses (`blocked_by` and
-    /// `requires` not in `reopened_by`): the layers of its defense in depth.
+    /// The scenario file's other `blocked_by` defenses (those not in
+    /// `reopened_by`), each with what it requires: the layers of its
+    /// defense in depth.
     pub layers: Vec<String>,
+    /// What the file says every layer requires (`requires = ["tls"]`).
+    pub foundation: Vec<String>,
 }
 
 impl Holding<'_> {
@@ -55,7 +59,16 @@ impl Holding<'_> {
             Outcome::Error => return "no verdict: the intact hardened run ended in error".into(),
             Outcome::Blocked => {}
         }
-        match (critical.as_slice(), self.layers.as_slice()) {
+        let holding = self.holding(&critical, &list);
+        if self.foundation.is_empty() {
+            holding
+        } else {
+            format!("{holding}; all on top of {}", self.foundation.join(" + "))
+        }
+    }
+
+    fn holding(&self, critical: &[String], list: &dyn Fn(&[String]) -> String) -> String {
+        match (critical, self.layers.as_slice()) {
             ([], []) => "defense in depth: no single removal reopens it".into(),
             ([], layers) => format!("defense in depth: any of {}", list(layers)),
             ([only], []) => format!("stopped by {only} alone"),
@@ -151,20 +164,41 @@ impl Ablation {
                     })
                     .collect();
                 let layers = meta
-                    .requires
+                    .blocked_by
                     .iter()
-                    .chain(&meta.blocked_by)
                     .filter(|id| !reopened_by.iter().any(|d| d.id() == id.as_str()))
-                    .cloned()
+                    .map(|id| match &meta.requires {
+                        Requires::Each(_) if !meta.requires.of(id).is_empty() => {
+                            format!("{id} (needs {})", meta.requires.of(id).join(" + "))
+                        }
+                        _ => id.clone(),
+                    })
                     .collect();
+                let foundation = match &meta.requires {
+                    Requires::Every(ids) => ids.clone(),
+                    Requires::Each(_) => Vec::new(),
+                };
                 Holding {
                     meta,
                     hardened: self.baseline_outcome(&meta.id),
                     reopened_by,
                     errored_by,
                     layers,
+                    foundation,
                 }
             })
+            .collect()
+    }
+
+    /// The defenses without which no run of several reached a verdict: the
+    /// app itself stops working (hardened without `tls` cannot keep a session).
+    pub fn breaking(&self) -> Vec<Defense> {
+        self.removals
+            .iter()
+            .filter(|r| {
+                r.results.len() > 1 && r.results.iter().all(|res| res.outcome == Outcome::Error)
+            })
+            .map(|r| r.defense)
             .collect()
     }
 

@@ -2,8 +2,13 @@
 //! every scenario against each. [`run_jobs`] runs any batch of profiles the
 //! same way (`ablate` and the ablation test use it).
 
+use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use colored::Colorize;
 
 use sessionlab_app::{Defense, Profile, ProfileName, RunningServer, ServeOptions};
 use sessionlab_attack::lab::ClockControl;
@@ -97,9 +102,14 @@ pub async fn run_jobs(
                 let lab = start_profiles(std::slice::from_ref(&job.profile)).await?;
                 let victim = Credentials::default_victim();
                 let attacker = Credentials::default_attacker();
-                let results =
-                    run_scenarios(&job.scenarios, &lab[0].target, &victim, &attacker, &*on_result)
-                        .await;
+                let results = run_scenarios(
+                    &job.scenarios,
+                    &lab[0].target,
+                    &victim,
+                    &attacker,
+                    &*on_result,
+                )
+                .await;
                 stop(lab).await;
                 anyhow::Ok(results)
             })
@@ -151,4 +161,73 @@ pub async fn stop(lab: Vec<LabProfile>) {
     for p in lab {
         p.server.shutdown().await;
     }
+}
+
+/// Ctrl-C, listened for from the moment this returns. tokio installs its
+/// SIGINT handler on the first poll of `ctrl_c()`, so poll it once now: a
+/// Ctrl-C pressed right after the "Ctrl-C stops ..." line is never lost to
+/// the default handler (which would kill the process without a clean stop).
+pub fn ctrl_c_armed() -> Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>> {
+    let mut ctrl_c: Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>> =
+        Box::pin(tokio::signal::ctrl_c());
+    let mut cx = Context::from_waker(Waker::noop());
+    if let Poll::Ready(result) = ctrl_c.as_mut().poll(&mut cx) {
+        return Box::pin(std::future::ready(result));
+    }
+    ctrl_c
+}
+
+/// `demo --serve`: keeps the lab's apps running for a browser, says where
+/// they are and how to log in, and stops them cleanly at Ctrl-C.
+pub async fn serve_until_ctrl_c(lab: Vec<LabProfile>, out: &mut dyn Write, quiet: bool) {
+    let ctrl_c = ctrl_c_armed();
+    let width = lab
+        .iter()
+        .map(|p| p.target.profile.len())
+        .max()
+        .unwrap_or(0);
+    // Write errors (a closed pipe) must not keep the apps from stopping.
+    let mut say = |line: String| {
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    };
+    if !quiet {
+        say(format!("\n{}", "The apps stay up for your browser:".bold()));
+    }
+    for p in &lab {
+        let tls_note = if p.server.scheme() == "https" && !quiet {
+            "  (self-signed certificate: accept the browser's warning)"
+        } else {
+            ""
+        };
+        say(format!(
+            "  {:<width$}  {}{tls_note}",
+            p.target.profile,
+            p.server.url()
+        ));
+    }
+    if !quiet {
+        if let Some(first) = lab.first() {
+            let accounts: Vec<String> = first
+                .server
+                .accounts
+                .iter()
+                .map(|a| format!("{} / {}", a.username, a.password))
+                .collect();
+            say(format!("  {:<width$}  {}", "accounts", accounts.join(", ")));
+        }
+        say(String::new());
+        say(
+            "By hand: log in to the insecure app as alice, post \
+             <script>alert(document.cookie)</script> to its guestbook and watch it run; \
+             then try the same on hardened. `sessionlab lesson <scenario>` shows each attack step by step."
+                .into(),
+        );
+        say("Ctrl-C stops the apps.".into());
+    }
+    let _ = ctrl_c.await;
+    if !quiet {
+        say("Stopping the apps.".into());
+    }
+    stop(lab).await;
 }

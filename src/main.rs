@@ -5,12 +5,14 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressStyle};
-use sessionlab::demo;
-use sessionlab::report::{self, Format};
-use sessionlab_app::{Profile, ProfileName, ServeOptions};
+use sessionlab::report::{self, Format, ListFormat};
+use sessionlab::{ablate, demo};
+use sessionlab_app::{Defense, Profile, ProfileName, ServeOptions};
 use sessionlab_attack::lab::ClockControl;
 use sessionlab_attack::{
     Credentials, RunResult, Target, TargetError, catalog, run_scenarios, select,
@@ -34,7 +36,8 @@ const EXIT_FAILURE: u8 = 1;
         post-logout reuse) and proves each success by reading the victim's private note.",
     after_help = "Start here:\n  sessionlab demo                      every scenario against every profile\n  \
         sessionlab list                      the scenarios, in teaching order\n  \
-        sessionlab serve --profile insecure  a target to attack by hand or with `attack`\n\n\
+        sessionlab serve --profile insecure  a target to attack by hand or with `attack`\n  \
+        sessionlab ablate                    which defense stops which attack\n\n\
         Exit codes: 0 the run completed (whatever the outcomes), 2 usage error,\n\
         3 target unreachable or not a sessionlab app, 1 other failure."
 )]
@@ -42,6 +45,9 @@ struct Cli {
     /// When to colour output; NO_COLOR in the environment also turns it off.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
+    /// Print only the result: no progress bar, no banners, no hints.
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -56,18 +62,34 @@ enum ColorChoice {
 #[derive(Subcommand)]
 enum Command {
     /// Start all three profiles in-process, run every scenario against each, print the matrix.
-    #[command(after_help = "Example:\n  sessionlab demo --scenario hijack-xss --format json")]
+    #[command(
+        after_help = "Examples:\n  sessionlab demo --scenario hijack-xss --format json\n  \
+        sessionlab demo --scenario hijack-xss --without escape-output --without csp\n  \
+        sessionlab demo --format html > report.html\n  \
+        sessionlab demo --serve            then open the printed URLs in a browser\n\n\
+        `sessionlab defenses` lists the defense ids for --with and --without."
+    )]
     Demo {
         /// Scenario ids to run (repeatable or comma-separated; `sessionlab list` shows them); default: all.
         #[arg(long = "scenario", short, value_delimiter = ',', value_name = "ID")]
         scenarios: Vec<String>,
+        /// Take this defense off the hardened column (repeatable or comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "DEFENSE")]
+        without: Vec<Defense>,
+        /// Put this defense on the insecure column (repeatable or comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "DEFENSE")]
+        with: Vec<Defense>,
         /// How to print the results.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// After the matrix, keep the three apps running for a browser, until Ctrl-C.
+        #[arg(long)]
+        serve: bool,
     },
     /// Run the target app in one profile and print its URL and demo accounts.
     #[command(
-        after_help = "Example:\n  sessionlab serve --profile insecure --addr 127.0.0.1:8080\n\n\
+        after_help = "Examples:\n  sessionlab serve --profile insecure --addr 127.0.0.1:8080\n  \
+        sessionlab serve --profile hardened --without http-only --without csp\n\n\
         The insecure and tutorial profiles are deliberately vulnerable: they bind to\n\
         loopback only unless you pass --expose-vulnerable-app."
     )]
@@ -75,6 +97,12 @@ enum Command {
         /// Which app to run.
         #[arg(long, value_enum)]
         profile: ProfileArg,
+        /// Take this defense off the profile (repeatable or comma-separated; `sessionlab defenses` lists them).
+        #[arg(long, value_delimiter = ',', value_name = "DEFENSE")]
+        without: Vec<Defense>,
+        /// Put this defense on the profile (repeatable or comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "DEFENSE")]
+        with: Vec<Defense>,
         /// Address to listen on (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
         addr: SocketAddr,
@@ -86,19 +114,31 @@ enum Command {
         #[arg(long)]
         lab_clock: bool,
     },
-    /// Replay scenarios against an app started with `sessionlab serve`.
+    /// Replay scenarios against an app started with `sessionlab serve`, or one started in-process.
     #[command(
-        after_help = "Example:\n  sessionlab attack --target http://127.0.0.1:8080 --scenario fixation-cookie\n\n\
+        group(clap::ArgGroup::new("app").required(true).args(["target", "profile"])),
+        after_help = "Examples:\n  sessionlab attack --target http://127.0.0.1:8080 --scenario fixation-cookie\n  \
+        sessionlab attack --profile hardened --without server-logout --scenario logout-reuse\n\n\
         The victim and the attacker's own account default to the demo accounts\n\
         alice:wonderland and bob:builder.\n\n\
         The timeout scenarios (idle-timeout, absolute-timeout) let hours of lab time pass:\n\
+        with --profile the app runs in this process and they just work; with --target,\n\
         start the app with `sessionlab serve --lab-clock` and pass the key it prints\n\
         with --lab-clock-key KEY."
     )]
     Attack {
         /// Base URL of the target app, e.g. http://127.0.0.1:8080 (loopback only unless authorised).
         #[arg(long, value_name = "URL")]
-        target: String,
+        target: Option<String>,
+        /// Instead of --target: start this profile in-process (no server needed).
+        #[arg(long, value_enum)]
+        profile: Option<ProfileArg>,
+        /// With --profile: take this defense off (repeatable or comma-separated; `sessionlab defenses` lists them).
+        #[arg(long, value_delimiter = ',', value_name = "DEFENSE")]
+        without: Vec<Defense>,
+        /// With --profile: put this defense on (repeatable or comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "DEFENSE")]
+        with: Vec<Defense>,
         /// Scenario ids to run (repeatable or comma-separated; `sessionlab list` shows them), or `all` (default).
         #[arg(long = "scenario", short, value_delimiter = ',', value_name = "ID")]
         scenarios: Vec<String>,
@@ -115,14 +155,52 @@ enum Command {
         #[arg(long)]
         authorized_target: bool,
         /// The key `sessionlab serve --lab-clock` printed: lets the timeout scenarios move the app's clock.
-        #[arg(long, value_name = "KEY")]
+        #[arg(long, value_name = "KEY", conflicts_with = "profile")]
         lab_clock_key: Option<String>,
     },
-    /// List the scenarios in teaching order.
-    List {
+    /// Every scenario against the hardened profile minus one defense, for each defense.
+    #[command(after_help = "Examples:\n  sessionlab ablate\n  \
+        sessionlab ablate --scenario hijack-xss,csrf --format html > ablation.html\n\n\
+        Shows which single defense is what stops which attack, and where defense in\n\
+        depth means that no single removal reopens an attack. 24 apps run in-process.")]
+    Ablate {
+        /// Scenario ids to run (repeatable or comma-separated; `sessionlab list` shows them); default: all.
+        #[arg(long = "scenario", short, value_delimiter = ',', value_name = "ID")]
+        scenarios: Vec<String>,
         /// How to print the results.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// List every defense with one line and the scenarios whose files claim it.
+    #[command(after_help = "Example:\n  sessionlab defenses --format markdown\n\n\
+        The ids are what --with and --without take; `sessionlab ablate` checks the claims.")]
+    Defenses {
+        /// How to print the list.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Walk through one attack step by step: the HTTP, the cookies, the defense that stops it.
+    #[command(
+        after_help = "Examples:\n  sessionlab lesson                       the lessons, in teaching order\n  \
+        sessionlab lesson fixation-cookie       step by step, Enter between steps\n  \
+        sessionlab lesson csrf --no-pause       all at once (scripts, CI)\n\n\
+        The attack runs against the insecure profile, then against the hardened one,\n\
+        which names the defense that broke it and the file:line of its code."
+    )]
+    Lesson {
+        /// The scenario to learn (`sessionlab lesson` without it lists them).
+        #[arg(value_name = "ID")]
+        id: Option<String>,
+        /// Print the whole lesson without waiting for Enter (it never waits when stdin is not a terminal).
+        #[arg(long)]
+        no_pause: bool,
+    },
+    /// List the scenarios in teaching order.
+    #[command(after_help = "Example:\n  sessionlab list --format json")]
+    List {
+        /// How to print the list.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
 }
 
@@ -150,6 +228,7 @@ fn main() -> ExitCode {
     sessionlab::return_argon2_memory_to_the_system();
     let cli = Cli::parse();
     configure_colour(cli.color);
+    let quiet = cli.quiet;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -161,23 +240,48 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async {
         match cli.command {
-            Command::Demo { scenarios, format } => run_demo(&scenarios, format).await,
+            Command::Demo {
+                scenarios,
+                without,
+                with,
+                format,
+                serve,
+            } => {
+                run_demo(
+                    &scenarios,
+                    Toggles::new(without, with),
+                    format,
+                    serve,
+                    quiet,
+                )
+                .await
+            }
             Command::Serve {
                 profile,
+                without,
+                with,
                 addr,
                 expose_vulnerable_app,
                 lab_clock,
             } => {
+                let toggles = Toggles::new(without, with);
+                if let Some(message) = toggles.contradiction() {
+                    return fail(EXIT_USAGE, &message);
+                }
                 serve(
-                    Profile::new(profile.into()),
+                    toggles.apply(profile.into()),
                     addr,
                     expose_vulnerable_app,
                     lab_clock,
+                    quiet,
                 )
                 .await
             }
             Command::Attack {
                 target,
+                profile,
+                without,
+                with,
                 scenarios,
                 victim,
                 attacker,
@@ -185,20 +289,55 @@ fn main() -> ExitCode {
                 authorized_target,
                 lab_clock_key,
             } => {
-                attack(
-                    &target,
-                    &scenarios,
-                    &victim,
-                    &attacker,
-                    format,
-                    authorized_target,
-                    lab_clock_key,
-                )
-                .await
+                let app = match (target, profile) {
+                    (Some(_), _) if !without.is_empty() || !with.is_empty() => {
+                        return fail(
+                            EXIT_USAGE,
+                            "--with and --without need --profile: a running server's defenses are \
+                             fixed when it starts (restart it with `sessionlab serve --without ...`)",
+                        );
+                    }
+                    (Some(url), _) => AttackApp::Url {
+                        url,
+                        authorized: authorized_target,
+                        lab_clock_key,
+                    },
+                    (None, Some(profile)) => {
+                        AttackApp::InProcess(profile.into(), Toggles::new(without, with))
+                    }
+                    // clap requires one of the two.
+                    (None, None) => return fail(EXIT_USAGE, "give --target URL or --profile P"),
+                };
+                attack(app, &scenarios, &victim, &attacker, format, quiet).await
             }
-            Command::List { format } => list(format),
+            Command::Ablate { scenarios, format } => ablate(&scenarios, format, quiet).await,
+            Command::Defenses { format } => {
+                print!("{}", report::defenses::render(&catalog::all(), format));
+                ExitCode::SUCCESS
+            }
+            Command::Lesson { id, no_pause } => lesson(id.as_deref(), no_pause).await,
+            Command::List { format } => {
+                print!("{}", report::scenario_listing(&catalog::all(), format));
+                ExitCode::SUCCESS
+            }
         }
     })
+}
+
+/// `sessionlab lesson [ID]`: the list, or one lesson (see `sessionlab::lesson`).
+async fn lesson(id: Option<&str>, no_pause: bool) -> ExitCode {
+    let Some(id) = id else {
+        print!("{}", sessionlab::lesson::list());
+        return ExitCode::SUCCESS;
+    };
+    let meta = match sessionlab::lesson::find(id) {
+        Ok(meta) => meta,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    match sessionlab::lesson::run(&meta, sessionlab::lesson::Pace::choose(no_pause)).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(EXIT_FAILURE, &format!("the lesson could not run: {e:#}")),
+    }
 }
 
 fn configure_colour(choice: ColorChoice) {
@@ -216,9 +355,30 @@ fn fail(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// A progress bar on stderr; invisible when stderr is not a terminal or for JSON.
-fn progress(total: usize, format: Format) -> ProgressBar {
-    if format == Format::Json || !std::io::stderr().is_terminal() {
+/// `--without` and `--with`, as given.
+struct Toggles {
+    without: Vec<Defense>,
+    with: Vec<Defense>,
+}
+
+impl Toggles {
+    fn new(without: Vec<Defense>, with: Vec<Defense>) -> Self {
+        Self { without, with }
+    }
+
+    fn contradiction(&self) -> Option<String> {
+        demo::contradictory_toggles(&self.without, &self.with)
+    }
+
+    fn apply(&self, name: ProfileName) -> Profile {
+        demo::toggled(name, &self.without, &self.with)
+    }
+}
+
+/// A progress bar on stderr, for a person watching a table being made:
+/// hidden with --quiet, for the other formats, or when stderr is no terminal.
+fn progress(total: usize, format: Format, quiet: bool) -> ProgressBar {
+    if quiet || !format.is_for_people() || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total as u64);
@@ -230,25 +390,70 @@ fn progress(total: usize, format: Format) -> ProgressBar {
     bar
 }
 
-async fn run_demo(requested: &[String], format: Format) -> ExitCode {
+/// Lines around a table for people (a title, a next step); never with
+/// --quiet or a format that programs or files read.
+fn chatter(format: Format, quiet: bool, text: &str) {
+    if format.is_for_people() && !quiet {
+        println!("{text}");
+    }
+}
+
+async fn run_demo(
+    requested: &[String],
+    toggles: Toggles,
+    format: Format,
+    keep_serving: bool,
+    quiet: bool,
+) -> ExitCode {
     let scenarios = match select(requested) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let lab = match demo::start_profiles(&demo::builtin_profiles()).await {
+    // No contradiction possible: --without and --with change different columns.
+    let profiles = demo::toggled_profiles(&toggles.without, &toggles.with);
+    let lab = match demo::start_profiles(&profiles).await {
         Ok(lab) => lab,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not start the lab: {e:#}")),
     };
-    let bar = progress(scenarios.len() * lab.len(), format);
+    let labels: Vec<String> = lab.iter().map(|p| p.target.profile.clone()).collect();
+    chatter(
+        format,
+        quiet,
+        &format!(
+            "{} {} scenario(s) against {}\n",
+            "sessionlab demo:".bold(),
+            scenarios.len(),
+            labels.join(", ")
+        ),
+    );
+    let bar = progress(scenarios.len() * lab.len(), format, quiet);
     let on_result = |r: &RunResult| {
         bar.set_message(format!("{} vs {}", r.scenario, r.profile));
         bar.inc(1);
     };
     let results = demo::run_matrix(&lab, &scenarios, &on_result).await;
     bar.finish_and_clear();
-    let profiles: Vec<String> = lab.iter().map(|p| p.target.profile.clone()).collect();
-    demo::stop(lab).await;
-    print_results("demo", &scenarios, &profiles, &results, format);
+    print!(
+        "{}",
+        report::results("demo", &scenarios, &labels, &results, format)
+    );
+    if !keep_serving {
+        chatter(
+            format,
+            quiet,
+            "\nNext: `sessionlab lesson <scenario>` walks through one attack step by step; \
+             `--serve` keeps the apps up for a browser; `--format html > report.html` makes a handout.",
+        );
+        demo::stop(lab).await;
+        return ExitCode::SUCCESS;
+    }
+    // With a machine format stdout holds the report alone: the URLs go to stderr.
+    let mut out: Box<dyn std::io::Write> = if format.is_for_people() {
+        Box::new(std::io::stdout())
+    } else {
+        Box::new(std::io::stderr())
+    };
+    demo::serve_until_ctrl_c(lab, &mut out, quiet).await;
     ExitCode::SUCCESS
 }
 
@@ -257,6 +462,7 @@ async fn serve(
     addr: SocketAddr,
     allow_non_loopback: bool,
     lab_clock: bool,
+    quiet: bool,
 ) -> ExitCode {
     let server = match sessionlab_app::start(ServeOptions {
         profile,
@@ -272,6 +478,16 @@ async fn serve(
         }
         Err(e) => return fail(EXIT_FAILURE, &e.to_string()),
     };
+    let ctrl_c = demo::ctrl_c_armed();
+    if quiet {
+        println!("  URL       {}", server.url());
+        if let Some(key) = server.lab_clock_key() {
+            println!("  lab clock {key}");
+        }
+        let _ = ctrl_c.await;
+        server.shutdown().await;
+        return ExitCode::SUCCESS;
+    }
     let defenses: Vec<&str> = server.profile.defenses.iter().map(|d| d.id()).collect();
     println!(
         "{} {}",
@@ -310,26 +526,97 @@ async fn serve(
         println!("(The timeout scenarios also need --lab-clock here, and the key it prints.)");
     }
     println!("Ctrl-C stops the server.");
-    let _ = tokio::signal::ctrl_c().await;
+    let _ = ctrl_c.await;
     server.shutdown().await;
     ExitCode::SUCCESS
 }
 
+/// The app `attack` works against.
+enum AttackApp {
+    /// One started with `sessionlab serve`, found by its URL.
+    Url {
+        url: String,
+        authorized: bool,
+        lab_clock_key: Option<String>,
+    },
+    /// One started here, in this process, with the clock in hand.
+    InProcess(ProfileName, Toggles),
+}
+
 async fn attack(
-    target: &str,
+    app: AttackApp,
     requested: &[String],
     victim: &Credentials,
     attacker: &Credentials,
     format: Format,
-    authorized: bool,
-    lab_clock_key: Option<String>,
+    quiet: bool,
 ) -> ExitCode {
     let scenarios = match select(requested) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let target = match Target::discover(target, authorized).await {
-        Ok(t) => match lab_clock_key {
+    let (target, lab) = match app {
+        AttackApp::Url {
+            url,
+            authorized,
+            lab_clock_key,
+        } => match discover(&url, authorized, lab_clock_key).await {
+            Ok(target) => (target, None),
+            Err(code) => return code,
+        },
+        AttackApp::InProcess(name, toggles) => {
+            if let Some(message) = toggles.contradiction() {
+                return fail(EXIT_USAGE, &message);
+            }
+            match demo::start_profiles(&[toggles.apply(name)]).await {
+                Ok(mut lab) => (lab[0].target.clone(), lab.pop()),
+                Err(e) => return fail(EXIT_FAILURE, &format!("could not start the app: {e:#}")),
+            }
+        }
+    };
+    chatter(
+        format,
+        quiet,
+        &format!(
+            "{} {} scenario(s) against {} at {}://{}\n",
+            "sessionlab attack:".bold(),
+            scenarios.len(),
+            target.profile,
+            target.scheme,
+            target.addr
+        ),
+    );
+    let bar = progress(scenarios.len(), format, quiet);
+    let on_result = |r: &RunResult| {
+        bar.set_message(r.scenario.clone());
+        bar.inc(1);
+    };
+    let results = run_scenarios(&scenarios, &target, victim, attacker, &on_result).await;
+    bar.finish_and_clear();
+    if let Some(lab) = lab {
+        demo::stop(vec![lab]).await;
+    }
+    print!(
+        "{}",
+        report::results(
+            "attack",
+            &scenarios,
+            std::slice::from_ref(&target.profile),
+            &results,
+            format
+        )
+    );
+    ExitCode::SUCCESS
+}
+
+/// Finds a `sessionlab serve` app by its URL; a failure is already reported.
+async fn discover(
+    url: &str,
+    authorized: bool,
+    lab_clock_key: Option<String>,
+) -> Result<Target, ExitCode> {
+    match Target::discover(url, authorized).await {
+        Ok(t) => Ok(match lab_clock_key {
             Some(key) => {
                 if !t.lab_clock {
                     eprintln!(
@@ -341,50 +628,39 @@ async fn attack(
                 t.with_clock_control(ClockControl::Http { key })
             }
             None => t,
-        },
+        }),
         Err(e @ (TargetError::BadUrl(_) | TargetError::NotLoopback(_))) => {
-            return fail(EXIT_USAGE, &e.to_string());
+            Err(fail(EXIT_USAGE, &e.to_string()))
         }
-        Err(e) => return fail(EXIT_UNREACHABLE, &e.to_string()),
+        Err(e) => Err(fail(EXIT_UNREACHABLE, &e.to_string())),
+    }
+}
+
+async fn ablate(requested: &[String], format: Format, quiet: bool) -> ExitCode {
+    let scenarios = match select(requested) {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let bar = progress(scenarios.len(), format);
-    let on_result = |r: &RunResult| {
-        bar.set_message(r.scenario.clone());
-        bar.inc(1);
+    let bar = progress(ablate::planned_runs(&scenarios), format, quiet);
+    let ticker = bar.clone();
+    let on_result: demo::OnResult = Arc::new(move |r: &RunResult| {
+        ticker.set_message(format!("{} vs {}", r.scenario, r.profile));
+        ticker.inc(1);
+    });
+    let ablation = match ablate::run(&scenarios, on_result).await {
+        Ok(a) => a,
+        Err(e) => return fail(EXIT_FAILURE, &format!("could not run the ablation: {e:#}")),
     };
-    let results = run_scenarios(&scenarios, &target, victim, attacker, &on_result).await;
     bar.finish_and_clear();
-    print_results(
-        "attack",
-        &scenarios,
-        std::slice::from_ref(&target.profile),
-        &results,
+    print!("{}", report::ablation::render(&ablation, format));
+    chatter(
         format,
+        quiet,
+        &format!(
+            "\n{} runs in {:.1} s. `--format html > ablation.html` shows every cell and the evidence.",
+            ablation.run_count(),
+            ablation.wall_ms as f64 / 1000.0
+        ),
     );
     ExitCode::SUCCESS
-}
-
-fn list(format: Format) -> ExitCode {
-    let scenarios = catalog::all();
-    match format {
-        Format::Table => print!("{}", report::scenario_list(&scenarios)),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&scenarios).expect("metadata serialises")
-        ),
-    }
-    ExitCode::SUCCESS
-}
-
-fn print_results(
-    command: &str,
-    scenarios: &[sessionlab_attack::ScenarioMeta],
-    profiles: &[String],
-    results: &[RunResult],
-    format: Format,
-) {
-    match format {
-        Format::Table => print!("{}", report::matrix(scenarios, profiles, results)),
-        Format::Json => println!("{}", report::json(command, results)),
-    }
 }

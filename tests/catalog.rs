@@ -56,7 +56,47 @@ fn every_scenario_has_a_lesson_references_and_real_defenses() {
                 meta.id
             );
         }
+        for defense in meta.requires.all() {
+            assert!(
+                defense.parse::<Defense>().is_ok(),
+                "{}: requires names an unknown defense {defense:?}",
+                meta.id
+            );
+            assert!(
+                !meta.blocked_by.contains(&defense),
+                "{}: {defense} is in both blocked_by and requires",
+                meta.id
+            );
+        }
+        if let catalog::Requires::Each(per_defense) = &meta.requires {
+            for layer in per_defense.keys() {
+                assert!(
+                    meta.blocked_by.contains(layer),
+                    "{}: requires names {layer:?}, which is not in blocked_by",
+                    meta.id
+                );
+            }
+        }
     }
+}
+
+#[test]
+fn both_shapes_of_requires_parse() {
+    let file = |requires: &str| {
+        format!(
+            "id = \"x\"\ntitle = \"t\"\norder = 1\ncategory = \"c\"\nstory = \"s\"\nfix = \"f\"\n\
+             blocked_by = [\"secure-cookie\", \"hsts\"]\n{requires}layers = \"any\"\n\
+             [refs]\ncwe = []\nasvs4 = []\nasvs5 = []\nwstg = []\n"
+        )
+    };
+    let every = catalog::parse(&file("requires = [\"tls\"]\n")).expect("a list parses");
+    assert_eq!(every.requires.of("hsts"), ["tls"]);
+    let each = catalog::parse(&file("requires = { hsts = [\"tls\"] }\n")).expect("a table parses");
+    assert_eq!(each.requires.of("hsts"), ["tls"]);
+    assert!(each.requires.of("secure-cookie").is_empty());
+    let none = catalog::parse(&file("")).expect("no requires parses");
+    assert!(none.requires.is_empty());
+    assert!(catalog::parse(&file("requires = \"tls\"\n")).is_err());
 }
 
 #[test]

@@ -290,3 +290,441 @@ fn without_a_lab_clock_key_the_timeout_scenarios_say_how_to_get_one() {
     assert_eq!(results[0]["outcome"], "error");
     assert!(evidence.contains("refused the lab clock key"), "{evidence}");
 }
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs the binary and insists it succeeded.
+fn sessionlab_ok(args: &[&str]) -> String {
+    let out = sessionlab(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// A small well-formedness check: every tag closes in order, and the
+/// document has one root element.
+fn assert_well_formed_xml(xml: &str) {
+    let body = xml
+        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+        .expect("an XML declaration first");
+    let mut open: Vec<String> = Vec::new();
+    let mut roots = 0;
+    let mut rest = body;
+    while let Some(start) = rest.find('<') {
+        assert!(
+            !rest[..start].contains('>'),
+            "a stray '>' in text: {}",
+            &rest[..start]
+        );
+        let end = rest[start..].find('>').expect("every tag ends") + start;
+        let tag = &rest[start + 1..end];
+        assert!(!tag.contains('<'), "a '<' inside a tag: {tag}");
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(
+                open.pop().as_deref(),
+                Some(name),
+                "closing tag out of order"
+            );
+        } else {
+            let name = tag.split_whitespace().next().unwrap_or_default();
+            if open.is_empty() {
+                roots += 1;
+            }
+            if !tag.ends_with('/') {
+                open.push(name.trim_end_matches('/').to_string());
+            }
+        }
+        rest = &rest[end + 1..];
+    }
+    assert!(open.is_empty(), "unclosed tags: {open:?}");
+    assert_eq!(roots, 1, "one root element");
+}
+
+/// `tests="3" failures="1"` of the first element that has them.
+fn junit_count(xml: &str, attribute: &str) -> usize {
+    let needle = format!(" {attribute}=\"");
+    let start = xml.find(&needle).expect(attribute) + needle.len();
+    let end = xml[start..].find('"').expect("a closing quote") + start;
+    xml[start..end].parse().expect("a number")
+}
+
+fn assert_self_contained_html(html: &str) {
+    assert!(html.starts_with("<!doctype html>"), "{}", &html[..40]);
+    assert!(html.trim_end().ends_with("</html>"));
+    assert!(html.contains("<style>"), "the style is inline");
+    // Evidence and transcripts are escaped text, so only real tags start with '<'.
+    for tag in html
+        .split('<')
+        .skip(1)
+        .map(|rest| rest.split('>').next().unwrap_or_default())
+    {
+        let name = tag.split_whitespace().next().unwrap_or_default();
+        assert!(
+            !["script", "link", "img", "iframe", "object", "embed"].contains(&name),
+            "an element that could load something: <{tag}>"
+        );
+        assert!(!tag.contains("src="), "an external asset: <{tag}>");
+        assert!(!tag.contains("href=\"http"), "an external link: <{tag}>");
+    }
+    let style = html
+        .split("<style>")
+        .nth(1)
+        .and_then(|s| s.split("</style>").next());
+    assert!(
+        style.is_some_and(|css| !css.contains("url(") && !css.contains("@import")),
+        "the style loads nothing"
+    );
+}
+
+#[test]
+fn every_report_format_of_demo_is_well_formed() {
+    let args = ["demo", "--scenario", "logout-reuse", "--format"];
+    let json: serde_json::Value =
+        serde_json::from_str(&sessionlab_ok(&[&args[..], &["json"]].concat())).expect("JSON");
+    assert_eq!(json["results"].as_array().map(Vec::len), Some(3));
+
+    let xml = sessionlab_ok(&[&args[..], &["junit"]].concat());
+    assert_well_formed_xml(&xml);
+    assert_eq!(junit_count(&xml, "tests"), 3);
+    assert_eq!(xml.matches("<testcase ").count(), 3);
+    // insecure falls by design: not a failure; hardened holds.
+    assert_eq!(junit_count(&xml, "failures"), 0);
+    assert_eq!(junit_count(&xml, "errors"), 0);
+
+    let html = sessionlab_ok(&[&args[..], &["html"]].concat());
+    assert_self_contained_html(&html);
+    assert!(html.contains("class=\"compromised\"") && html.contains("class=\"blocked\""));
+    assert!(html.contains("href=\"docs/lessons/logout-reuse.md\""));
+    assert!(html.contains("<details><summary>Steps</summary>"));
+
+    let markdown = sessionlab_ok(&[&args[..], &["markdown"]].concat());
+    assert!(
+        markdown.contains("| scenario | insecure | tutorial | hardened |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("[logout-reuse](docs/lessons/logout-reuse.md)"));
+
+    let table = sessionlab_ok(&[&args[..], &["table"]].concat());
+    assert!(
+        table.contains("COMPROMISED") && table.contains("blocked"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_hardened_compromise_fails_the_junit_report() {
+    let xml = sessionlab_ok(&[
+        "demo",
+        "--scenario",
+        "logout-reuse",
+        "--without",
+        "server-logout",
+        "--format",
+        "junit",
+    ]);
+    assert_well_formed_xml(&xml);
+    assert_eq!(junit_count(&xml, "failures"), 1, "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"hardened -server-logout\""),
+        "{xml}"
+    );
+}
+
+#[test]
+fn toggles_change_the_label_and_the_outcome() {
+    let out = sessionlab_ok(&[
+        "demo",
+        "--scenario",
+        "hijack-xss",
+        "--without",
+        "escape-output",
+        "--without",
+        "csp",
+        "--without",
+        "http-only",
+        "--with",
+        "http-only",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let results = json["results"].as_array().expect("results");
+    let outcome = |label: &str| {
+        results
+            .iter()
+            .find(|r| r["profile"] == label)
+            .map(|r| r["outcome"].clone())
+            .unwrap_or_else(|| panic!("no column {label:?}: {json}"))
+    };
+    assert_eq!(
+        outcome("hardened -http-only -escape-output -csp"),
+        "compromised"
+    );
+    assert_eq!(outcome("insecure +http-only"), "blocked");
+    assert_eq!(outcome("tutorial"), "blocked");
+}
+
+#[test]
+fn attack_with_a_profile_runs_in_process_with_its_clock() {
+    let results = attack_json(&[
+        "--profile",
+        "hardened",
+        "--without",
+        "idle-timeout",
+        "--scenario",
+        "idle-timeout,logout-reuse",
+    ]);
+    let outcome = |id: &str| {
+        let r = results
+            .iter()
+            .find(|r| r["scenario"] == id)
+            .expect("the scenario ran");
+        assert_eq!(r["profile"], "hardened -idle-timeout");
+        r["outcome"].clone()
+    };
+    assert_eq!(outcome("idle-timeout"), "compromised");
+    assert_eq!(outcome("logout-reuse"), "blocked");
+}
+
+#[test]
+fn an_unknown_defense_is_a_usage_error_naming_the_valid_ones() {
+    for args in [
+        &["demo", "--without", "moat"][..],
+        &["serve", "--profile", "hardened", "--without", "moat"],
+        &["attack", "--profile", "insecure", "--with", "moat"],
+    ] {
+        let out = sessionlab(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("moat") && err.contains("server-logout") && err.contains("password-check"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn contradictory_or_misplaced_toggles_are_usage_errors() {
+    let out = sessionlab(&[
+        "attack",
+        "--profile",
+        "tutorial",
+        "--with",
+        "csp",
+        "--without",
+        "csp",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("contradict"), "{}", stderr(&out));
+    let out = sessionlab(&[
+        "attack",
+        "--target",
+        "http://127.0.0.1:9",
+        "--without",
+        "csp",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--profile"), "{}", stderr(&out));
+}
+
+#[test]
+fn defenses_lists_all_23_with_the_scenarios_that_claim_them() {
+    let json: serde_json::Value =
+        serde_json::from_str(&sessionlab_ok(&["defenses", "--format", "json"])).expect("JSON");
+    let rows = json.as_array().expect("an array");
+    assert_eq!(rows.len(), 23);
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).expect(id);
+    assert_eq!(
+        row("server-logout")["stops"],
+        serde_json::json!(["logout-reuse"])
+    );
+    assert!(
+        row("tls")["required_by"]
+            .as_array()
+            .is_some_and(|a| a.contains(&"hijack-sniff".into())),
+        "{json}"
+    );
+    let table = sessionlab_ok(&["defenses"]);
+    for defense in sessionlab_app::Defense::ALL {
+        assert!(table.contains(defense.id()), "{table}");
+        assert!(table.contains(defense.summary()), "{table}");
+    }
+    let markdown = sessionlab_ok(&["defenses", "--format", "markdown"]);
+    assert_eq!(
+        markdown.lines().filter(|l| l.starts_with("| [`")).count(),
+        23
+    );
+}
+
+#[test]
+fn ablate_shows_which_removal_reopens_an_attack() {
+    let json: serde_json::Value = serde_json::from_str(&sessionlab_ok(&[
+        "ablate",
+        "--scenario",
+        "logout-reuse",
+        "--format",
+        "json",
+    ]))
+    .expect("JSON");
+    let scenario = &json["scenarios"][0];
+    assert_eq!(scenario["id"], "logout-reuse");
+    assert_eq!(scenario["hardened"], "blocked");
+    assert_eq!(
+        scenario["reopened_by"],
+        serde_json::json!(["server-logout"])
+    );
+    let removal = json["defenses"]
+        .as_array()
+        .and_then(|d| d.iter().find(|r| r["removed"] == "server-logout"))
+        .expect("server-logout was removed");
+    assert_eq!(removal["reopens"], serde_json::json!(["logout-reuse"]));
+    // The baseline and one run per removed defense.
+    assert_eq!(json["results"].as_array().map(Vec::len), Some(24));
+    let reopened = json["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["profile"] == "hardened -server-logout")
+        .expect("the run without server-logout");
+    assert_eq!(reopened["outcome"], "compromised");
+}
+
+#[test]
+fn ablate_reports_are_well_formed() {
+    let args = [
+        "ablate",
+        "--scenario",
+        "logout-reuse,session-puzzling",
+        "--format",
+    ];
+    let xml = sessionlab_ok(&[&args[..], &["junit"]].concat());
+    assert_well_formed_xml(&xml);
+    assert_eq!(junit_count(&xml, "tests"), 48);
+    // Removing server-logout reopens one, separate-session-keys the other.
+    assert_eq!(junit_count(&xml, "failures"), 2, "{xml}");
+
+    let html = sessionlab_ok(&[&args[..], &["html"]].concat());
+    assert_self_contained_html(&html);
+    assert!(html.contains("class=\"tag compromised\" href=\"#logout-reuse\""));
+    assert!(html.contains("href=\"docs/lessons/session-puzzling.md\""));
+
+    let table = sessionlab_ok(&[&args[..], &["table"]].concat());
+    assert!(table.contains("stopped by server-logout alone"), "{table}");
+    assert!(
+        table.contains("stopped by separate-session-keys alone"),
+        "{table}"
+    );
+}
+
+#[test]
+fn quiet_prints_only_the_result() {
+    let args = ["demo", "--scenario", "logout-reuse"];
+    let chatty = sessionlab_ok(&args);
+    assert!(
+        chatty.contains("sessionlab demo:") && chatty.contains("Next:"),
+        "{chatty}"
+    );
+    let out = sessionlab(&[&["--quiet"][..], &args].concat());
+    assert!(out.status.success());
+    let quiet = stdout(&out);
+    assert!(
+        quiet.contains("logout-reuse") && quiet.contains("COMPROMISED"),
+        "{quiet}"
+    );
+    for chatter in ["sessionlab demo:", "Next:", "runs "] {
+        assert!(
+            !quiet.contains(chatter) || chatter == "runs " && quiet.contains("3 runs:"),
+            "--quiet printed {chatter:?}: {quiet}"
+        );
+    }
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    // A machine format is the result alone, quiet or not.
+    let json = sessionlab_ok(&["demo", "--scenario", "logout-reuse", "--format", "json"]);
+    assert!(json.trim_start().starts_with('{') && json.trim_end().ends_with('}'));
+}
+
+/// A `sessionlab demo --serve` child process, killed when dropped if it is still running.
+struct DemoServe(std::process::Child);
+
+impl Drop for DemoServe {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn demo_serve_prints_the_urls_and_stops_cleanly_on_ctrl_c() {
+    use std::io::{BufRead, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sessionlab"))
+        .args(["demo", "--scenario", "logout-reuse", "--serve"])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("demo --serve starts");
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let demo = DemoServe(child);
+    let mut urls = Vec::new();
+    let mut accounts = false;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).expect("demo's output") > 0,
+            "demo ended early"
+        );
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            [profile, url, ..] if url.starts_with("http") => {
+                urls.push((profile.to_string(), url.to_string()))
+            }
+            ["accounts", ..] => accounts = line.contains("alice / wonderland"),
+            ["Ctrl-C", ..] => break,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        urls.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
+        ["insecure", "tutorial", "hardened"]
+    );
+    assert!(accounts, "no demo accounts printed");
+    let addr = |url: &str| -> SocketAddr {
+        url.split("://")
+            .nth(1)
+            .and_then(|rest| rest.trim_end_matches('/').parse().ok())
+            .expect(url)
+    };
+    for (_, url) in &urls {
+        std::net::TcpStream::connect(addr(url)).expect("the app is still up after the matrix");
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &demo.0.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let mut rest = String::new();
+    reader
+        .read_to_string(&mut rest)
+        .expect("the rest of the output");
+    let mut demo = demo;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let exit = loop {
+        if let Some(exit) = demo.0.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "demo --serve did not stop after SIGINT"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    assert!(rest.contains("Stopping"), "{rest}");
+    for (_, url) in &urls {
+        assert!(
+            std::net::TcpStream::connect(addr(url)).is_err(),
+            "{url} still answers after Ctrl-C"
+        );
+    }
+}

@@ -25,7 +25,7 @@ pub fn rows(scenarios: &[ScenarioMeta]) -> Vec<DefenseRow> {
     Defense::ALL
         .into_iter()
         .map(|d| {
-            let listing = |pick: fn(&ScenarioMeta) -> &Vec<String>| {
+            let listing = |pick: fn(&ScenarioMeta) -> Vec<String>| {
                 scenarios
                     .iter()
                     .filter(|m| pick(m).iter().any(|id| id == d.id()))
@@ -35,8 +35,8 @@ pub fn rows(scenarios: &[ScenarioMeta]) -> Vec<DefenseRow> {
             DefenseRow {
                 id: d.id(),
                 summary: d.summary(),
-                stops: listing(|m| &m.blocked_by),
-                required_by: listing(|m| &m.requires),
+                stops: listing(|m| m.blocked_by.clone()),
+                required_by: listing(|m| m.requires.all()),
                 source: source_path(d),
             }
         })
@@ -69,7 +69,11 @@ pub fn render(scenarios: &[ScenarioMeta], format: ListFormat) -> String {
             let mut table = new_table();
             table.set_header(vec!["defense", "what it does", "stops (scenario files)"]);
             for row in &rows {
-                table.add_row(vec![row.id.to_string(), row.summary.to_string(), claimed(row)]);
+                table.add_row(vec![
+                    row.id.to_string(),
+                    row.summary.to_string(),
+                    claimed(row),
+                ]);
             }
             format!("{table}\n")
         }
@@ -78,8 +82,9 @@ pub fn render(scenarios: &[ScenarioMeta], format: ListFormat) -> String {
             serde_json::to_string_pretty(&rows).expect("rows serialise")
         ),
         ListFormat::Markdown => {
-            let mut out =
-                String::from("| defense | what it does | stops (scenario files) |\n|---|---|---|\n");
+            let mut out = String::from(
+                "| defense | what it does | stops (scenario files) |\n|---|---|---|\n",
+            );
             for row in &rows {
                 out.push_str(&format!(
                     "| [`{}`]({}) | {} | {} |\n",

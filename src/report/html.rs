@@ -2,6 +2,7 @@
 //! external assets (the style is inline), so it opens from a USB stick or an
 //! e-mail attachment exactly as it looked on the projector.
 
+use sessionlab_attack::outcome::HttpExchange;
 use sessionlab_attack::{Outcome, RunResult, ScenarioMeta};
 
 use super::{actor_label, cell, steps_of};
@@ -15,7 +16,8 @@ th:first-child,td:first-child{text-align:left}\
 .error{background:#f2c200;color:#1b1b1b;font-weight:bold}\
 .evidence{margin:.6rem 0}.tag{display:inline-block;min-width:8rem;padding:0 .5rem;border-radius:4px}\
 details{margin:.2rem 0 1rem 1rem}ol{margin:.3rem 0}.actor{font-weight:bold}.refs{color:#555}\
-footer{margin-top:3rem;color:#555;font-size:.9rem}";
+footer{margin-top:3rem;color:#555;font-size:.9rem}\
+pre{font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:.5rem}";
 
 /// The whole page.
 pub fn render(
@@ -57,10 +59,11 @@ pub fn render(
             out.push_str("<details><summary>Steps</summary><ol>\n");
             for step in steps_of(r) {
                 out.push_str(&format!(
-                    "<li><span class=\"actor\">{}</span>: {}. {}</li>\n",
+                    "<li><span class=\"actor\">{}</span>: {}. {}{}</li>\n",
                     actor_label(step.actor),
                     escape(&step.action),
-                    escape(&step.observed)
+                    escape(&step.observed),
+                    transcript(&step.exchanges)
                 ));
             }
             out.push_str("</ol></details>\n");
@@ -102,6 +105,45 @@ fn matrix(scenarios: &[ScenarioMeta], profiles: &[String], results: &[RunResult]
     out
 }
 
+/// A step's HTTP, folded: request lines, the headers that matter, what the
+/// browser's jar did, abbreviated bodies. Everything escaped: bodies carry
+/// the lab's own attack payloads.
+pub(super) fn transcript(exchanges: &[HttpExchange]) -> String {
+    if exchanges.is_empty() {
+        return String::new();
+    }
+    let mut text = String::new();
+    for x in exchanges {
+        text.push_str(&format!("→ {}  [{}]\n", x.request_line(), x.browser));
+        if let Some(from) = &x.upgraded_from {
+            text.push_str(&format!("    (HSTS rewrote {from})\n"));
+        }
+        for (name, value) in &x.request_headers {
+            text.push_str(&format!("    {name}: {value}\n"));
+        }
+        for note in &x.cookies_out {
+            text.push_str(&format!("    browser: {note}\n"));
+        }
+        text.push_str(&format!("← {}\n", x.status));
+        for (name, value) in &x.response_headers {
+            text.push_str(&format!("    {name}: {value}\n"));
+        }
+        for note in &x.cookies_in {
+            text.push_str(&format!("    browser: {note}\n"));
+        }
+        let cut = if x.body.truncated { "…" } else { "" };
+        text.push_str(&format!(
+            "    body ({} bytes): {}{cut}\n\n",
+            x.body.length, x.body.excerpt
+        ));
+    }
+    format!(
+        "<details class=\"http\"><summary>HTTP ({} exchanges)</summary><pre>{}</pre></details>",
+        exchanges.len(),
+        escape(text.trim_end())
+    )
+}
+
 fn symbol(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Compromised => "✗ compromised",
@@ -129,6 +171,28 @@ pub(super) fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transcripts_are_escaped() {
+        let body = "<script>fetch('//evil')</script>";
+        let exchange = HttpExchange {
+            browser: "victim".into(),
+            method: "GET".into(),
+            url: "http://app.lab.test:1/guestbook".into(),
+            upgraded_from: None,
+            request_headers: vec![("Cookie".into(), "sid=a".into())],
+            status: 200,
+            response_headers: Vec::new(),
+            body: sessionlab_attack::outcome::BodyExcerpt::of(body, false),
+            cookies_out: Vec::new(),
+            cookies_in: Vec::new(),
+        };
+        let html = transcript(std::slice::from_ref(&exchange));
+        assert!(html.contains("&lt;script&gt;fetch("), "{html}");
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("Cookie: sid=a"), "{html}");
+        assert_eq!(transcript(&[]), "");
+    }
 
     #[test]
     fn evidence_cannot_inject_markup() {

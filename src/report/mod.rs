@@ -62,7 +62,12 @@ pub fn results(
         Format::Table => matrix(scenarios, profiles, results),
         Format::Json => format!("{}\n", json(command, results)),
         Format::Markdown => markdown::render(scenarios, profiles, results),
-        Format::Html => html::render(&format!("sessionlab {command}"), scenarios, profiles, results),
+        Format::Html => html::render(
+            &format!("sessionlab {command}"),
+            scenarios,
+            profiles,
+            results,
+        ),
         Format::Junit => junit::render(results),
     }
 }
@@ -167,8 +172,18 @@ pub fn evidence(scenarios: &[ScenarioMeta], results: &[RunResult]) -> String {
             meta.id.bold(),
             format!("— {}", meta.title).dimmed()
         ));
+        let width = rows
+            .iter()
+            .map(|r| r.profile.len())
+            .max()
+            .unwrap_or(0)
+            .max(10);
         for r in rows {
-            let lead = format!("  {:<10} {}  ", r.profile, outcome_word_padded(r.outcome));
+            let lead = format!(
+                "  {:<width$} {}  ",
+                r.profile,
+                outcome_word_padded(r.outcome)
+            );
             out.push_str(&hanging(&lead, &r.evidence));
             out.push('\n');
         }
@@ -226,7 +241,9 @@ pub fn scenario_listing(scenarios: &[ScenarioMeta], format: ListFormat) -> Strin
             serde_json::to_string_pretty(scenarios).expect("metadata serialises")
         ),
         ListFormat::Markdown => {
-            let mut out = String::from("| # | scenario | title | blocked by | references |\n|---|---|---|---|---|\n");
+            let mut out = String::from(
+                "| # | scenario | title | blocked by | references |\n|---|---|---|---|---|\n",
+            );
             for m in scenarios {
                 out.push_str(&format!(
                     "| {} | [{}]({}) | {} | {} | {} |\n",
@@ -244,18 +261,24 @@ pub fn scenario_listing(scenarios: &[ScenarioMeta], format: ListFormat) -> Strin
 }
 
 /// A scenario file's defense claim in words: "any of a, b", "all of a, b",
-/// with what they require.
+/// "tls + any of a, b", "any of a, b (needs tls)".
 pub fn claim(meta: &ScenarioMeta) -> String {
-    let listed = meta.blocked_by.join(", ");
-    let combined = match (meta.blocked_by.len(), meta.layers) {
-        (1, _) => listed,
-        (_, sessionlab_attack::catalog::Layers::Any) => format!("any of {listed}"),
-        (_, sessionlab_attack::catalog::Layers::All) => format!("all of {listed}"),
+    use sessionlab_attack::catalog::{Layers, Requires};
+    let each = |id: &String| match &meta.requires {
+        Requires::Each(_) if !meta.requires.of(id).is_empty() => {
+            format!("{id} (needs {})", meta.requires.of(id).join(" + "))
+        }
+        _ => id.clone(),
     };
-    if meta.requires.is_empty() {
-        combined
-    } else {
-        format!("{} + ({combined})", meta.requires.join(" + "))
+    let listed: Vec<String> = meta.blocked_by.iter().map(each).collect();
+    let combined = match (listed.len(), meta.layers) {
+        (1, _) => listed.join(""),
+        (_, Layers::Any) => format!("any of {}", listed.join(", ")),
+        (_, Layers::All) => format!("all of {}", listed.join(", ")),
+    };
+    match &meta.requires {
+        Requires::Every(ids) if !ids.is_empty() => format!("{} + {combined}", ids.join(" + ")),
+        _ => combined,
     }
 }
 

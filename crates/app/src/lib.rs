@@ -24,6 +24,7 @@ pub mod profile;
 pub mod server;
 pub mod session_cookie;
 mod session_index;
+pub mod source;
 mod store;
 pub mod users;
 
@@ -31,6 +32,7 @@ pub use app::{AppInfo, build_router, build_router_with_session_secret};
 pub use clock::LabClock;
 pub use profile::{Defense, Profile, ProfileName};
 pub use server::{RunningServer, ServeError, ServeOptions, check_bind_address, start};
+pub use source::defense_source;
 pub use users::{DemoAccount, demo_accounts};
 
 #[cfg(test)]

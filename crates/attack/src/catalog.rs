@@ -1,6 +1,8 @@
 //! Scenario metadata, read from `scenarios/*.toml` and compiled into the binary
 //! so the lab runs from anywhere with no files beside it.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// References for one scenario, as the scenario file lists them.
@@ -26,26 +28,83 @@ pub enum Layers {
     All,
 }
 
+/// What the defenses of `blocked_by` cannot work without.
+///
+/// ```toml
+/// requires = ["tls"]                    # every defense in blocked_by needs tls
+/// requires = { host-prefix = ["tls"] }  # only host-prefix needs it
+/// ```
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Requires {
+    /// The same prerequisites for every defense of `blocked_by`.
+    Every(Vec<String>),
+    /// Prerequisites per defense of `blocked_by`; the others need none.
+    Each(BTreeMap<String, Vec<String>>),
+}
+
+impl Default for Requires {
+    fn default() -> Self {
+        Self::Every(Vec::new())
+    }
+}
+
+impl Requires {
+    /// What the `blocked_by` defense `id` needs to have any effect.
+    pub fn of(&self, id: &str) -> &[String] {
+        match self {
+            Self::Every(ids) => ids,
+            Self::Each(map) => map.get(id).map_or(&[], Vec::as_slice),
+        }
+    }
+
+    /// Every defense named as a prerequisite, once each, in file order.
+    pub fn all(&self) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        let named: Vec<&String> = match self {
+            Self::Every(ids) => ids.iter().collect(),
+            Self::Each(map) => map.values().flatten().collect(),
+        };
+        for id in named {
+            if !all.contains(id) {
+                all.push(id.clone());
+            }
+        }
+        all
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.all().is_empty()
+    }
+}
+
 /// One `scenarios/<id>.toml`.
 ///
 /// What the defense fields claim, checked against real runs by
 /// `tests/ablation.rs` (so the files cannot drift from the code):
 ///
 /// ```toml
-/// blocked_by = ["secure-cookie", "hsts"]  # the defenses that stop the attack
-/// requires = ["tls"]                      # optional: without these, blocked_by does nothing
-/// layers = "any"                          # "any": each of blocked_by alone (with requires)
-///                                         # "all": only all of blocked_by together (with requires)
+/// blocked_by = ["secure-cookie", "hsts", "host-prefix"]  # the defenses that stop the attack
+/// requires = ["tls"]  # optional: what they cannot work without (see [`Requires`])
+/// layers = "any"      # "any": each of blocked_by (with what it requires) stops it alone
+///                     # "all": only all of blocked_by together stop it
 /// ```
 ///
-/// - each `requires` defense, removed from the hardened profile, reopens the attack;
-/// - `layers = "any"`: each `blocked_by` defense, added with `requires` to the
-///   insecure profile, blocks it; removing every `blocked_by` defense from
-///   hardened reopens it;
-/// - `layers = "all"`: removing any one `blocked_by` defense from hardened
-///   reopens it; adding all of them with `requires` to insecure blocks it;
-/// - no defense outside `blocked_by` and `requires`, removed from hardened,
-///   reopens it (or the file is missing a claim).
+/// Checked claims, "insecure + X" meaning the insecure profile with X added
+/// and "hardened - X" the hardened profile with X removed:
+///
+/// - `layers = "any"`: for each defense D of `blocked_by`, insecure + D + what
+///   D requires blocks the attack; hardened - all of `blocked_by` is compromised;
+/// - `layers = "all"`: insecure + all of `blocked_by` + `requires` blocks it;
+///   hardened - D is compromised for each D of `blocked_by`;
+/// - each prerequisite is real: insecure + D without what D requires does not
+///   block, and a prerequisite added alone to insecure does not block either;
+/// - nothing is missing: insecure + D blocks for no D outside `blocked_by`,
+///   and hardened - D is compromised for no D outside `blocked_by` and `requires`.
+///
+/// Removing a prerequisite from hardened usually breaks more than one attack:
+/// without `tls` the hardened app cannot keep a session at all (its Secure,
+/// `__Host-` cookie is refused over plain HTTP), so its runs end in `error`.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioMeta {
@@ -58,10 +117,10 @@ pub struct ScenarioMeta {
     pub fix: String,
     /// Defense ids (see `sessionlab_app::Defense::id`) that block this attack, combined per `layers`.
     pub blocked_by: Vec<String>,
-    /// Defense ids without which none of `blocked_by` has any effect (e.g. `tls`
-    /// under `secure-cookie` and `hsts`); empty when there are none.
+    /// What the defenses of `blocked_by` cannot work without (e.g. `tls`
+    /// under `secure-cookie` and `hsts`); empty when nothing.
     #[serde(default)]
-    pub requires: Vec<String>,
+    pub requires: Requires,
     pub layers: Layers,
     pub refs: References,
 }

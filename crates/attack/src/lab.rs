@@ -379,3 +379,107 @@ impl RunContext {
 pub fn plant_cookie(browser: &mut Browser, url: &Url, name: &str, value: &str) {
     browser.jar.plant(url, name, value, SystemTime::now());
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    use sessionlab_app::{Profile, ProfileName, ServeOptions};
+
+    use super::*;
+    use crate::actors::run_against;
+    use crate::outcome::{CookieAction, Outcome};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_step_holds_the_exchanges_of_its_actor_and_only_those() {
+        let server = sessionlab_app::start(ServeOptions {
+            profile: Profile::new(ProfileName::Insecure),
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            allow_non_loopback: false,
+            lab_clock: false,
+        })
+        .await
+        .expect("the app starts on loopback");
+        let target = Target::discover(&server.url(), false)
+            .await
+            .expect("the app answers");
+        let mut ctx = RunContext::new(
+            target,
+            Credentials::default_victim(),
+            Credentials::default_attacker(),
+        );
+        let mut victim = ctx.browser("victim");
+        let mut phone = ctx.browser("victim-phone");
+        let mut attacker = ctx.browser("attacker");
+        victim.open(&ctx.app_url("/login"), None).await.unwrap();
+        attacker.open(&ctx.app_url("/"), None).await.unwrap();
+        phone.open(&ctx.app_url("/guestbook"), None).await.unwrap();
+        // A browser the lab made without the context is not in the transcript.
+        let mut untapped = Browser::new("victim", ctx.target.network());
+        untapped.open(&ctx.app_url("/"), None).await.unwrap();
+
+        ctx.step(Actor::Victim, "opened two pages", "two pages");
+        ctx.step(Actor::Victim, "did nothing", "nothing");
+        ctx.step(Actor::Attacker, "opened the home page", "the home page");
+        server.shutdown().await;
+
+        let paths = |step: &Step| -> Vec<(String, String)> {
+            step.exchanges
+                .iter()
+                .map(|x| {
+                    let path = Url::parse(&x.url).unwrap().path().to_string();
+                    (x.browser.clone(), path)
+                })
+                .collect()
+        };
+        assert_eq!(
+            paths(&ctx.steps[0]),
+            [
+                ("victim".to_string(), "/login".to_string()),
+                ("victim-phone".to_string(), "/guestbook".to_string())
+            ]
+        );
+        assert!(
+            ctx.steps[1].exchanges.is_empty(),
+            "drained by the first step"
+        );
+        assert_eq!(
+            paths(&ctx.steps[2]),
+            [("attacker".to_string(), "/".to_string())]
+        );
+        // The login page hands out a session: the jar's decision is in the transcript.
+        let login = &ctx.steps[0].exchanges[0];
+        assert_eq!(login.status, 200);
+        assert!(login.response_header("set-cookie").is_some(), "{login:?}");
+        assert!(
+            login
+                .cookies_in
+                .iter()
+                .any(|note| note.action == CookieAction::Stored),
+            "{login:?}"
+        );
+        assert!(!login.request_headers.iter().any(|(n, _)| n == "User-Agent"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_scenario_run_carries_the_transcript_in_its_steps() {
+        let result = run_against("logout-reuse", Profile::new(ProfileName::Insecure)).await;
+        assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+        for step in &result.steps {
+            assert!(!step.exchanges.is_empty(), "{step:?}");
+            assert!(
+                step.exchanges
+                    .iter()
+                    .all(|x| Actor::of_browser(&x.browser) == step.actor),
+                "{step:?}"
+            );
+        }
+        // The attacker's replay went out with the copied cookie, and was answered with the note.
+        let last = result.steps.last().expect("steps");
+        let replay = last.exchanges.last().expect("the replay");
+        assert!(replay.request_header("cookie").is_some(), "{replay:?}");
+        assert!(replay.body.excerpt.contains("private-note"), "{replay:?}");
+        let json = serde_json::to_string(&result).expect("serialises");
+        assert!(json.contains("\"exchanges\""));
+    }
+}

@@ -95,8 +95,12 @@ pub struct HttpExchange {
     /// The `http://` URL that HSTS rewrote into `url` before the request left.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgraded_from: Option<String>,
+    /// The [`REQUEST_HEADERS_SHOWN`] the request carried; JSON: `"Name: value"` lines.
+    #[serde(serialize_with = "header_lines")]
     pub request_headers: Vec<(String, String)>,
     pub status: u16,
+    /// The [`RESPONSE_HEADERS_SHOWN`] of the response; JSON: `"Name: value"` lines.
+    #[serde(serialize_with = "header_lines")]
     pub response_headers: Vec<(String, String)>,
     pub body: BodyExcerpt,
     /// The jar's decision for each stored cookie that could have gone with the request.
@@ -147,6 +151,18 @@ impl HttpExchange {
     }
 }
 
+/// Headers as they read on the wire, one string each: shorter JSON than pairs.
+fn header_lines<S: serde::Serializer>(
+    headers: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(
+        headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}")),
+    )
+}
+
 fn first_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
@@ -184,14 +200,18 @@ fn is_html(exchange: &Exchange) -> bool {
 }
 
 /// A response body, abbreviated: its length and its first characters with
-/// whitespace collapsed. An HTML page starts at its `<main>`, past the head
-/// and the profile banner every page repeats.
+/// whitespace collapsed. An HTML page shows its `<main>`, past the head and
+/// the profile banner every page repeats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BodyExcerpt {
     /// The whole body's length in bytes.
     pub length: usize,
     pub excerpt: String,
-    /// Whether `excerpt` stops before the body ends.
+    /// Whether `excerpt` is the page's `<main>` element rather than the start of the body.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub from_main: bool,
+    /// Whether `excerpt` stops before the end of what it shows.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
 }
 
@@ -206,13 +226,16 @@ impl BodyExcerpt {
                 Some(&body[start..end])
             })
             .flatten();
-        let shown = main.unwrap_or(body);
-        let collapsed = shown.split_whitespace().collect::<Vec<_>>().join(" ");
-        let cut = collapsed.chars().count() > BODY_EXCERPT_CHARS;
+        let collapsed = main
+            .unwrap_or(body)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         Self {
             length: body.len(),
             excerpt: collapsed.chars().take(BODY_EXCERPT_CHARS).collect(),
-            truncated: cut || main.is_some(),
+            from_main: main.is_some(),
+            truncated: collapsed.chars().count() > BODY_EXCERPT_CHARS,
         }
     }
 }
@@ -331,5 +354,41 @@ impl Verdict {
             outcome: Outcome::Blocked,
             evidence: evidence.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_bodies_start_at_main_and_stay_short() {
+        let page = format!(
+            "<html><head><title>x</title></head><body><header>banner</header><main>\n  <h1>Your account</h1>\n  <p id=\"private-note\">n</p>{}</main></body></html>",
+            "x".repeat(1000)
+        );
+        let excerpt = BodyExcerpt::of(&page, true);
+        assert!(excerpt.excerpt.starts_with("<h1>Your account</h1> <p id="));
+        assert_eq!(excerpt.excerpt.chars().count(), BODY_EXCERPT_CHARS);
+        assert_eq!(excerpt.length, page.len());
+        assert!(excerpt.from_main && excerpt.truncated);
+
+        let plain = BodyExcerpt::of("403 CSRF token missing or wrong\n", false);
+        assert_eq!(plain.excerpt, "403 CSRF token missing or wrong");
+        assert!(!plain.truncated && !plain.from_main);
+    }
+
+    #[test]
+    fn browser_names_tell_the_actor() {
+        assert_eq!(Actor::of_browser("victim"), Actor::Victim);
+        assert_eq!(Actor::of_browser("victim-laptop"), Actor::Victim);
+        assert_eq!(Actor::of_browser("attacker"), Actor::Attacker);
+        assert_eq!(Actor::of_browser("observer"), Actor::Observer);
+    }
+
+    #[test]
+    fn header_names_read_as_in_developer_tools() {
+        assert_eq!(title_case("set-cookie"), "Set-Cookie");
+        assert_eq!(title_case("sec-fetch-site"), "Sec-Fetch-Site");
     }
 }

@@ -1,0 +1,118 @@
+//! Where each defense lives in the source, so a lesson can send the learner
+//! to the exact line: `crates/app/src/defenses/csrf_token.rs:50`.
+//!
+//! The line is found in the defense module's own text, compiled in, so it
+//! follows the code as it is edited: the first line that is code (not a
+//! comment) and names `Defense::<Variant>`, which is where the module decides
+//! between the defended and the weak behaviour.
+
+use crate::Defense;
+
+/// The defense module's path from the repository root, and the line where it
+/// checks whether it is on. A module that never names its variant (which a
+/// test rules out) points at its first line.
+pub fn defense_source(defense: Defense) -> (&'static str, u32) {
+    let (path, text) = defense_file(defense);
+    (path, first_code_use(text, defense).unwrap_or(1))
+}
+
+/// The 1-based line of the first code use of `Defense::<Variant>` in `text`.
+fn first_code_use(text: &str, defense: Defense) -> Option<u32> {
+    let needle = format!("Defense::{defense:?}");
+    text.lines().zip(1..).find_map(|(line, number)| {
+        let code = line.split("//").next().unwrap_or_default();
+        let named = code.match_indices(&needle).any(|(at, _)| {
+            // `Defense::Tls` must not match inside `Defense::TlsSomething`.
+            !code[at + needle.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        });
+        named.then_some(number)
+    })
+}
+
+/// Each defense's module, by path and compiled-in text.
+fn defense_file(defense: Defense) -> (&'static str, &'static str) {
+    macro_rules! module {
+        ($file:literal) => {
+            (
+                concat!("crates/app/src/defenses/", $file),
+                include_str!(concat!("defenses/", $file)),
+            )
+        };
+    }
+    match defense {
+        Defense::RandomIds => module!("random_ids.rs"),
+        Defense::StrictIds => module!("strict_ids.rs"),
+        Defense::CookieOnlyIds => module!("cookie_only_ids.rs"),
+        Defense::RotateIdAtLogin => module!("rotate_id_at_login.rs"),
+        Defense::ServerLogout => module!("server_logout.rs"),
+        Defense::HttpOnly => module!("http_only.rs"),
+        Defense::Tls => module!("tls.rs"),
+        Defense::SecureCookie => module!("secure_cookie.rs"),
+        Defense::Hsts => module!("hsts.rs"),
+        Defense::HostPrefix => module!("host_prefix.rs"),
+        Defense::SameSiteStrict => module!("same_site_strict.rs"),
+        Defense::EscapeOutput => module!("escape_output.rs"),
+        Defense::Csp => module!("csp.rs"),
+        Defense::SignedCookie => module!("signed_cookie.rs"),
+        Defense::IdleTimeout => module!("idle_timeout.rs"),
+        Defense::AbsoluteTimeout => module!("absolute_timeout.rs"),
+        Defense::CsrfToken => module!("csrf_token.rs"),
+        Defense::OriginCheck => module!("origin_check.rs"),
+        Defense::SeparateSessionKeys => module!("separate_session_keys.rs"),
+        Defense::RevokeOnPasswordChange => module!("revoke_on_password_change.rs"),
+        Defense::LogOutEverywhere => module!("log_out_everywhere.rs"),
+        Defense::ReferrerPolicy => module!("referrer_policy.rs"),
+        Defense::PasswordCheck => module!("password_check.rs"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_defense_points_at_the_line_that_checks_it() {
+        for defense in Defense::ALL {
+            let (path, text) = defense_file(defense);
+            assert_eq!(
+                path,
+                format!(
+                    "crates/app/src/defenses/{}.rs",
+                    defense.id().replace('-', "_")
+                ),
+                "{defense}: the module is named after the defense id"
+            );
+            let line = first_code_use(text, defense)
+                .unwrap_or_else(|| panic!("{path} never names Defense::{defense:?} in code"));
+            let (_, reported) = defense_source(defense);
+            assert_eq!(reported, line);
+            let shown = text
+                .lines()
+                .nth(line as usize - 1)
+                .expect("the line exists");
+            assert!(
+                shown.contains(&format!("Defense::{defense:?}"))
+                    && !shown.trim_start().starts_with("//"),
+                "{path}:{line} is {shown:?}"
+            );
+            // The path is real, from the repository root.
+            let on_disk = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../..")
+                    .join(path),
+            )
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(on_disk, text, "{path} on disk is the compiled-in text");
+        }
+    }
+
+    #[test]
+    fn comments_and_longer_names_do_not_count() {
+        let text = "//! uses `Defense::Tls` in a comment\n\
+                    let x = Defense::TlsSomething;\n\
+                    /// Defense::Tls\n\
+                    if profile.has(Defense::Tls) {}\n";
+        assert_eq!(first_code_use(text, Defense::Tls), Some(4));
+        assert_eq!(first_code_use("fn f() {}\n", Defense::Tls), None);
+    }
+}

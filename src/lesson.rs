@@ -1,0 +1,723 @@
+//! `sessionlab lesson <scenario>`: one attack, step by step, at a terminal.
+//!
+//! The lesson runs the scenario with the same engine as `demo` (no second
+//! implementation of any attack): first against the insecure profile, showing
+//! every step with the HTTP its actor's browser exchanged and what the cookie
+//! jar did; then against the hardened profile, stopping at the step where the
+//! attack broke. To name the defense that broke it, the attack runs again
+//! against "hardened without D" for each defense D the scenario file claims:
+//! a D whose removal reopens the attack is what stopped it. Everything shown
+//! comes from the runs' steps and evidence.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use colored::{ColoredString, Colorize};
+use sessionlab_app::{Defense, Profile, ProfileName, defense_source};
+use sessionlab_attack::catalog::{self, Layers, ScenarioMeta};
+use sessionlab_attack::outcome::{CookieAction, HttpExchange};
+use sessionlab_attack::{Actor, Credentials, Outcome, RunResult, Step, run_scenario};
+
+use crate::demo;
+
+/// How many exchanges of one step the lesson prints before it summarises the rest.
+const EXCHANGES_SHOWN: usize = 8;
+/// How much of a response body the lesson prints.
+const BODY_SHOWN: usize = 240;
+
+/// Whether the lesson waits for Enter between steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Wait at each step (only when stdin is a terminal: see [`Pace::choose`]).
+    Pause,
+    /// Print everything in one go (`--no-pause`, scripts, CI, a pipe on stdin).
+    NoPause,
+}
+
+impl Pace {
+    /// Pauses only for a person at a terminal: with stdin a pipe or /dev/null
+    /// there is nobody to press Enter, and waiting would hang a script.
+    pub fn choose(no_pause: bool) -> Pace {
+        if !no_pause && std::io::stdin().is_terminal() {
+            Pace::Pause
+        } else {
+            Pace::NoPause
+        }
+    }
+}
+
+/// The scenario file for `id`, or the message naming the valid lesson ids.
+pub fn find(id: &str) -> Result<ScenarioMeta, String> {
+    let all = catalog::all();
+    all.iter()
+        .find(|meta| meta.id == id)
+        .cloned()
+        .ok_or_else(|| {
+            let valid: Vec<&str> = all.iter().map(|meta| meta.id.as_str()).collect();
+            format!(
+                "unknown lesson {id:?}; valid lessons: {} (`sessionlab lesson` lists them)",
+                valid.join(", ")
+            )
+        })
+}
+
+/// `sessionlab lesson` without an id: the lessons in teaching order, one line each.
+pub fn list() -> String {
+    let lessons = catalog::all();
+    let width = lessons.iter().map(|m| m.id.len()).max().unwrap_or(0);
+    let mut out = format!("{}\n\n", "Lessons, in teaching order".bold());
+    for meta in &lessons {
+        out.push_str(&format!(
+            "{:>3}. {}  {}\n",
+            meta.order,
+            format!("{:<width$}", meta.id).bold(),
+            meta.title
+        ));
+    }
+    if let Some(first) = lessons.first() {
+        out.push_str(&format!(
+            "\nStart with: sessionlab lesson {}   (--no-pause prints it in one go)\n",
+            first.id
+        ));
+    }
+    out
+}
+
+/// Runs the whole lesson for `meta`, printing to stdout.
+pub async fn run(meta: &ScenarioMeta, pace: Pace) -> anyhow::Result<()> {
+    let mut pauser = Pauser::new(pace);
+    print!("{}", intro(meta));
+
+    let insecure = run_against(&meta.id, Profile::new(ProfileName::Insecure)).await?;
+    println!(
+        "\n{} {}\n",
+        "Part 1.".bold(),
+        "The attack against the insecure profile (every weakness on)".bold()
+    );
+    let total = insecure.steps.len();
+    for (i, step) in insecure.steps.iter().enumerate() {
+        print!("{}", render_step(i + 1, total, step));
+        if !pauser.wait("next step")? {
+            return Ok(());
+        }
+    }
+    print!("{}", render_result(&insecure, meta));
+
+    if !pauser.wait("the same attack against the hardened profile")? {
+        return Ok(());
+    }
+    println!(
+        "\n{} {}\n",
+        "Part 2.".bold(),
+        "The same attack against the hardened profile (every defense on)".bold()
+    );
+    let hardened = run_against(&meta.id, Profile::new(ProfileName::Hardened)).await?;
+    print!("{}", render_hardened(&hardened));
+
+    if hardened.outcome == Outcome::Blocked {
+        println!(
+            "\n{}",
+            format!(
+                "Which defense broke it? Running the attack against the hardened profile \
+                 without each of {} ...",
+                meta.blocked_by.join(", ")
+            )
+            .dimmed()
+        );
+        let ablation = ablate(meta).await?;
+        print!("{}", render_attribution(meta, &ablation));
+    }
+
+    if !pauser.wait("the recap")? {
+        return Ok(());
+    }
+    print!("{}", recap(meta));
+    Ok(())
+}
+
+/// One scenario against one profile started for it in this process.
+async fn run_against(id: &str, profile: Profile) -> anyhow::Result<RunResult> {
+    let mut lab = demo::start_profiles(std::slice::from_ref(&profile)).await?;
+    let profile_lab = lab.pop().expect("one profile started");
+    let result = run_scenario(
+        id,
+        &profile_lab.target,
+        &Credentials::default_victim(),
+        &Credentials::default_attacker(),
+    )
+    .await;
+    profile_lab.server.shutdown().await;
+    Ok(result)
+}
+
+/// The outcome against "hardened without D", for each D the scenario file claims.
+pub struct Ablation {
+    pub without: Vec<(Defense, RunResult)>,
+    /// Claimed ids that name no defense (a broken scenario file; a test rules it out).
+    pub unknown: Vec<String>,
+}
+
+impl Ablation {
+    /// The defenses whose removal alone reopens the attack.
+    pub fn decisive(&self) -> Vec<Defense> {
+        self.without
+            .iter()
+            .filter(|(_, result)| result.outcome == Outcome::Compromised)
+            .map(|(defense, _)| *defense)
+            .collect()
+    }
+}
+
+async fn ablate(meta: &ScenarioMeta) -> anyhow::Result<Ablation> {
+    let mut defenses = Vec::new();
+    let mut unknown = Vec::new();
+    for id in &meta.blocked_by {
+        match id.parse::<Defense>() {
+            Ok(defense) => defenses.push(defense),
+            Err(_) => unknown.push(id.clone()),
+        }
+    }
+    // One app per removal, all at once: each run is independent of the others.
+    let runs = defenses.iter().map(|defense| {
+        run_against(
+            &meta.id,
+            Profile::new(ProfileName::Hardened).without(*defense),
+        )
+    });
+    let results = futures::future::join_all(runs).await;
+    let mut without = Vec::with_capacity(defenses.len());
+    for (defense, result) in defenses.into_iter().zip(results) {
+        without.push((defense, result?));
+    }
+    Ok(Ablation { without, unknown })
+}
+
+/// The lesson's title and story.
+fn intro(meta: &ScenarioMeta) -> String {
+    format!(
+        "{} {}\n{}\n\n{}\n",
+        format!("Lesson {}:", meta.order).bold(),
+        meta.title.bold(),
+        format!("({}, {})", meta.id, meta.category).dimmed(),
+        wrap(&meta.story, "")
+    )
+}
+
+/// Who acted, in words.
+fn actor_name(actor: Actor) -> &'static str {
+    match actor {
+        Actor::Victim => "the victim",
+        Actor::Attacker => "the attacker",
+        Actor::Observer => "the on-path observer",
+    }
+}
+
+fn actor_colour(actor: Actor, text: &str) -> ColoredString {
+    match actor {
+        Actor::Victim => text.cyan().bold(),
+        Actor::Attacker => text.magenta().bold(),
+        Actor::Observer => text.yellow().bold(),
+    }
+}
+
+/// One step: who did what, what they saw, and the HTTP behind it.
+pub fn render_step(number: usize, total: usize, step: &Step) -> String {
+    render_step_marked(number, total, step, None)
+}
+
+/// [`render_step`] with a remark after the heading ("where the attack broke").
+fn render_step_marked(
+    number: usize,
+    total: usize,
+    step: &Step,
+    remark: Option<ColoredString>,
+) -> String {
+    let remark = remark.map(|r| format!(" ({r})")).unwrap_or_default();
+    let mut out = format!(
+        "{} {}{remark}\n",
+        format!("Step {number} of {total} ·").dimmed(),
+        actor_colour(step.actor, actor_name(step.actor))
+    );
+    out.push_str(&wrap(&step.action, "  action    "));
+    out.push('\n');
+    out.push_str(&wrap(&step.observed, "  observed  "));
+    out.push('\n');
+    out.push_str(&render_exchanges(&step.exchanges));
+    out
+}
+
+/// A step's exchanges; a long run of them (a guessing loop) is cut in the middle.
+pub fn render_exchanges(exchanges: &[HttpExchange]) -> String {
+    if exchanges.is_empty() {
+        return format!("  {}\n", "(no HTTP in this step)".dimmed());
+    }
+    let several_browsers = exchanges.iter().any(|x| x.browser != exchanges[0].browser);
+    let mut out = String::new();
+    if exchanges.len() <= EXCHANGES_SHOWN {
+        for exchange in exchanges {
+            out.push_str(&render_exchange(exchange, several_browsers));
+        }
+    } else {
+        let head = EXCHANGES_SHOWN / 2;
+        let tail = EXCHANGES_SHOWN - head;
+        for exchange in &exchanges[..head] {
+            out.push_str(&render_exchange(exchange, several_browsers));
+        }
+        out.push_str(&format!(
+            "\n  {}\n",
+            format!(
+                "… {} more exchanges like these (all of them: sessionlab demo --scenario ID --format json)",
+                exchanges.len() - EXCHANGES_SHOWN
+            )
+            .dimmed()
+        ));
+        for exchange in &exchanges[exchanges.len() - tail..] {
+            out.push_str(&render_exchange(exchange, several_browsers));
+        }
+    }
+    out
+}
+
+/// One request and its response, the headers that matter highlighted, the
+/// body abbreviated, and what the cookie jar did each way.
+pub fn render_exchange(exchange: &HttpExchange, show_browser: bool) -> String {
+    let mut out = String::from("\n");
+    let browser = if show_browser {
+        format!("  [{}]", exchange.browser).dimmed().to_string()
+    } else {
+        String::new()
+    };
+    out.push_str(&format!(
+        "  {} {}{browser}\n",
+        "→".bold(),
+        exchange.request_line().bold()
+    ));
+    if let Some(from) = &exchange.upgraded_from {
+        out.push_str(&format!(
+            "      {}\n",
+            format!("(HSTS rewrote {from} before it left the browser)").green()
+        ));
+    }
+    for (name, value) in &exchange.request_headers {
+        out.push_str(&header_line(name, value));
+    }
+    for note in &exchange.cookies_out {
+        out.push_str(&cookie_line(note));
+    }
+    out.push_str(&format!(
+        "  {} {}\n",
+        "←".bold(),
+        status_word(exchange.status)
+    ));
+    for (name, value) in &exchange.response_headers {
+        out.push_str(&header_line(name, value));
+    }
+    for note in &exchange.cookies_in {
+        out.push_str(&cookie_line(note));
+    }
+    out.push_str(&body_line(exchange));
+    out
+}
+
+fn status_word(status: u16) -> ColoredString {
+    let reason = match status {
+        200 => " OK",
+        302 => " Found",
+        303 => " See Other",
+        307 => " Temporary Redirect",
+        308 => " Permanent Redirect",
+        400 => " Bad Request",
+        401 => " Unauthorized",
+        403 => " Forbidden",
+        404 => " Not Found",
+        422 => " Unprocessable Content",
+        _ => "",
+    };
+    let text = format!("{status}{reason}");
+    match status {
+        200..=299 => text.green().bold(),
+        300..=399 => text.cyan().bold(),
+        _ => text.red().bold(),
+    }
+}
+
+/// `Cookie` and `Set-Cookie` stand out most: they are what every lesson is about.
+fn header_line(name: &str, value: &str) -> String {
+    let label = format!("{name}:");
+    let label = match name.to_ascii_lowercase().as_str() {
+        "cookie" | "set-cookie" => label.yellow().bold(),
+        "location" | "referer" => label.cyan().bold(),
+        _ => label.blue().bold(),
+    };
+    format!("      {label} {value}\n")
+}
+
+fn cookie_line(note: &sessionlab_attack::outcome::CookieNote) -> String {
+    let word = note.action.as_str();
+    let word = match note.action {
+        CookieAction::Sent | CookieAction::Stored | CookieAction::Replaced => word.green(),
+        CookieAction::Withheld | CookieAction::Rejected => word.red().bold(),
+        CookieAction::Deleted => word.yellow(),
+    };
+    let lead = format!("      {} {word} {} ", "browser:".dimmed(), note.cookie);
+    match &note.reason {
+        Some(reason) => format!("{}\n", wrap(&format!("({reason})"), &lead)),
+        None => format!("{}\n", lead.trim_end()),
+    }
+}
+
+fn body_line(exchange: &HttpExchange) -> String {
+    let body = &exchange.body;
+    if body.excerpt.is_empty() {
+        return format!(
+            "      {}\n",
+            format!("(body: {} bytes)", body.length).dimmed()
+        );
+    }
+    let mut shown: String = body.excerpt.chars().take(BODY_SHOWN).collect();
+    if body.truncated || body.excerpt.chars().count() > BODY_SHOWN {
+        shown.push('…');
+    }
+    let what = if body.from_main {
+        format!("body, {} bytes; its <main>: ", body.length)
+    } else {
+        format!("body, {} bytes: ", body.length)
+    };
+    format!("{}\n", wrap(&shown, &format!("      {}", what)).dimmed())
+}
+
+/// The outcome against the insecure profile, with the proof as the run recorded it.
+pub fn render_result(result: &RunResult, meta: &ScenarioMeta) -> String {
+    let mut out = format!(
+        "\n{} {}\n",
+        "Result:".bold(),
+        crate::report::outcome_word(result.outcome)
+    );
+    match (result.outcome, proof_note(result)) {
+        (Outcome::Compromised, Some(note)) => {
+            out.push_str(&wrap(
+                &format!(
+                    "the attacker now reads {}'s private note in his own response: \"{note}\"",
+                    Credentials::default_victim().username
+                ),
+                "  proof  ",
+            ));
+            out.push('\n');
+            out.push_str(&wrap(&result.evidence, "  how    "));
+        }
+        (Outcome::Compromised, None) => out.push_str(&wrap(&result.evidence, "  proof  ")),
+        _ => out.push_str(&wrap(&result.evidence, "  why    ")),
+    }
+    out.push('\n');
+    if result.outcome != Outcome::Compromised {
+        out.push_str(&wrap(
+            &format!(
+                "against the insecure profile the {} attack was expected to succeed; \
+                 the evidence above says what happened instead",
+                meta.id
+            ),
+            "  note   ",
+        ));
+        out.push('\n');
+    }
+    out
+}
+
+/// The victim's private note as it appears in the attacker's response at the
+/// decisive step of a compromised run (the engine's proof), read from the
+/// recorded body. None when the proof is of another kind (CSRF: the victim's
+/// own page shows the attacker's change).
+pub fn proof_note(result: &RunResult) -> Option<String> {
+    if result.outcome != Outcome::Compromised {
+        return None;
+    }
+    let victim = Credentials::default_victim().username;
+    let decisive = &result.steps[decisive_step(result)?];
+    if decisive.actor != Actor::Attacker {
+        return None;
+    }
+    decisive.exchanges.iter().rev().find_map(|exchange| {
+        let body = &exchange.body.excerpt;
+        let owner = sessionlab_browser::html::text_by_id(body, "username")?;
+        let note = sessionlab_browser::html::text_by_id(body, "private-note")?;
+        (exchange.status == 200 && owner == victim && !note.is_empty()).then_some(note)
+    })
+}
+
+/// The step where a run ended up: the last one whose observation the
+/// evidence repeats (a CSRF run breaks at the forged request, then the victim
+/// checks her page), else the last step.
+pub fn decisive_step(result: &RunResult) -> Option<usize> {
+    let last = result.steps.len().checked_sub(1)?;
+    Some(
+        result
+            .steps
+            .iter()
+            .rposition(|step| !step.observed.is_empty() && result.evidence.contains(&step.observed))
+            .unwrap_or(last),
+    )
+}
+
+/// The hardened run: its steps in one line each, up to the step where the
+/// attack broke, shown in full with its HTTP; the lesson stops there.
+pub fn render_hardened(result: &RunResult) -> String {
+    let mut out = String::new();
+    let Some(decisive) = decisive_step(result) else {
+        out.push_str(&format!(
+            "{} {}\n",
+            crate::report::outcome_word(result.outcome),
+            result.evidence
+        ));
+        return out;
+    };
+    let total = result.steps.len();
+    for (i, step) in result.steps[..decisive].iter().enumerate() {
+        out.push_str(&wrap(
+            &format!(
+                "{}: {} — {}",
+                actor_name(step.actor),
+                step.action,
+                step.observed
+            ),
+            &format!("  {}. ", i + 1),
+        ));
+        out.push('\n');
+    }
+    let where_word = match result.outcome {
+        Outcome::Blocked => "where the attack broke".green().bold(),
+        Outcome::Compromised => "where the attack succeeded".red().bold(),
+        Outcome::Error => "where the run stopped".yellow().bold(),
+    };
+    out.push('\n');
+    out.push_str(&render_step_marked(
+        decisive + 1,
+        total,
+        &result.steps[decisive],
+        Some(where_word),
+    ));
+    out.push_str(&format!(
+        "\n{} {}\n",
+        "Result:".bold(),
+        crate::report::outcome_word(result.outcome)
+    ));
+    out.push_str(&wrap(&result.evidence, "  why    "));
+    out.push('\n');
+    out
+}
+
+/// Which defense broke the attack, with where to read its code.
+pub fn render_attribution(meta: &ScenarioMeta, ablation: &Ablation) -> String {
+    let mut out = String::new();
+    let decisive = ablation.decisive();
+    for (defense, result) in &ablation.without {
+        out.push_str(&format!(
+            "  hardened without {:<DEFENSE_ID_WIDTH$}  {}\n",
+            defense.id(),
+            crate::report::outcome_word(result.outcome)
+        ));
+    }
+    for id in &ablation.unknown {
+        out.push_str(&format!(
+            "  {} the scenario file names {id:?}, which is no defense of the app\n",
+            "warning:".yellow().bold()
+        ));
+    }
+    if decisive.is_empty() {
+        let layers = match meta.layers {
+            Layers::Any => "each of them blocks it on its own",
+            Layers::All => "the scenario file says they block it together",
+        };
+        out.push_str(&format!(
+            "\n{} {}\n",
+            "Defense in depth:".green().bold(),
+            wrap(
+                &format!("no single removal reopens the attack; the layers ({layers}):"),
+                ""
+            )
+        ));
+        for defense in ablation.without.iter().map(|(d, _)| *d) {
+            out.push_str(&defense_line(defense));
+        }
+    } else {
+        let heading = if decisive.len() == 1 {
+            "What broke it:"
+        } else {
+            "What broke it (each one's removal alone reopens the attack):"
+        };
+        out.push_str(&format!("\n{}\n", heading.green().bold()));
+        for defense in decisive {
+            out.push_str(&defense_line(defense));
+        }
+        out.push_str(&format!(
+            "  {}\n",
+            "(without it, the same attack against the otherwise hardened app succeeds again)"
+                .dimmed()
+        ));
+    }
+    out
+}
+
+/// `csrf-token  forms that change state carry a token ...  crates/app/src/defenses/csrf_token.rs:50`
+fn defense_line(defense: Defense) -> String {
+    let (path, line) = defense_source(defense);
+    format!(
+        "  {}  {}\n  {:<DEFENSE_ID_WIDTH$}  {}\n",
+        format!("{:<DEFENSE_ID_WIDTH$}", defense.id()).bold(),
+        defense.summary(),
+        "",
+        format!("{path}:{line}").underline()
+    )
+}
+
+/// The longest defense id, `revoke-on-password-change`, fits.
+const DEFENSE_ID_WIDTH: usize = 25;
+
+/// The recap, from the scenario file.
+pub fn recap(meta: &ScenarioMeta) -> String {
+    let mut out = format!("\n{} {}\n", "Recap:".bold(), meta.title.bold());
+    out.push_str(&wrap(&meta.fix, "  fix         "));
+    out.push('\n');
+    out.push_str(&wrap(&meta.reference_line(), "  references  "));
+    out.push('\n');
+    out.push_str(&format!("  read        {}\n", meta.lesson_path()));
+    out.push_str(&format!(
+        "  try it      sessionlab demo --scenario {}   or by hand: sessionlab serve --profile insecure\n",
+        meta.id
+    ));
+    out
+}
+
+/// `lead` then `text`, wrapped to the terminal with the text's column kept;
+/// piped output stays one line, for grep.
+fn wrap(text: &str, lead: &str) -> String {
+    if !std::io::stdout().is_terminal() {
+        return format!("{lead}{text}");
+    }
+    let indent = " ".repeat(textwrap::core::display_width(lead));
+    let options = textwrap::Options::new(textwrap::termwidth().max(60))
+        .initial_indent(lead)
+        .subsequent_indent(&indent);
+    textwrap::fill(text, options)
+}
+
+/// Waits for Enter between steps, when there is someone to press it.
+struct Pauser {
+    pace: Pace,
+}
+
+impl Pauser {
+    fn new(pace: Pace) -> Self {
+        Self { pace }
+    }
+
+    /// Waits for Enter; `false` when the learner typed `q` (end the lesson).
+    /// End of input stops the pausing instead of the lesson.
+    fn wait(&mut self, next: &str) -> std::io::Result<bool> {
+        if self.pace == Pace::NoPause {
+            println!();
+            return Ok(true);
+        }
+        print!("\n{}", format!("[Enter: {next} · q: quit] ").dimmed());
+        std::io::stdout().flush()?;
+        let mut answer = String::new();
+        if std::io::stdin().lock().read_line(&mut answer)? == 0 {
+            self.pace = Pace::NoPause;
+            println!();
+            return Ok(true);
+        }
+        Ok(!answer.trim().eq_ignore_ascii_case("q"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sessionlab_attack::outcome::BodyExcerpt;
+
+    use super::*;
+
+    fn step(actor: Actor, observed: &str, exchanges: Vec<HttpExchange>) -> Step {
+        Step {
+            actor,
+            action: "acted".into(),
+            observed: observed.into(),
+            exchanges,
+        }
+    }
+
+    fn account_page(user: &str, note: &str) -> HttpExchange {
+        HttpExchange {
+            browser: "attacker".into(),
+            method: "GET".into(),
+            url: "http://app.lab.test:1/account".into(),
+            upgraded_from: None,
+            request_headers: Vec::new(),
+            status: 200,
+            response_headers: Vec::new(),
+            body: BodyExcerpt::of(
+                &format!("<p id=\"username\">{user}</p><p id=\"private-note\">{note}</p>"),
+                false,
+            ),
+            cookies_out: Vec::new(),
+            cookies_in: Vec::new(),
+        }
+    }
+
+    fn result(outcome: Outcome, evidence: &str, steps: Vec<Step>) -> RunResult {
+        RunResult {
+            scenario: "x".into(),
+            profile: "insecure".into(),
+            outcome,
+            evidence: evidence.into(),
+            steps,
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn the_decisive_step_is_the_one_the_evidence_repeats() {
+        let run = result(
+            Outcome::Blocked,
+            "the app answered 403; her page still shows a@lab.test",
+            vec![
+                step(Actor::Victim, "logged in", vec![]),
+                step(Actor::Victim, "the app answered 403", vec![]),
+                step(Actor::Victim, "her e-mail is a@lab.test", vec![]),
+            ],
+        );
+        assert_eq!(decisive_step(&run), Some(1));
+        let unrelated = result(
+            Outcome::Blocked,
+            "nothing",
+            vec![
+                step(Actor::Victim, "a", vec![]),
+                step(Actor::Victim, "b", vec![]),
+            ],
+        );
+        assert_eq!(decisive_step(&unrelated), Some(1));
+        assert_eq!(decisive_step(&result(Outcome::Error, "e", vec![])), None);
+    }
+
+    #[test]
+    fn the_proof_is_the_victims_note_in_the_attackers_response() {
+        let note = "alice's private note #0123";
+        let judged = |page| {
+            result(
+                Outcome::Compromised,
+                "the copy showed alice's private note",
+                vec![step(
+                    Actor::Attacker,
+                    "the copy showed alice's private note",
+                    vec![page],
+                )],
+            )
+        };
+        assert_eq!(
+            proof_note(&judged(account_page("alice", note))).as_deref(),
+            Some(note)
+        );
+        // The attacker's own account page is no proof.
+        assert_eq!(proof_note(&judged(account_page("bob", "bob's note"))), None);
+        let mut blocked = judged(account_page("alice", note));
+        blocked.outcome = Outcome::Blocked;
+        assert_eq!(proof_note(&blocked), None);
+    }
+}

@@ -1,0 +1,453 @@
+//! The reports of `sessionlab ablate`.
+//!
+//! 23 defenses × 14 scenarios does not fit a projector as a grid, so people
+//! get two short tables: the removals that reopen something (and only what
+//! they reopen), then per scenario what holds it. The HTML page adds the full
+//! coloured grid for those who want every cell.
+
+use colored::Colorize;
+use comfy_table::Cell;
+use serde::Serialize;
+use sessionlab_attack::{Outcome, RunResult};
+
+use super::{actor_label, claim, coloured, html::escape, junit, markdown, new_table, steps_of};
+use crate::ablate::{Ablation, Holding};
+
+/// The whole report in `format`.
+pub fn render(ablation: &Ablation, format: super::Format) -> String {
+    match format {
+        super::Format::Table => table(ablation),
+        super::Format::Json => format!("{}\n", json(ablation)),
+        super::Format::Markdown => markdown_page(ablation),
+        super::Format::Html => html_page(ablation),
+        super::Format::Junit => junit::render(&ablation.all_results()),
+    }
+}
+
+/// "✗ hijack-predict  ! csrf (error)": what one removal did.
+fn reopens_cell(ablation: &Ablation, defense: sessionlab_app::Defense, colour: bool) -> String {
+    if ablation.breaking().contains(&defense) {
+        let text = breaking_text(ablation, defense);
+        return if colour {
+            coloured(Outcome::Error, &text)
+        } else {
+            text
+        };
+    }
+    let mut parts: Vec<String> = ablation
+        .reopens(defense)
+        .into_iter()
+        .map(|id| {
+            let text = format!("✗ {id}");
+            if colour {
+                coloured(Outcome::Compromised, &text)
+            } else {
+                text
+            }
+        })
+        .collect();
+    parts.extend(ablation.errors(defense).into_iter().map(|id| {
+        let text = format!("! {id} (error)");
+        if colour {
+            coloured(Outcome::Error, &text)
+        } else {
+            text
+        }
+    }));
+    parts.join("  ")
+}
+
+/// "! no verdict: every run ended in error, e.g. ...": a removal that broke the app itself.
+fn breaking_text(ablation: &Ablation, defense: sessionlab_app::Defense) -> String {
+    let example = ablation
+        .scenarios
+        .iter()
+        .find_map(|m| ablation.result(defense, &m.id))
+        .map(|r| format!(", e.g. {}: {}", r.scenario, r.evidence))
+        .unwrap_or_default();
+    format!("! no verdict: the app did not work, every run ended in error{example}")
+}
+
+fn heading(ablation: &Ablation) -> String {
+    let scenarios = match ablation.scenarios.len() {
+        1 => "1 scenario".to_string(),
+        n => format!("{n} scenarios"),
+    };
+    format!(
+        "{scenarios} × {} defenses removed one at a time: {} runs, intact hardened included",
+        ablation.removals.len(),
+        ablation.run_count()
+    )
+}
+
+fn no_single_effect(ablation: &Ablation) -> String {
+    ablation
+        .without_single_effect()
+        .iter()
+        .map(|d| d.id())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The table for people: removals that reopen something, then what holds each attack.
+pub fn table(ablation: &Ablation) -> String {
+    let mut out = format!(
+        "{}\n{}\n\n",
+        "Ablation: the hardened profile minus one defense".bold(),
+        heading(ablation).dimmed()
+    );
+    let mut reopening = new_table();
+    reopening.set_header(vec!["without", "reopens"]);
+    for removal in &ablation.removals {
+        let cell = reopens_cell(ablation, removal.defense, true);
+        if !cell.is_empty() {
+            reopening.add_row(vec![Cell::new(removal.defense.id()), Cell::new(cell)]);
+        }
+    }
+    if reopening.row_count() == 0 {
+        out.push_str("No single removal reopens any of these attacks.\n");
+    } else {
+        out.push_str(&format!("{reopening}\n"));
+    }
+    let quiet = no_single_effect(ablation);
+    if !quiet.is_empty() {
+        out.push_str(&super::hanging(
+            "Removed alone, these reopen nothing here (one layer among several, \
+             or they guard other scenarios): ",
+            &quiet,
+        ));
+        out.push_str("\n\n");
+    }
+    let mut holding = new_table();
+    holding.set_header(vec!["scenario", "hardened", "what stops it"]);
+    for h in ablation.holdings() {
+        holding.add_row(vec![
+            Cell::new(&h.meta.id),
+            Cell::new(super::outcome_word(h.hardened)),
+            Cell::new(verdict_with_errors(ablation, &h)),
+        ]);
+    }
+    out.push_str(&format!("{holding}\n"));
+    out
+}
+
+/// The verdict, and the removals that left this scenario alone without a
+/// verdict (those that broke every run are said once, in the first table).
+fn verdict_with_errors(ablation: &Ablation, h: &Holding<'_>) -> String {
+    let breaking = ablation.breaking();
+    let ids: Vec<&str> = h
+        .errored_by
+        .iter()
+        .filter(|d| !breaking.contains(d))
+        .map(|d| d.id())
+        .collect();
+    if ids.is_empty() {
+        h.verdict()
+    } else {
+        format!("{} (no verdict without {})", h.verdict(), ids.join(", "))
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    tool: &'static str,
+    version: &'static str,
+    command: &'static str,
+    wall_ms: u64,
+    runs: usize,
+    defenses: Vec<JsonRemoval<'a>>,
+    scenarios: Vec<JsonHolding>,
+    results: Vec<RunResult>,
+}
+
+#[derive(Serialize)]
+struct JsonRemoval<'a> {
+    removed: &'static str,
+    reopens: Vec<&'a str>,
+    errors: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonHolding {
+    id: String,
+    hardened: Outcome,
+    reopened_by: Vec<&'static str>,
+    errored_by: Vec<&'static str>,
+    layers: Vec<String>,
+    verdict: String,
+    file_claims: String,
+    lesson: String,
+}
+
+pub fn json(ablation: &Ablation) -> String {
+    let report = JsonReport {
+        tool: "sessionlab",
+        version: env!("CARGO_PKG_VERSION"),
+        command: "ablate",
+        wall_ms: ablation.wall_ms,
+        runs: ablation.run_count(),
+        defenses: ablation
+            .removals
+            .iter()
+            .map(|r| JsonRemoval {
+                removed: r.defense.id(),
+                reopens: ablation.reopens(r.defense),
+                errors: ablation.errors(r.defense),
+            })
+            .collect(),
+        scenarios: ablation
+            .holdings()
+            .iter()
+            .map(|h| JsonHolding {
+                id: h.meta.id.clone(),
+                hardened: h.hardened,
+                reopened_by: h.reopened_by.iter().map(|d| d.id()).collect(),
+                errored_by: h.errored_by.iter().map(|d| d.id()).collect(),
+                layers: h.layers.clone(),
+                verdict: h.verdict(),
+                file_claims: claim(h.meta),
+                lesson: h.meta.lesson_path(),
+            })
+            .collect(),
+        results: ablation.all_results(),
+    };
+    serde_json::to_string_pretty(&report).expect("the ablation serialises")
+}
+
+pub fn markdown_page(ablation: &Ablation) -> String {
+    let mut out = format!(
+        "# sessionlab ablation: hardened minus one defense\n\n{}.\n\n",
+        heading(ablation)
+    );
+    out.push_str(
+        "## Which single removal reopens which attack\n\n| without | reopens |\n|---|---|\n",
+    );
+    for removal in &ablation.removals {
+        let cell = reopens_cell(ablation, removal.defense, false);
+        if !cell.is_empty() {
+            out.push_str(&format!(
+                "| `{}` | {} |\n",
+                removal.defense.id(),
+                markdown::escape(&cell)
+            ));
+        }
+    }
+    let quiet = no_single_effect(ablation);
+    if !quiet.is_empty() {
+        out.push_str(&format!(
+            "\nRemoved alone, these reopen nothing here (one layer among several, or they guard \
+             other scenarios): {}.\n",
+            markdown::escape(&quiet)
+        ));
+    }
+    out.push_str(
+        "\n## What stops each attack in hardened\n\n\
+         | scenario | hardened | what stops it | scenario file claims |\n|---|---|---|---|\n",
+    );
+    for h in ablation.holdings() {
+        out.push_str(&format!(
+            "| [{}]({}) | {} | {} | {} |\n",
+            h.meta.id,
+            h.meta.lesson_path(),
+            markdown::word(h.hardened),
+            markdown::escape(&verdict_with_errors(ablation, &h)),
+            markdown::escape(&claim(h.meta))
+        ));
+    }
+    out
+}
+
+const STYLE: &str = "\
+body{font:18px/1.5 system-ui,sans-serif;max-width:80rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}\
+h1{font-size:2rem}h2{margin-top:2.5rem;border-bottom:2px solid #ddd}\
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #bbb;padding:.35rem .7rem;text-align:left}\
+.grid td{text-align:center;padding:.2rem .35rem;min-width:1.6rem}.grid td:first-child{text-align:left}code{white-space:nowrap}\
+.grid th.vertical{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:normal;padding:.5rem .2rem}\
+.compromised{background:#b3261e;color:#fff;font-weight:bold}.blocked{background:#e3f1e6;color:#1e6b34}\
+.error{background:#f2c200;color:#1b1b1b;font-weight:bold}.baseline{border-right:3px solid #1b1b1b}\
+.tag{display:inline-block;min-width:9rem;padding:0 .5rem;border-radius:4px}\
+details{margin:.2rem 0 1rem 1rem}.actor{font-weight:bold}.muted{color:#555}\
+pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85rem;background:#f4f4f4;padding:.4rem .6rem}\
+footer{margin-top:3rem;color:#555;font-size:.9rem}";
+
+fn grid_symbol(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Compromised => "✗",
+        Outcome::Blocked => "·",
+        Outcome::Error => "!",
+    }
+}
+
+/// The self-contained page: the two summaries, the full grid, and the
+/// evidence and steps of every run that reopened an attack.
+pub fn html_page(ablation: &Ablation) -> String {
+    let mut out = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>sessionlab ablation</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <h1>sessionlab ablation: hardened minus one defense</h1>\n<p class=\"muted\">{}.</p>\n",
+        escape(&heading(ablation))
+    );
+    out.push_str("<h2>Which single removal reopens which attack</h2>\n<table>\n<tr><th>without</th><th>reopens</th></tr>\n");
+    for removal in &ablation.removals {
+        let reopened = ablation.reopens(removal.defense);
+        let errors = ablation.errors(removal.defense);
+        if reopened.is_empty() && errors.is_empty() {
+            continue;
+        }
+        if ablation.breaking().contains(&removal.defense) {
+            out.push_str(&format!(
+                "<tr><td><code>{}</code></td><td class=\"error\">{}</td></tr>\n",
+                removal.defense.id(),
+                escape(&breaking_text(ablation, removal.defense))
+            ));
+            continue;
+        }
+        let mut cells: Vec<String> = reopened
+            .iter()
+            .map(|id| {
+                format!(
+                    "<a class=\"tag compromised\" href=\"#{id}\">✗ {id}</a>",
+                    id = escape(id)
+                )
+            })
+            .collect();
+        cells.extend(errors.iter().map(|id| {
+            format!(
+                "<a class=\"tag error\" href=\"#{id}\">! {id}</a>",
+                id = escape(id)
+            )
+        }));
+        out.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td></tr>\n",
+            removal.defense.id(),
+            cells.join(" ")
+        ));
+    }
+    out.push_str("</table>\n");
+    let quiet = no_single_effect(ablation);
+    if !quiet.is_empty() {
+        out.push_str(&format!(
+            "<p>Removed alone, these reopen nothing here (one layer among several, or they guard \
+             other scenarios): {}.</p>\n",
+            escape(&quiet)
+        ));
+    }
+    out.push_str(
+        "<h2>What stops each attack in hardened</h2>\n<table>\n\
+         <tr><th>scenario</th><th>hardened</th><th>what stops it</th><th>scenario file claims</th></tr>\n",
+    );
+    for h in ablation.holdings() {
+        out.push_str(&format!(
+            "<tr><td><a href=\"#{id}\">{id}</a></td><td class=\"{class}\">{word}</td><td>{verdict}</td><td>{claim}</td></tr>\n",
+            id = escape(&h.meta.id),
+            class = h.hardened.as_str(),
+            word = h.hardened.as_str(),
+            verdict = escape(&verdict_with_errors(ablation, &h)),
+            claim = escape(&claim(h.meta)),
+        ));
+    }
+    out.push_str("</table>\n");
+    out.push_str(&grid(ablation));
+    for h in ablation.holdings() {
+        out.push_str(&scenario_section(ablation, &h));
+    }
+    out.push_str(&format!(
+        "<footer>sessionlab {} · an attack counts as reopened only when the attacker read the \
+         victim's private note (or, for a forged request, the victim saw her changed account) \
+         against a profile that intact hardened defends.</footer>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    out
+}
+
+/// Every cell: scenarios down, removed defenses across, intact hardened first.
+fn grid(ablation: &Ablation) -> String {
+    let mut out = String::from(
+        "<h2>Every run</h2>\n<p class=\"muted\">✗ compromised · · blocked · ! error</p>\n\
+         <table class=\"grid\">\n<tr><th>scenario</th><th class=\"vertical baseline\">hardened</th>",
+    );
+    for removal in &ablation.removals {
+        out.push_str(&format!(
+            "<th class=\"vertical\">-{}</th>",
+            removal.defense.id()
+        ));
+    }
+    out.push_str("</tr>\n");
+    for meta in &ablation.scenarios {
+        out.push_str(&format!(
+            "<tr><td><a href=\"#{id}\">{id}</a></td>",
+            id = escape(&meta.id)
+        ));
+        match ablation.baseline.iter().find(|r| r.scenario == meta.id) {
+            Some(r) => out.push_str(&format!(
+                "<td class=\"{} baseline\" title=\"hardened: {}\">{}</td>",
+                r.outcome.as_str(),
+                r.outcome.as_str(),
+                grid_symbol(r.outcome)
+            )),
+            None => out.push_str("<td class=\"baseline\">-</td>"),
+        }
+        for removal in &ablation.removals {
+            match ablation.result(removal.defense, &meta.id) {
+                Some(r) => out.push_str(&format!(
+                    "<td class=\"{}\" title=\"-{}: {}\">{}</td>",
+                    r.outcome.as_str(),
+                    removal.defense.id(),
+                    r.outcome.as_str(),
+                    grid_symbol(r.outcome)
+                )),
+                None => out.push_str("<td>-</td>"),
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+fn scenario_section(ablation: &Ablation, h: &Holding<'_>) -> String {
+    let meta = h.meta;
+    let mut out = format!(
+        "<h2 id=\"{id}\">{id}: {title}</h2>\n<p><strong>{verdict}.</strong> \
+         Scenario file: {claim}. Lesson: <a href=\"{lesson}\">{lesson}</a></p>\n",
+        id = escape(&meta.id),
+        title = escape(&meta.title),
+        verdict = escape(&verdict_with_errors(ablation, h)),
+        claim = escape(&claim(meta)),
+        lesson = escape(&meta.lesson_path()),
+    );
+    let mut shown: Vec<&RunResult> = ablation
+        .baseline
+        .iter()
+        .filter(|r| r.scenario == meta.id)
+        .collect();
+    for removal in &ablation.removals {
+        if let Some(r) = ablation.result(removal.defense, &meta.id)
+            && r.outcome != Outcome::Blocked
+        {
+            shown.push(r);
+        }
+    }
+    for r in shown {
+        out.push_str(&format!(
+            "<p><span class=\"tag {class}\">{profile}: {word}</span> {evidence}</p>\n\
+             <details><summary>Steps</summary><ol>\n",
+            class = r.outcome.as_str(),
+            profile = escape(&r.profile),
+            word = r.outcome.as_str(),
+            evidence = escape(&r.evidence),
+        ));
+        for step in steps_of(r) {
+            out.push_str(&format!(
+                "<li><span class=\"actor\">{}</span>: {}. {}{}</li>\n",
+                actor_label(step.actor),
+                escape(&step.action),
+                escape(&step.observed),
+                super::html::transcript(&step.exchanges)
+            ));
+        }
+        out.push_str("</ol></details>\n");
+    }
+    out
+}
