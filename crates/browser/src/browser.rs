@@ -526,18 +526,23 @@ impl Browser {
         if let Some(cookies) = cookie_header {
             headers.push(("Cookie".to_string(), cookies));
         }
+        let policy_of = |page: &Url| {
+            self.referrer_policies
+                .get(page)
+                .copied()
+                .unwrap_or(ReferrerPolicy::DEFAULT)
+        };
         if method.eq_ignore_ascii_case("POST") {
             let origin = spec.initiator.as_ref().map_or("null".to_string(), |page| {
-                page.origin().ascii_serialization()
+                policy_of(page).origin_header(page, url)
             });
             headers.push(("Origin".to_string(), origin));
         }
-        if let Some(referrer) = spec.initiator.as_ref().and_then(|page| {
-            let policy = self.referrer_policies.get(page).copied();
-            policy
-                .unwrap_or(ReferrerPolicy::DEFAULT)
-                .referrer(page, url)
-        }) {
+        if let Some(referrer) = spec
+            .initiator
+            .as_ref()
+            .and_then(|page| policy_of(page).referrer(page, url))
+        {
             headers.push(("Referer".to_string(), referrer));
         }
         headers.push((

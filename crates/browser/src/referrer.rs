@@ -85,6 +85,28 @@ impl ReferrerPolicy {
     }
 }
 
+impl ReferrerPolicy {
+    /// The `Origin` header of a form POST from `page` to `target` (Fetch, "serializing a request
+    /// origin"): the page's origin, or `null` where the policy would hide even that. So an app
+    /// that sends `no-referrer` receives `Origin: null` from its own forms.
+    pub fn origin_header(self, page: &Url, target: &Url) -> String {
+        let downgrade = page.scheme() == "https" && target.scheme() != "https";
+        let hidden = match self {
+            Self::NoReferrer => true,
+            Self::NoReferrerWhenDowngrade
+            | Self::StrictOrigin
+            | Self::StrictOriginWhenCrossOrigin => downgrade,
+            Self::SameOrigin => page.origin() != target.origin(),
+            Self::Origin | Self::OriginWhenCrossOrigin | Self::UnsafeUrl => false,
+        };
+        if hidden {
+            "null".to_string()
+        } else {
+            page.origin().ascii_serialization()
+        }
+    }
+}
+
 /// The page URL without fragment and credentials, which no policy ever sends.
 fn strip_for_referrer(page: &Url) -> String {
     let mut referrer = page.clone();
@@ -197,6 +219,25 @@ mod tests {
         assert_eq!(
             ReferrerPolicy::parse(" No-Referrer "),
             Some(ReferrerPolicy::NoReferrer)
+        );
+    }
+
+    #[test]
+    fn the_origin_header_is_null_where_the_policy_hides_the_origin() {
+        use ReferrerPolicy::*;
+        assert_eq!(NoReferrer.origin_header(&url(PAGE), &url(SAME)), "null");
+        assert_eq!(
+            ReferrerPolicy::DEFAULT.origin_header(&url(PAGE), &url(OTHER)),
+            "http://app.lab.test:8080"
+        );
+        assert_eq!(
+            ReferrerPolicy::DEFAULT.origin_header(&url("https://app.lab.test/x"), &url(OTHER)),
+            "null"
+        );
+        assert_eq!(SameOrigin.origin_header(&url(PAGE), &url(OTHER)), "null");
+        assert_eq!(
+            UnsafeUrl.origin_header(&url(PAGE), &url(OTHER)),
+            "http://app.lab.test:8080"
         );
     }
 

@@ -61,15 +61,27 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
-    let after = session_id(ctx, &victim);
-    let kept = after.as_deref() == Some(issued.as_str());
-    let observed = if kept {
-        "after login her session ID is still the attacker's".to_string()
-    } else {
-        format!(
+    // With the tossed cookie still in her jar, a new ID from the app sits beside it
+    // (same name, host-only): name them all rather than the first one found.
+    let held: Vec<String> = victim
+        .jar
+        .cookies()
+        .iter()
+        .filter(|c| c.name == cookie)
+        .map(|c| c.value.clone())
+        .collect();
+    let own: Vec<&String> = held.iter().filter(|id| **id != issued).collect();
+    let observed = match (held.contains(&issued), own.first()) {
+        (true, None) => "after login her session ID is still the attacker's".to_string(),
+        (true, Some(new)) => format!(
+            "after login her browser holds the tossed ID and a new one from the app, {}",
+            short(new)
+        ),
+        (false, Some(new)) => format!(
             "after login her session ID is {}, not the attacker's",
-            after.as_deref().map(short).unwrap_or_default()
-        )
+            short(new)
+        ),
+        (false, None) => "after login her browser holds no session cookie".to_string(),
     };
     ctx.step(
         Actor::Victim,
