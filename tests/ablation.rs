@@ -190,6 +190,18 @@ fn claims(meta: &ScenarioMeta) -> Vec<Claim> {
                 "{d} is not in blocked_by, so {d} alone on insecure does not block (or the file misses a layer)"
             ),
         });
+        if !prerequisites.contains(&d) && !prerequisites.is_empty() {
+            let mut on_its_foundation = prerequisites.clone();
+            on_its_foundation.push(d);
+            claims.push(Claim {
+                profile: insecure_with(&on_its_foundation),
+                expect: Expect::NotBlocked,
+                says: format!(
+                    "{d} is not in blocked_by, so {d} with {} on insecure does not block (or the file misses a layer)",
+                    ids(&prerequisites)
+                ),
+            });
+        }
         if !prerequisites.contains(&d) {
             claims.push(Claim {
                 profile: hardened_without(&[d]),
