@@ -92,8 +92,7 @@ pub(crate) async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let Some(username) =
-        password_check::check_login(&app.users, &app.profile, &form.username, &form.password)
-            .await
+        password_check::check_login(&app.users, &app.profile, &form.username, &form.password).await
     else {
         let user = signed_in_user(&app, &session).await?;
         let page = LoginPage {
@@ -120,8 +119,10 @@ pub(crate) async fn account(State(app): State<Arc<App>>, session: Session) -> Re
     let Some(username) = signed_in_user(&app, &session).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let (Some(note), Some(email)) = (app.users.private_note(&username), app.users.email(&username))
-    else {
+    let (Some(note), Some(email)) = (
+        app.users.private_note(&username),
+        app.users.email(&username),
+    ) else {
         return Ok(Redirect::to("/login").into_response());
     };
     let page = AccountPage {

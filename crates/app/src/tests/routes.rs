@@ -89,8 +89,7 @@ async fn every_route_answers_in_every_profile() {
             "{note}"
         );
         assert!(
-            account.body.contains("action=\"/logout")
-                && account.body.contains("href=\"/guestbook")
+            account.body.contains("action=\"/logout") && account.body.contains("href=\"/guestbook")
         );
 
         let guestbook = visitor.get("/guestbook").await;
