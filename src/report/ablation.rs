@@ -59,10 +59,16 @@ fn reopens_cell(ablation: &Ablation, defense: sessionlab_app::Defense, colour: b
 
 /// "! no verdict: every run ended in error, e.g. ...": a removal that broke the app itself.
 fn breaking_text(ablation: &Ablation, defense: sessionlab_app::Defense) -> String {
-    let example = ablation
+    let results: Vec<_> = ablation
         .scenarios
         .iter()
-        .find_map(|m| ablation.result(defense, &m.id))
+        .filter_map(|m| ablation.result(defense, &m.id))
+        .collect();
+    // A run that says why the browser could not keep a session explains the breakage best.
+    let example = results
+        .iter()
+        .find(|r| r.evidence.contains("refused"))
+        .or(results.first())
         .map(|r| format!(", e.g. {}: {}", r.scenario, r.evidence))
         .unwrap_or_default();
     format!("! no verdict: the app did not work, every run ended in error{example}")

@@ -1,7 +1,7 @@
 //! What the victim and the attacker do in every scenario: log in, read the
 //! private note, and the one test that counts as proof.
 
-use sessionlab_browser::{Browser, RequestKind, RequestSpec, html};
+use sessionlab_browser::{Browser, RequestKind, RequestSpec, SetCookieOutcome, html};
 use url::Url;
 
 use crate::lab::{Credentials, RunContext, RunError, plant_cookie};
@@ -31,15 +31,38 @@ pub async fn log_in_from(
         )
         .await?;
     if landed.status == 200 && landed.url.path() == "/account" {
-        Ok(())
-    } else {
-        Err(RunError::Lab(format!(
+        return Ok(());
+    }
+    Err(RunError::Lab(match refused_cookie(browser) {
+        Some(refusal) => format!(
+            "{} could not log in (the app answered {} at {}): {refusal}",
+            who.username,
+            landed.status,
+            landed.url.path()
+        ),
+        None => format!(
             "{} could not log in (the app answered {} at {}); check the credentials",
             who.username,
             landed.status,
             landed.url.path()
-        )))
-    }
+        ),
+    }))
+}
+
+/// The last cookie this browser refused, and why: when the app cannot keep a
+/// session at all (e.g. a Secure cookie over plain HTTP), this is the reason.
+pub fn refused_cookie(browser: &Browser) -> Option<String> {
+    browser
+        .exchanges
+        .iter()
+        .flat_map(|exchange| &exchange.set_cookie_outcomes)
+        .filter_map(|outcome| match outcome {
+            SetCookieOutcome::Rejected { name, reason } => Some(format!(
+                "the browser refused the app's cookie {name}: {reason}"
+            )),
+            _ => None,
+        })
+        .next_back()
 }
 
 /// The victim opens their account page and reads their private note, as they see it.

@@ -8,7 +8,9 @@
 
 use sessionlab_browser::SetCookieOutcome;
 
-use crate::actors::{judge, log_in, read_own_note, replay_session_id, session_id, short};
+use crate::actors::{
+    judge, log_in, read_own_note, refused_cookie, replay_session_id, session_id, short,
+};
 use crate::evil_site::EvilSite;
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
@@ -18,9 +20,12 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let mut attacker = ctx.browser("attacker");
     attacker.open(&ctx.app_url("/login"), None).await?;
     let Some(issued) = session_id(ctx, &attacker) else {
-        return Err(RunError::Lab(
-            "the app handed out no session ID to an anonymous visitor".into(),
-        ));
+        let why = refused_cookie(&attacker)
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        return Err(RunError::Lab(format!(
+            "the app handed out no session ID to an anonymous visitor{why}"
+        )));
     };
     let evil = EvilSite::start()
         .await

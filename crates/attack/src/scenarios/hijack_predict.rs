@@ -8,7 +8,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::actors::{judge, log_in, read_own_note, replay_session_id, short};
+use crate::actors::{judge, log_in, read_own_note, refused_cookie, replay_session_id, short};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
@@ -77,9 +77,14 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         }
     }
     if harvested.len() < 2 {
-        return Err(RunError::Lab(
-            "the app handed out no session IDs to anonymous visitors".into(),
-        ));
+        let mut probe = ctx.browser("attacker");
+        probe.open(&ctx.app_url("/login"), None).await?;
+        let why = refused_cookie(&probe)
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        return Err(RunError::Lab(format!(
+            "the app handed out no session IDs to anonymous visitors{why}"
+        )));
     }
     let pattern = analyse(&harvested);
     let seen = match &pattern {
