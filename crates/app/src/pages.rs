@@ -20,9 +20,13 @@ pub(crate) struct Banner {
 
 impl Banner {
     pub(crate) fn for_profile(profile: &Profile) -> Self {
+        // A hardened app with a defense removed is no longer "safe" green: the
+        // projector shows it amber, like the tutorial's partial defenses.
+        let weakened = profile.defenses != Profile::new(profile.name).defenses;
         let tone = match profile.name {
             ProfileName::Insecure => "insecure",
             ProfileName::Tutorial => "tutorial",
+            ProfileName::Hardened if weakened => "tutorial",
             ProfileName::Hardened => "hardened",
         };
         Self {
@@ -143,4 +147,22 @@ pub(crate) struct SessionRow {
     pub device: String,
     pub started: String,
     pub current: bool,
+}
+
+#[cfg(test)]
+mod banner_tests {
+    use super::*;
+    use crate::Defense;
+
+    #[test]
+    fn a_hardened_app_missing_a_defense_is_not_shown_green() {
+        let hardened = Profile::new(ProfileName::Hardened);
+        assert_eq!(Banner::for_profile(&hardened).tone, "hardened");
+        let weakened = hardened.without(Defense::Csp);
+        let banner = Banner::for_profile(&weakened);
+        assert_eq!(banner.tone, "tutorial");
+        assert_eq!(banner.label, "hardened -csp");
+        let insecure = Profile::new(ProfileName::Insecure).with(Defense::Csp);
+        assert_eq!(Banner::for_profile(&insecure).tone, "insecure");
+    }
 }
