@@ -32,10 +32,12 @@ const EXIT_FAILURE: u8 = 1;
     about = "Attack-versus-defense lab for web session management",
     long_about = "Attack-versus-defense lab for web session management.\n\n\
         A target app runs as an insecure, a tutorial or a hardened profile; an attacker\n\
-        with a simulated victim replays session attacks against it (hijacking, fixation,\n\
-        post-logout reuse) and proves each success by reading the victim's private note.",
+        with a simulated victim replays 14 session attacks against it (hijacking, fixation,\n\
+        reuse after logout, timeouts, CSRF, ...) and proves each success by reading the\n\
+        victim's private note, or by the victim seeing her account changed.",
     after_help = "Start here:\n  sessionlab demo                      every scenario against every profile\n  \
         sessionlab list                      the scenarios, in teaching order\n  \
+        sessionlab lesson hijack-xss         one attack, step by step, with its HTTP\n  \
         sessionlab serve --profile insecure  a target to attack by hand or with `attack`\n  \
         sessionlab ablate                    which defense stops which attack\n\n\
         Exit codes: 0 the run completed (whatever the outcomes), 2 usage error,\n\
