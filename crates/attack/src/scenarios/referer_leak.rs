@@ -46,6 +46,14 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     evil.join(&mut victim.network);
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
+    ctx.step(
+        Actor::Victim,
+        format!(
+            "{} logged in and opened her account page",
+            ctx.victim.username
+        ),
+        "saw her private note",
+    );
     let account = victim.open(&ctx.app_url("/account"), None).await?;
     let guestbook = victim.follow_link(&account, "/guestbook").await?;
     let id_in_url = sid_in(&guestbook.url);
