@@ -78,6 +78,71 @@ pub async fn read_own_note(ctx: &RunContext, browser: &mut Browser) -> Result<St
         })
 }
 
+/// The premise of the lessons on how sessions end (logout-reuse, the two
+/// timeouts, password-change, concurrent-sessions): the victim is logged in and
+/// has read her note, and the attacker holds a copy of her session cookie that
+/// opens her account right now. How cookies leak is the hijacking lessons'
+/// subject; here the engine copies it out of her browser's jar.
+pub struct CopiedSession {
+    pub victim: Browser,
+    pub attacker: Browser,
+    /// The note the victim saw on her own account page: the proof to look for.
+    pub note: String,
+    /// The attacker's copy of her session cookie's value.
+    pub copy: String,
+    pub account: Url,
+}
+
+/// Sets up [`CopiedSession`]: logs the victim in with a browser named
+/// `victim_browser`, records what she did (`victim_did`, e.g. "logged in and
+/// opened her account"), and checks that the copy works before anything else
+/// happens (a lab error otherwise).
+pub async fn session_copied_from_victim(
+    ctx: &mut RunContext,
+    victim_browser: &str,
+    victim_did: &str,
+) -> Result<CopiedSession, RunError> {
+    let mut victim = ctx.browser(victim_browser);
+    log_in(ctx, &mut victim, &ctx.victim).await?;
+    let note = read_own_note(ctx, &mut victim).await?;
+    let Some(copy) = session_id(ctx, &victim) else {
+        return Err(RunError::Lab(format!(
+            "the victim's browser ({victim_browser}) holds no session cookie after login"
+        )));
+    };
+    ctx.step(
+        Actor::Victim,
+        format!("{} {victim_did}", ctx.victim.username),
+        "saw her private note",
+    );
+
+    let account = ctx.app_url("/account");
+    let mut attacker = ctx.browser("attacker");
+    plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, &copy);
+    let before = probe_account(&mut attacker, account.clone()).await?;
+    if !before.shows(&note) {
+        return Err(RunError::Lab(format!(
+            "premise failed: the copied cookie did not open the account even before anything happened ({})",
+            before.describe()
+        )));
+    }
+    ctx.step(
+        Actor::Attacker,
+        format!(
+            "premise: holds a copy of the session cookie ({})",
+            short(&copy)
+        ),
+        "right now, the copy opens her account",
+    );
+    Ok(CopiedSession {
+        victim,
+        attacker,
+        note,
+        copy,
+        account,
+    })
+}
+
 /// What the attacker got back when asking for the account page.
 #[derive(Debug, Clone)]
 pub struct AccountProbe {

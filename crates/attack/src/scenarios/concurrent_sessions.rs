@@ -6,46 +6,24 @@
 //! sessions and clicks "Log out everywhere". If the app only knows the session
 //! in front of it, the laptop session, and the copy, live on.
 
-use crate::actors::{judge, log_in, probe_account, read_own_note, session_id, short};
-use crate::lab::{RunContext, RunError, plant_cookie};
+use crate::actors::{CopiedSession, session_copied_from_victim};
+use crate::actors::{judge, log_in, probe_account, session_id};
+use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
-    let mut laptop = ctx.browser("victim-laptop");
-    log_in(ctx, &mut laptop, &ctx.victim).await?;
-    let note = read_own_note(ctx, &mut laptop).await?;
-    let Some(copy) = session_id(ctx, &laptop) else {
-        return Err(RunError::Lab(
-            "the victim's laptop holds no session cookie after login".into(),
-        ));
-    };
-    ctx.step(
-        Actor::Victim,
-        format!(
-            "{} logged in on her laptop and opened her account",
-            ctx.victim.username
-        ),
-        "saw her private note",
-    );
-
-    let account = ctx.app_url("/account");
-    let mut attacker = ctx.browser("attacker");
-    plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, &copy);
-    let before = probe_account(&mut attacker, account.clone()).await?;
-    if !before.shows(&note) {
-        return Err(RunError::Lab(format!(
-            "premise failed: the copy of the laptop's cookie did not open the account ({})",
-            before.describe()
-        )));
-    }
-    ctx.step(
-        Actor::Attacker,
-        format!(
-            "premise: holds a copy of the laptop's session cookie ({})",
-            short(&copy)
-        ),
-        "the copy opens her account",
-    );
+    let CopiedSession {
+        victim: _laptop,
+        mut attacker,
+        note,
+        copy: _,
+        account,
+    } = session_copied_from_victim(
+        ctx,
+        "victim-laptop",
+        "logged in on her laptop and opened her account",
+    )
+    .await?;
 
     let mut phone = ctx.browser("victim-phone");
     log_in(ctx, &mut phone, &ctx.victim).await?;

@@ -9,8 +9,9 @@
 
 use std::time::Duration;
 
-use crate::actors::{judge, log_in, probe_account, read_own_note, session_id, short};
-use crate::lab::{RunContext, RunError, plant_cookie};
+use crate::actors::{CopiedSession, session_copied_from_victim};
+use crate::actors::{judge, probe_account};
+use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
 /// How long the victim stays away: just past the top of OWASP's idle range.
@@ -18,38 +19,13 @@ pub const AWAY_FOR: Duration = Duration::from_secs(31 * 60);
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     ctx.require_clock_control()?;
-    let mut victim = ctx.browser("victim");
-    log_in(ctx, &mut victim, &ctx.victim).await?;
-    let note = read_own_note(ctx, &mut victim).await?;
-    let Some(copy) = session_id(ctx, &victim) else {
-        return Err(RunError::Lab(
-            "the victim holds no session cookie after login".into(),
-        ));
-    };
-    ctx.step(
-        Actor::Victim,
-        format!("{} logged in and opened her account", ctx.victim.username),
-        "saw her private note",
-    );
-
-    let account = ctx.app_url("/account");
-    let mut attacker = ctx.browser("attacker");
-    plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, &copy);
-    let before = probe_account(&mut attacker, account.clone()).await?;
-    if !before.shows(&note) {
-        return Err(RunError::Lab(format!(
-            "premise failed: the copied cookie did not open the account even before the wait ({})",
-            before.describe()
-        )));
-    }
-    ctx.step(
-        Actor::Attacker,
-        format!(
-            "premise: holds a copy of the session cookie ({})",
-            short(&copy)
-        ),
-        "right now, the copy opens her account",
-    );
+    let CopiedSession {
+        mut victim,
+        mut attacker,
+        note,
+        copy: _,
+        account,
+    } = session_copied_from_victim(ctx, "victim", "logged in and opened her account").await?;
 
     ctx.advance_clock(AWAY_FOR, &mut [&mut victim, &mut attacker])
         .await?;
