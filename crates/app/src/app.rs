@@ -2,10 +2,16 @@
 //! request (outermost first):
 //!
 //! 1. malformed cookies get a 400 (`malformed_cookies.rs`; every profile);
-//! 2. `?sid=` taken as the session cookie (only with the `cookie-only-ids` weakness);
-//! 3. `Content-Security-Policy` and `Strict-Transport-Security` (`csp`, `hsts`);
+//! 2. only with the `cookie-only-ids` weakness: `?sid=` taken as the session
+//!    cookie, and the ID written into the response's links and redirects
+//!    (`defenses/cookie_only_ids.rs`, `trans_sid.rs`);
+//! 3. response headers: `Strict-Transport-Security` (`hsts`), `Referrer-Policy`
+//!    (`referrer-policy`), `Content-Security-Policy` (`csp`);
 //! 4. the session cookie's final attributes (`same-site-strict`, `host-prefix`);
-//! 5. tower-sessions over `LabStore` (`store.rs`): `random-ids`, `strict-ids`, `signed-cookie`;
+//! 5. tower-sessions (`signed-cookie`; the cookie's `http-only` and
+//!    `secure-cookie` flags) over `LabStore` (`store.rs`): `random-ids`,
+//!    `strict-ids`, and the `idle-timeout` and `absolute-timeout` limits, read
+//!    on the lab clock (`clock.rs`);
 //! 6. a 16 KiB request body limit (413 beyond it);
 //! 7. unsafe requests from other sites refused (`origin-check`), then those
 //!    without the session's form token (`csrf-token`);
@@ -114,7 +120,7 @@ pub(crate) fn build_app(
     let routes = Router::new()
         .route("/", get(handlers::home))
         .route("/login", get(handlers::login_form).post(handlers::login))
-        .route("/logout", get(handlers::logout).post(handlers::logout))
+        .route("/logout", get(handlers::logout_link).post(handlers::logout))
         .route("/account", get(handlers::account))
         // account-settings form: the CSRF lesson's target (handlers/settings.rs)
         .route("/account/settings", get(handlers::settings::settings_page))

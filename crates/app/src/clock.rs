@@ -21,6 +21,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use time::{Duration, OffsetDateTime};
 
+/// The furthest the lab clock may run ahead of real time: far past any
+/// timeout a lesson needs, far short of the calendar's end (year 9999).
+pub const MAX_OFFSET: Duration = Duration::days(100 * 365);
+
 /// Real time plus a forward-only offset, shared by every part of one app.
 #[derive(Debug, Clone, Default)]
 pub struct LabClock {
@@ -33,9 +37,9 @@ impl LabClock {
         Self::default()
     }
 
-    /// Now, as the app's timeouts see it.
+    /// Now, as the app's timeouts see it. Never panics: the sum saturates.
     pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc() + self.offset()
+        OffsetDateTime::now_utc().saturating_add(self.offset())
     }
 
     /// How far this clock is ahead of real time.
@@ -43,11 +47,18 @@ impl LabClock {
         Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
     }
 
-    /// Moves the clock forward by `by`. Negative durations are ignored: lab
-    /// time never runs backwards, so nothing can revive an expired session.
+    /// Moves the clock forward by `by`, up to [`MAX_OFFSET`] in all. Negative
+    /// durations are ignored: lab time never runs backwards, so nothing can
+    /// revive an expired session.
     pub fn advance(&self, by: Duration) {
-        let ms = by.whole_milliseconds().clamp(0, i64::MAX as i128) as i64;
-        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+        let cap = MAX_OFFSET.whole_milliseconds() as i64;
+        let ms = by.whole_milliseconds().clamp(0, i128::from(cap)) as i64;
+        // One atomic step, so two advances at once cannot both pass the cap.
+        let _ = self
+            .offset_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                Some(offset.saturating_add(ms).min(cap))
+            });
     }
 
     /// [`advance`](Self::advance) by a `std` duration, the unit of the
@@ -69,6 +80,22 @@ mod tests {
         assert!(clock.now() - before >= Duration::minutes(31));
         clock.advance(Duration::minutes(-60));
         assert!(clock.now() - before >= Duration::minutes(31));
+    }
+
+    #[test]
+    fn the_offset_stops_at_its_cap_and_now_never_panics() {
+        let clock = LabClock::new();
+        clock.advance(Duration::MAX);
+        assert_eq!(clock.offset(), MAX_OFFSET);
+        clock.advance(Duration::MAX);
+        clock.advance_std(std::time::Duration::MAX);
+        for _ in 0..1000 {
+            clock.advance(Duration::days(365 * 50));
+        }
+        assert_eq!(clock.offset(), MAX_OFFSET, "no wrap past i64::MAX");
+        let later = clock.now();
+        assert!(later - OffsetDateTime::now_utc() > Duration::days(365 * 99));
+        assert!(later.year() < 9999);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod session_cookie;
 mod session_index;
 pub mod source;
 mod store;
+mod trans_sid;
 pub mod users;
 
 pub use app::{AppInfo, build_router, build_router_with_session_secret};

@@ -66,6 +66,15 @@ pub(crate) struct AccountPage<'a> {
     pub csrf_token: Option<String>,
 }
 
+/// `GET /logout` where a GET may not log out (`csrf_token::logout_needs_post`).
+#[derive(Template)]
+#[template(path = "logout.html")]
+pub(crate) struct LogoutPage<'a> {
+    pub banner: &'a Banner,
+    pub user: Option<&'a str>,
+    pub csrf_token: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "guestbook.html")]
 pub(crate) struct GuestbookPage<'a> {

@@ -22,7 +22,10 @@ use crate::clock_control::LabClockKey;
 use crate::defenses::{signed_cookie, tls};
 use crate::{DemoAccount, LabClock, Profile, ProfileName};
 
-/// Request head limit: a larger head (e.g. a huge Cookie header) gets 431.
+/// Request head limit (request line and headers): a larger head, e.g. a huge
+/// Cookie header, gets 431 and the connection is closed. Enforced by hyper's
+/// `max_header_size` on the parsed head; the read buffer's cap
+/// (`max_buf_size`) alone would let a head arriving in one large read pass.
 pub const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
 /// How long a client may take to send its first byte, TLS handshake or request head.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -244,6 +247,7 @@ where
     let _ = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(CLIENT_TIMEOUT)
+        .max_header_size(MAX_REQUEST_HEAD_BYTES)
         .max_buf_size(MAX_REQUEST_HEAD_BYTES)
         .serve_connection(TokioIo::new(io), service)
         .await;

@@ -153,6 +153,44 @@ async fn oversized_cookie_header_gets_431() {
     }
 }
 
+/// `GET /login` whose head (request line, headers, blank line) is exactly
+/// `len` bytes, the last header being `name: <prefix>aaa...`.
+fn head_of_length(len: usize, name: &str, prefix: &str) -> Vec<u8> {
+    let start = "GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    let fixed = start.len() + name.len() + ": ".len() + prefix.len() + "\r\n\r\n".len();
+    let head = format!("{start}{name}: {prefix}{}\r\n\r\n", "a".repeat(len - fixed));
+    assert_eq!(head.len(), len);
+    head.into_bytes()
+}
+
+#[tokio::test]
+async fn a_head_just_over_64_kib_gets_431_and_one_at_the_limit_does_not() {
+    use sessionlab_app::server::MAX_REQUEST_HEAD_BYTES;
+    for name in ProfileName::ALL {
+        let server = serve(name).await;
+        let over = MAX_REQUEST_HEAD_BYTES + 1;
+        for request in [
+            head_of_length(over, "X-Padding", ""),
+            head_of_length(over, "Cookie", "theme="),
+        ] {
+            let response = plain(server.addr, &request).await;
+            assert!(
+                response.starts_with("HTTP/1.1 431"),
+                "{name}: {over} bytes: {}",
+                response.lines().next().unwrap_or_default()
+            );
+        }
+        let at_limit = head_of_length(MAX_REQUEST_HEAD_BYTES, "X-Padding", "");
+        let response = plain(server.addr, &at_limit).await;
+        let status = response.lines().next().unwrap_or_default();
+        assert!(
+            status.starts_with("HTTP/1.1 2") || status.starts_with("HTTP/1.1 3"),
+            "{name}: a head of exactly {MAX_REQUEST_HEAD_BYTES} bytes: {status}"
+        );
+        server.shutdown().await;
+    }
+}
+
 /// Every value of the header `name` (e.g. each `Set-Cookie`).
 fn headers_named<'a>(response: &'a str, name: &str) -> Vec<&'a str> {
     let head = response.split("\r\n\r\n").next().unwrap_or_default();

@@ -10,8 +10,7 @@
 //!
 //! **The weakness when off.** No policy: any script element in a page runs.
 //!
-//! CWE-79 · ASVS 4.0.3 14.4.3 (a CSP is in place) · blocks hijack-xss:
-//! ASVS 4.0.3 3.4.2, ASVS 5.0.0 3.3.4, WSTG-SESS-09
+//! CWE-79 · ASVS 4.0.3 14.4.3 · ASVS 5.0.0 3.4.3 · WSTG-CONF-12, WSTG-SESS-09
 
 use axum::http::HeaderValue;
 

@@ -7,7 +7,9 @@
 //! (POST and the like) whose form does not carry that session's token,
 //! compared in constant time: 403, before any handler runs, so no handler can
 //! forget the check. A login gets a fresh token ([`renew_at_login`]), so a
-//! token learned before the login is worth nothing after it.
+//! token learned before the login is worth nothing after it. The check only
+//! guards unsafe methods, so no GET may change state: `GET /logout` asks
+//! "Log out?" and posts a form instead ([`logout_needs_post`]).
 //!
 //! **Why it matters.** A browser attaches the session cookie to a request
 //! wherever it was started; another site can make the victim's browser post
@@ -18,7 +20,8 @@
 //! **The weakness when off.** Forms carry nothing secret: any page on the web
 //! can rebuild the e-mail form and post it, and the victim's cookie does the
 //! rest. The seed article says so ("Because enabling CSRF would add a fair bit
-//! of additional code ... we'll ignore it").
+//! of additional code ... we'll ignore it"), and its `app.get('/logout')`
+//! logs out on a plain GET: any page's `<img src=".../logout">` does it too.
 //!
 //! CWE-352 · ASVS 4.0.3 4.2.2 · ASVS 5.0.0 3.5.1 · WSTG-SESS-05
 
@@ -33,6 +36,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
+use subtle::ConstantTimeEq;
 use tower_sessions::{Session, session};
 
 use crate::app::{App, MAX_BODY_BYTES};
@@ -58,6 +62,14 @@ pub async fn form_token(
     let token = URL_SAFE_NO_PAD.encode(secret);
     session.insert(FIELD, &token).await?;
     Ok(Some(token))
+}
+
+/// Whether `GET /logout` must stop at a "Log out?" page whose form posts the
+/// token, instead of logging out. A GET carries no token and is never checked,
+/// so a logout on GET is a state change any other site can trigger with a link
+/// or an image. Weakness: the seed's `app.get('/logout', ...)` logs out at once.
+pub fn logout_needs_post(profile: &Profile) -> bool {
+    profile.has(Defense::CsrfToken)
 }
 
 /// Called by `POST /login` after the credentials are accepted: the next form gets a new token.
@@ -113,11 +125,11 @@ pub(crate) async fn check_unsafe_requests(
     }
 }
 
-/// Compares without stopping at the first difference, so the time taken does
-/// not tell an attacker how much of a guess was right. (Tokens have one length.)
+/// Compares in constant time (`subtle`), so the time taken does not tell an
+/// attacker how much of a guess was right. Tokens have one length, so a
+/// length mismatch may answer early.
 fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && std::hint::black_box(a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y))) == 0
+    a.ct_eq(b).into()
 }
 
 fn refused() -> Response {

@@ -11,8 +11,7 @@
 //! filter: the browser parses them as markup. (`templates/guestbook.html`
 //! branches on the flag below.)
 //!
-//! CWE-79 · ASVS 4.0.3 5.3.3 (output escaping) · blocks hijack-xss:
-//! ASVS 4.0.3 3.4.2, ASVS 5.0.0 3.3.4, WSTG-SESS-09
+//! CWE-79 · ASVS 4.0.3 5.3.3 · ASVS 5.0.0 1.2.1 · WSTG-INPV-02, WSTG-SESS-09
 
 use crate::{Defense, Profile};
 

@@ -12,7 +12,7 @@
 //! **The weakness when off.** No header: each `http://` link is really fetched
 //! over http first.
 //!
-//! CWE-319 · ASVS 4.0.3 9.1.1, 14.4.5 · WSTG-SESS-04 (and WSTG-CONF-07)
+//! CWE-319 · ASVS 4.0.3 9.1.1, 14.4.5 · ASVS 5.0.0 3.4.1 · WSTG-SESS-04, WSTG-CONF-07
 
 use axum::http::HeaderValue;
 

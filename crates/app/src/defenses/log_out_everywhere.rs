@@ -15,10 +15,10 @@
 //!
 //! CWE-613 · ASVS 4.0.3 3.3.4 · ASVS 5.0.0 7.5.2 · WSTG-SESS-11
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use tower_sessions::{Session, session};
 
-use crate::defenses::{server_logout, strict_ids};
+use crate::defenses::server_logout;
 use crate::session_cookie::SessionCookie;
 use crate::session_index::{self, LiveSession};
 use crate::store::LabStore;
@@ -84,10 +84,5 @@ async fn end_current(
         // Weakness: the button is the ordinary logout.
         return server_logout::log_out(session, profile, cookie).await;
     }
-    // Deleted from the store; tower-sessions also sends a removal cookie.
-    strict_ids::destroy_session(session).await?;
-    let mut headers = HeaderMap::new();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
-    Ok(headers)
+    server_logout::end_on_server(session).await
 }

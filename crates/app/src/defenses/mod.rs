@@ -4,6 +4,16 @@
 //! profile?") with `profile.has(Defense::X)` and holds both behaviours, so the
 //! handlers never look at a profile's name. Read them one at a time: each fits
 //! on one screen.
+//!
+//! Two named exceptions also read the profile's name, because the tutorial
+//! profile must do what the seed's Express code really does, which neither
+//! the insecure nor the hardened behaviour is:
+//! - `referrer_policy`, weak side: insecure sends `unsafe-url`, the tutorial
+//!   sends no `Referrer-Policy` at all (Express sets none), so the browser's
+//!   default applies;
+//! - `signed_cookie`, where the key comes from: the tutorial derives it from
+//!   `SESSION_SECRET` as the seed does (so it is only as strong as that
+//!   secret), hardened takes 64 random bytes at every start.
 
 pub mod absolute_timeout;
 pub mod cookie_only_ids;

@@ -15,7 +15,7 @@
 //! URL, query string included. The tutorial profile is the exception: Express
 //! sends no `Referrer-Policy` at all, so the browser default applies there.
 //!
-//! CWE-598 · ASVS 4.0.3 3.1.1, 8.3.1, 14.4.6 · WSTG-SESS-04
+//! CWE-598 · ASVS 4.0.3 3.1.1, 8.3.1, 14.4.6 · ASVS 5.0.0 3.4.5 · WSTG-SESS-04
 
 use axum::http::HeaderValue;
 

@@ -10,7 +10,7 @@
 //! **The weakness when off.** The cookie goes out with every request, http or
 //! https (the seed article's `secure: false`).
 //!
-//! CWE-614 · ASVS 4.0.3 3.4.1 · WSTG-SESS-02
+//! CWE-614 · ASVS 4.0.3 3.4.1 · ASVS 5.0.0 3.3.1 · WSTG-SESS-02
 
 use crate::defenses::host_prefix;
 use crate::{Defense, Profile};

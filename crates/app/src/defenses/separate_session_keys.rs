@@ -21,8 +21,11 @@
 //!
 //! CWE-306 · ASVS 4.0.3 3.7.1 · ASVS 5.0.0 7.5.1 · WSTG-SESS-08
 
+use axum::http::HeaderMap;
 use tower_sessions::{Session, session};
 
+use crate::app::App;
+use crate::session_index;
 use crate::{Defense, Profile};
 
 /// The signed-in username (the seed's `req.session.username`).
@@ -61,16 +64,19 @@ pub async fn signed_in_user(
 
 /// Called by `POST /forgot` with the username a reset is asked for: the flow's
 /// state for its next step (the link in the e-mail the lab does not send).
-pub async fn remember_reset_request(
+pub(crate) async fn remember_reset_request(
+    app: &App,
     session: &Session,
-    profile: &Profile,
     username: &str,
+    headers: &HeaderMap,
 ) -> Result<(), session::Error> {
-    let key = if profile.has(Defense::SeparateSessionKeys) {
-        PASSWORD_RESET_FOR
-    } else {
-        // Weakness: the login's key, with no proof of anything.
-        USER
-    };
-    session.insert(key, username).await
+    if app.profile.has(Defense::SeparateSessionKeys) {
+        return session.insert(PASSWORD_RESET_FOR, username).await;
+    }
+    // Weakness: the login's key, with no proof of anything. The session now
+    // counts as that user's, so it is indexed like a login: "log out
+    // everywhere" and a password change can end it, and the Active sessions
+    // page shows it to its real owner.
+    session.insert(USER, username).await?;
+    session_index::register(app, session, username, headers).await
 }

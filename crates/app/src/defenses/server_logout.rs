@@ -3,8 +3,9 @@
 //! **What it does.** `Session::flush()` deletes the record from the store (via
 //! [`strict_ids::destroy_session`], which loads first to avoid the `clear()`
 //! trap); the response says `Cache-Control: no-store` and
-//! `Clear-Site-Data: "cookies"`. `/account` is also sent with `no-store`, so a
-//! shared computer's back button or cache does not replay the private page.
+//! `Clear-Site-Data: "cookies"`. The private pages (`/account` and its
+//! settings, password and sessions pages) are also sent with `no-store`, so a
+//! shared computer's back button or cache does not replay them.
 //!
 //! **Why it matters.** A copy of the cookie (stolen, sniffed, left in a
 //! proxy log) stays valid exactly as long as the server keeps the session.
@@ -23,28 +24,39 @@ use crate::defenses::strict_ids;
 use crate::session_cookie::SessionCookie;
 use crate::{Defense, Profile};
 
-/// Ends the session for `GET|POST /logout`; returns the headers to add to the
-/// 303 response.
+/// Ends the session for `POST /logout` (and `GET /logout` where
+/// `csrf_token::logout_needs_post` allows it); returns the headers to add to
+/// the 303 response.
 pub async fn log_out(
     session: &Session,
     profile: &Profile,
     cookie: &SessionCookie,
 ) -> Result<HeaderMap, session::Error> {
-    let mut headers = HeaderMap::new();
     if profile.has(Defense::ServerLogout) {
-        // The record is deleted; tower-sessions also sends a removal cookie.
-        strict_ids::destroy_session(session).await?;
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
-    } else if let Ok(expired) = HeaderValue::from_str(&cookie.expired_set_cookie()) {
+        return end_on_server(session).await;
+    }
+    let mut headers = HeaderMap::new();
+    if let Ok(expired) = HeaderValue::from_str(&cookie.expired_set_cookie()) {
         // Weakness: only the browser is told to forget. The session is untouched.
         headers.insert(header::SET_COOKIE, expired);
     }
     Ok(headers)
 }
 
-/// Headers for the private `/account` page.
-pub fn account_page_headers(profile: &Profile) -> HeaderMap {
+/// The defended logout of the current session, also used by
+/// `log_out_everywhere`: the record is deleted (tower-sessions then sends a
+/// removal cookie), and the response must be neither cached nor kept.
+pub(crate) async fn end_on_server(session: &Session) -> Result<HeaderMap, session::Error> {
+    strict_ids::destroy_session(session).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
+    Ok(headers)
+}
+
+/// Headers for the private pages: `/account`, its settings, password and
+/// sessions pages, and the "Log out?" page (whose form carries a token).
+pub fn private_page_headers(profile: &Profile) -> HeaderMap {
     let mut headers = HeaderMap::new();
     if profile.has(Defense::ServerLogout) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

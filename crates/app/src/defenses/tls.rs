@@ -15,7 +15,7 @@
 //!
 //! **The weakness when off.** The port serves the app over plain HTTP only.
 //!
-//! CWE-319 · ASVS 4.0.3 9.1.1 · WSTG-SESS-04 (scenario hijack-sniff)
+//! CWE-319 · ASVS 4.0.3 9.1.1 · ASVS 5.0.0 12.2.1 · WSTG-SESS-04
 
 use std::sync::Arc;
 

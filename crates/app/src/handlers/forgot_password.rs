@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use tower_sessions::Session;
 
@@ -43,6 +43,7 @@ pub(crate) struct ForgotForm {
 pub(crate) async fn start_reset(
     State(app): State<Arc<App>>,
     session: Session,
+    headers: HeaderMap,
     Form(form): Form<ForgotForm>,
 ) -> Result<Response> {
     let username = form.username.trim();
@@ -70,7 +71,7 @@ pub(crate) async fn start_reset(
     }
     // Remembered only for a real account (the next step would need it); the answer is the same.
     if app.users.knows(username) {
-        separate_session_keys::remember_reset_request(&session, &app.profile, username).await?;
+        separate_session_keys::remember_reset_request(&app, &session, username, &headers).await?;
     }
     // Read after the write: under the weakness, the asker is now signed in as that user.
     let user = signed_in_user(&app, &session).await?;

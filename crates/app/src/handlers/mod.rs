@@ -20,7 +20,9 @@ use crate::defenses::{
     server_logout,
 };
 use crate::guestbook::{Entry, MAX_MESSAGE_CHARS};
-use crate::pages::{AccountPage, GuestbookPage, HomePage, LoginPage, NotFoundPage, render};
+use crate::pages::{
+    AccountPage, GuestbookPage, HomePage, LoginPage, LogoutPage, NotFoundPage, render,
+};
 
 /// Session key written by `GET /login`, so every visitor holds an issued
 /// session (express-session's `saveUninitialized: true`).
@@ -52,6 +54,20 @@ pub(crate) async fn signed_in_user(app: &App, session: &Session) -> Result<Optio
 /// The hidden field's value for the page's forms (`csrf-token`), if the defense is on.
 pub(crate) async fn form_token(app: &App, session: &Session) -> Result<Option<String>> {
     Ok(csrf_token::form_token(session, &app.profile).await?)
+}
+
+/// [`render`] for a page only its signed-in owner may see: with
+/// `server-logout`, no cache or back button keeps a copy.
+pub(crate) fn render_private(
+    app: &App,
+    status: StatusCode,
+    page: &impl askama::Template,
+) -> Response {
+    (
+        server_logout::private_page_headers(&app.profile),
+        render(status, page),
+    )
+        .into_response()
 }
 
 pub(crate) async fn home(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
@@ -110,9 +126,30 @@ pub(crate) async fn login(
     Ok(Redirect::to("/account").into_response())
 }
 
+/// `POST /logout`: the app's own logout form.
 pub(crate) async fn logout(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
     let headers = server_logout::log_out(&session, &app.profile, &app.cookie).await?;
     Ok((headers, Redirect::to("/")).into_response())
+}
+
+/// `GET /logout` (and `HEAD`): the navigation's "Log out" link. Whether a GET
+/// may log out is the `csrf-token` defense's call; where it may not, the page
+/// asks "Log out?" with a form that posts the token.
+pub(crate) async fn logout_link(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+    if !csrf_token::logout_needs_post(&app.profile) {
+        let headers = server_logout::log_out(&session, &app.profile, &app.cookie).await?;
+        return Ok((headers, Redirect::to("/")).into_response());
+    }
+    let Some(user) = signed_in_user(&app, &session).await? else {
+        // Nobody to log out, and no reason to start a session for a form.
+        return Ok(Redirect::to("/").into_response());
+    };
+    let page = LogoutPage {
+        banner: &app.banner,
+        user: Some(&user),
+        csrf_token: form_token(&app, &session).await?,
+    };
+    Ok(render_private(&app, StatusCode::OK, &page))
 }
 
 pub(crate) async fn account(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
@@ -133,11 +170,7 @@ pub(crate) async fn account(State(app): State<Arc<App>>, session: Session) -> Re
         email: &email,
         csrf_token: form_token(&app, &session).await?,
     };
-    Ok((
-        server_logout::account_page_headers(&app.profile),
-        render(StatusCode::OK, &page),
-    )
-        .into_response())
+    Ok(render_private(&app, StatusCode::OK, &page))
 }
 
 pub(crate) async fn guestbook(State(app): State<Arc<App>>, session: Session) -> Result<Response> {

@@ -14,11 +14,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use super::{InternalError, Result, signed_in_user};
+use super::{InternalError, Result, render_private, signed_in_user};
 use crate::app::App;
 use crate::defenses::revoke_on_password_change::{self, Revocation};
 use crate::defenses::{csrf_token, password_check};
-use crate::pages::{PasswordPage, render};
+use crate::pages::PasswordPage;
 
 /// The longest password accepted (argon2 takes more, but nobody needs it).
 pub(crate) const MAX_PASSWORD_CHARS: usize = 128;
@@ -118,5 +118,5 @@ async fn password_page(
         error,
         csrf_token: csrf_token::form_token(session, &app.profile).await?,
     };
-    Ok(render(status, &page))
+    Ok(render_private(app, status, &page))
 }

@@ -15,10 +15,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use super::{Result, signed_in_user};
+use super::{Result, render_private, signed_in_user};
 use crate::app::App;
 use crate::defenses::{csrf_token, log_out_everywhere};
-use crate::pages::{SessionRow, SessionsPage, render};
+use crate::pages::{SessionRow, SessionsPage};
 
 /// A handle is 16 lowercase hex digits (`session_index::SignIn::handle`).
 const HANDLE_CHARS: usize = 16;
@@ -117,5 +117,5 @@ async fn sessions_page(
         error,
         csrf_token: csrf_token::form_token(session, &app.profile).await?,
     };
-    Ok(render(status, &page))
+    Ok(render_private(app, status, &page))
 }

@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use super::{Result, form_token, signed_in_user};
+use super::{Result, form_token, render_private, signed_in_user};
 use crate::app::App;
-use crate::pages::{SettingsPage, render};
+use crate::pages::SettingsPage;
 
 /// RFC 5321's limit on a forward path, less the angle brackets.
 pub(crate) const MAX_EMAIL_CHARS: usize = 254;
@@ -35,7 +35,7 @@ pub(crate) async fn settings_page(
         error: None,
         csrf_token: form_token(&app, &session).await?,
     };
-    Ok(render(StatusCode::OK, &page))
+    Ok(render_private(&app, StatusCode::OK, &page))
 }
 
 #[derive(serde::Deserialize)]
@@ -61,7 +61,11 @@ pub(crate) async fn change_email(
             error: Some(&problem),
             csrf_token: form_token(&app, &session).await?,
         };
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        return Ok(render_private(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page,
+        ));
     }
     if !app.users.set_email(&username, email) {
         return Ok(Redirect::to("/login").into_response());

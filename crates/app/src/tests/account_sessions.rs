@@ -537,3 +537,42 @@ async fn non_form_bodies_get_4xx() {
         }
     }
 }
+
+/// Under the session-puzzling weakness a password-reset request makes the
+/// asker's session alice's: it is indexed like a login, so alice sees it, and
+/// "log out everywhere" or a password change ends it.
+#[tokio::test]
+async fn a_session_puzzled_into_alice_is_hers_to_see_and_end() {
+    let puzzled = builtin(ProfileName::Hardened).without(Defense::SeparateSessionKeys);
+    for ending in ["/account/sessions/end-all", "/account/password"] {
+        let (router, info) = app(&puzzled);
+        let mut alice = Visitor::new(&router, &info);
+        alice.log_in_as_alice().await;
+        let note = alice_note(&mut alice).await;
+
+        let mut intruder = Visitor::new(&router, &info);
+        intruder.get("/forgot").await;
+        let asked = intruder.post("/forgot", "username=alice").await;
+        assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+        assert!(
+            opens_account(&mut intruder, &note).await,
+            "the weakness: asking for a reset signed the intruder in"
+        );
+        let intruder_id = id_of(&intruder);
+        assert!(live_ids(&info, "alice").await.contains(&intruder_id));
+        let page = alice.get("/account/sessions").await;
+        assert_eq!(page.body.matches("class=\"session\"").count(), 2);
+
+        if ending == "/account/password" {
+            let changed = change_password(&mut alice, "wonderland", "looking-glass").await;
+            assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+        } else {
+            alice.post(ending, "").await;
+        }
+        assert!(
+            !opens_account(&mut intruder, &note).await,
+            "{ending} ended the intruder's session"
+        );
+        assert!(!info.store.holds(&intruder_id).await, "{ending}");
+    }
+}

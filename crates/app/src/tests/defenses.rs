@@ -241,6 +241,46 @@ async fn server_logout_versus_clearing_only_the_cookie() {
     }
 }
 
+/// Every private page, not only `/account`, is sent `no-store` under `server-logout`.
+#[tokio::test]
+async fn private_pages_are_not_stored_under_server_logout() {
+    let hardened = builtin(ProfileName::Hardened);
+    for profile in [
+        hardened.clone(),
+        hardened.without(Defense::ServerLogout),
+        builtin(ProfileName::Tutorial),
+        builtin(ProfileName::Insecure),
+    ] {
+        let label = profile.label();
+        let (router, info) = app(&profile);
+        let mut visitor = Visitor::new(&router, &info);
+        visitor.log_in_as_alice().await;
+        let expected = profile.has(Defense::ServerLogout).then_some("no-store");
+        for path in [
+            "/account",
+            "/account/settings",
+            "/account/password",
+            "/account/sessions",
+        ] {
+            let page = visitor.get(path).await;
+            assert_eq!(page.status, StatusCode::OK, "{label} {path}");
+            assert_eq!(page.header("cache-control"), expected, "{label} {path}");
+        }
+        // The re-shown forms after bad input are the same private pages.
+        let bad_email = visitor.post("/account/email", "email=not-an-address").await;
+        assert_eq!(
+            bad_email.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{label}"
+        );
+        assert_eq!(bad_email.header("cache-control"), expected, "{label}");
+        if profile.has(Defense::CsrfToken) {
+            let ask = visitor.get("/logout").await;
+            assert_eq!(ask.header("cache-control"), expected, "{label} GET /logout");
+        }
+    }
+}
+
 #[tokio::test]
 async fn cookie_attributes_per_profile() {
     for name in ProfileName::ALL {

@@ -321,3 +321,99 @@ async fn origin_check_refuses_requests_started_by_other_sites() {
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(email_of(&mut alice).await, "m@evil.test");
 }
+
+/// Whether the visitor's cookie still opens alice's account.
+async fn signed_in(visitor: &mut Visitor) -> bool {
+    let account = visitor.get("/account").await;
+    account.status == StatusCode::OK && private_note(&account.body).is_some()
+}
+
+/// With `csrf-token`, `GET` and `HEAD /logout` change nothing: the page asks,
+/// and only its form (which posts the token) logs out. Without it, the seed's
+/// `app.get('/logout')`: a link, or another site's `<img>`, logs out.
+#[tokio::test]
+async fn logout_on_get_only_without_the_csrf_token() {
+    let hardened = builtin(ProfileName::Hardened);
+    for (profile, get_logs_out) in [
+        (hardened.clone(), false),
+        (
+            builtin(ProfileName::Insecure).with(Defense::CsrfToken),
+            false,
+        ),
+        (hardened.without(Defense::CsrfToken), true),
+        (builtin(ProfileName::Tutorial), true),
+        (builtin(ProfileName::Insecure), true),
+    ] {
+        let label = profile.label();
+        assert_eq!(
+            crate::defenses::csrf_token::logout_needs_post(&profile),
+            !get_logs_out,
+            "{label}"
+        );
+        let (router, info) = app(&profile);
+        let mut visitor = Visitor::new(&router, &info);
+        visitor.log_in_as_alice().await;
+        let id = session_id(visitor.cookie.as_deref().expect("a session cookie"));
+        let home = visitor.get("/").await;
+        assert!(
+            home.body.contains("href=\"/logout"),
+            "{label}: the navigation links to /logout"
+        );
+
+        let head = visitor.request("HEAD", "/logout", None).await;
+        let get = visitor.get("/logout").await;
+        if get_logs_out {
+            assert_eq!(
+                (get.status, get.location()),
+                (StatusCode::SEE_OTHER, Some("/")),
+                "{label}"
+            );
+            assert!(!signed_in(&mut visitor).await, "{label}: GET logged out");
+            continue;
+        }
+        assert_eq!(head.status, StatusCode::OK, "{label} HEAD");
+        assert_eq!(get.status, StatusCode::OK, "{label} GET");
+        assert!(
+            get.body.contains("<h1>Log out?</h1>")
+                && get.body.contains("method=\"post\" action=\"/logout"),
+            "{label}: {}",
+            get.body
+        );
+        let token = form_token(&get.body).expect("the form carries the token");
+        assert!(
+            signed_in(&mut visitor).await,
+            "{label}: HEAD and GET kept the session"
+        );
+        assert!(info.store.holds(&id).await, "{label}");
+
+        // Another site's forged POST has no token; the page's own form has.
+        let forged = post_with_headers(&visitor, "/logout", "", &[]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{label}");
+        assert!(signed_in(&mut visitor).await, "{label}");
+        let own = visitor
+            .post("/logout", &format!("csrf_token={token}"))
+            .await;
+        assert_eq!(
+            (own.status, own.location()),
+            (StatusCode::SEE_OTHER, Some("/")),
+            "{label}"
+        );
+        assert!(
+            !signed_in(&mut visitor).await,
+            "{label}: the form logged out"
+        );
+    }
+}
+
+/// Nobody signed in: the defended `GET /logout` has nothing to ask about.
+#[tokio::test]
+async fn get_logout_without_a_login_goes_home() {
+    let (router, info) = app(&builtin(ProfileName::Hardened));
+    let mut visitor = Visitor::new(&router, &info);
+    let reply = visitor.get("/logout").await;
+    assert_eq!(
+        (reply.status, reply.location()),
+        (StatusCode::SEE_OTHER, Some("/"))
+    );
+    assert!(reply.set_cookie(info.session_cookie_name).is_none());
+}
