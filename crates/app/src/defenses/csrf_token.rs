@@ -45,41 +45,6 @@ use crate::{Defense, Profile};
 /// Session key of the token; also the name of the hidden form field.
 pub const FIELD: &str = "csrf_token";
 
-/// The token for the hidden `csrf_token` field of a form, made on first use;
-/// `None` when the defense is off (the templates then write no field).
-pub async fn form_token(
-    session: &Session,
-    profile: &Profile,
-) -> Result<Option<String>, session::Error> {
-    if !profile.has(Defense::CsrfToken) {
-        return Ok(None);
-    }
-    if let Some(token) = session.get::<String>(FIELD).await? {
-        return Ok(Some(token));
-    }
-    let mut secret = [0u8; 32];
-    rand::rng().fill_bytes(&mut secret);
-    let token = URL_SAFE_NO_PAD.encode(secret);
-    session.insert(FIELD, &token).await?;
-    Ok(Some(token))
-}
-
-/// Whether `GET /logout` must stop at a "Log out?" page whose form posts the
-/// token, instead of logging out. A GET carries no token and is never checked,
-/// so a logout on GET is a state change any other site can trigger with a link
-/// or an image. Weakness: the seed's `app.get('/logout', ...)` logs out at once.
-pub fn logout_needs_post(profile: &Profile) -> bool {
-    profile.has(Defense::CsrfToken)
-}
-
-/// Called by `POST /login` after the credentials are accepted: the next form gets a new token.
-pub async fn renew_at_login(session: &Session, profile: &Profile) -> Result<(), session::Error> {
-    if profile.has(Defense::CsrfToken) {
-        session.remove::<String>(FIELD).await?;
-    }
-    Ok(())
-}
-
 #[derive(serde::Deserialize)]
 struct PostedToken {
     csrf_token: Option<String>,
@@ -123,6 +88,41 @@ pub(crate) async fn check_unsafe_requests(
         }
         _ => refused(),
     }
+}
+
+/// The token for the hidden `csrf_token` field of a form, made on first use;
+/// `None` when the defense is off (the templates then write no field).
+pub async fn form_token(
+    session: &Session,
+    profile: &Profile,
+) -> Result<Option<String>, session::Error> {
+    if !profile.has(Defense::CsrfToken) {
+        return Ok(None);
+    }
+    if let Some(token) = session.get::<String>(FIELD).await? {
+        return Ok(Some(token));
+    }
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    let token = URL_SAFE_NO_PAD.encode(secret);
+    session.insert(FIELD, &token).await?;
+    Ok(Some(token))
+}
+
+/// Whether `GET /logout` must stop at a "Log out?" page whose form posts the
+/// token, instead of logging out. A GET carries no token and is never checked,
+/// so a logout on GET is a state change any other site can trigger with a link
+/// or an image. Weakness: the seed's `app.get('/logout', ...)` logs out at once.
+pub fn logout_needs_post(profile: &Profile) -> bool {
+    profile.has(Defense::CsrfToken)
+}
+
+/// Called by `POST /login` after the credentials are accepted: the next form gets a new token.
+pub async fn renew_at_login(session: &Session, profile: &Profile) -> Result<(), session::Error> {
+    if profile.has(Defense::CsrfToken) {
+        session.remove::<String>(FIELD).await?;
+    }
+    Ok(())
 }
 
 /// Compares in constant time (`subtle`), so the time taken does not tell an
