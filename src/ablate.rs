@@ -5,6 +5,10 @@
 //! removal that reopens an attack marks a defense the attack meets alone; an
 //! attack that no single removal reopens is held by defense in depth.
 
+pub mod claims;
+
+pub use claims::check_claims;
+
 use sessionlab_app::{Defense, Profile, ProfileName};
 use sessionlab_attack::catalog::Requires;
 use sessionlab_attack::{Outcome, RunResult, ScenarioMeta};
@@ -31,6 +35,9 @@ pub struct Ablation {
     pub wall_ms: u64,
 }
 
+/// Where the ablation's wording points for the layers it cannot measure.
+pub const CLAIMS_CHECKED_BY: &str = "checked by the test suite, tests/ablation.rs";
+
 /// What holds one attack in the hardened profile, as the runs show it.
 #[derive(Debug, Clone)]
 pub struct Holding<'a> {
@@ -43,40 +50,58 @@ pub struct Holding<'a> {
     pub errored_by: Vec<Defense>,
     /// The scenario file's other `blocked_by` defenses (those not in
     /// `reopened_by`), each with what it requires: the layers of its
-    /// defense in depth.
+    /// defense in depth, as the file names them. Single removals cannot
+    /// show that each of them blocks alone; the test suite checks that.
     pub layers: Vec<String>,
     /// What the file says every layer requires (`requires = ["tls"]`).
     pub foundation: Vec<String>,
+    /// The file's claims that these runs contradict, in words.
+    pub contradicted: Vec<String>,
 }
 
 impl Holding<'_> {
-    /// One sentence for the matrix: "random-ids alone", "defense in depth: any of ...".
+    /// One sentence for the matrix: "stopped by server-logout alone", "no
+    /// single removal reopens it; the scenario file names these layers: ...".
+    /// What the runs measured comes first; what only the scenario file says
+    /// is attributed to it.
     pub fn verdict(&self) -> String {
-        let list = |ids: &[String]| ids.join(", ");
-        let critical: Vec<String> = self.reopened_by.iter().map(|d| d.to_string()).collect();
         match self.hardened {
             Outcome::Compromised => return "hardened itself falls".into(),
             Outcome::Error => return "no verdict: the intact hardened run ended in error".into(),
             Outcome::Blocked => {}
         }
-        let holding = self.holding(&critical, &list);
-        if self.foundation.is_empty() {
-            holding
-        } else {
-            format!("{holding}; all on top of {}", self.foundation.join(" + "))
+        let mut verdict = self.holding();
+        for contradiction in &self.contradicted {
+            verdict.push_str(&format!(
+                "; ⚠ the runs contradict the scenario file: {contradiction}"
+            ));
         }
+        verdict
     }
 
-    fn holding(&self, critical: &[String], list: &dyn Fn(&[String]) -> String) -> String {
-        match (critical, self.layers.as_slice()) {
-            ([], []) => "defense in depth: no single removal reopens it".into(),
-            ([], layers) => format!("defense in depth: any of {}", list(layers)),
-            ([only], []) => format!("stopped by {only} alone"),
-            (critical, []) => format!("needs each of {}", list(critical)),
-            (critical, layers) => format!(
-                "needs {}, then any of {} (defense in depth)",
-                list(critical),
-                list(layers)
+    fn holding(&self) -> String {
+        let critical: Vec<&str> = self.reopened_by.iter().map(|d| d.id()).collect();
+        let on_top = if self.foundation.is_empty() {
+            String::new()
+        } else {
+            format!(", on top of {}", self.foundation.join(" + "))
+        };
+        let layers = self.layers.join(", ");
+        match (critical.as_slice(), self.layers.is_empty()) {
+            ([], true) => "no single removal reopens it".into(),
+            ([], false) => format!(
+                "no single removal reopens it; the scenario file names these layers: \
+                 {layers}{on_top} ({CLAIMS_CHECKED_BY})"
+            ),
+            ([only], true) => format!("stopped by {only} alone{on_top}"),
+            (critical, true) => format!(
+                "removing any one of {} reopens it{on_top}",
+                critical.join(", ")
+            ),
+            (critical, false) => format!(
+                "removing {} alone reopens it; the scenario file also names {layers}{on_top} \
+                 ({CLAIMS_CHECKED_BY})",
+                critical.join(" or ")
             ),
         }
     }
@@ -145,6 +170,7 @@ impl Ablation {
 
     /// What holds each scenario, in the ablation's scenario order.
     pub fn holdings(&self) -> Vec<Holding<'_>> {
+        let contradictions = self.contradictions();
         self.scenarios
             .iter()
             .map(|meta| {
@@ -178,6 +204,11 @@ impl Ablation {
                     Requires::Every(ids) => ids.clone(),
                     Requires::Each(_) => Vec::new(),
                 };
+                let contradicted = contradictions
+                    .iter()
+                    .filter(|c| c.claim.scenario == meta.id)
+                    .map(|c| c.claim.says.clone())
+                    .collect();
                 Holding {
                     meta,
                     hardened: self.baseline_outcome(&meta.id),
@@ -185,21 +216,66 @@ impl Ablation {
                     errored_by,
                     layers,
                     foundation,
+                    contradicted,
                 }
             })
             .collect()
     }
 
-    /// The defenses without which no run of several reached a verdict: the
-    /// app itself stops working (hardened without `tls` cannot keep a session).
+    /// The defenses without which no run reached a verdict: usually the app
+    /// itself stops working (hardened without `tls` cannot keep a session).
+    /// With one scenario that is all one can say: a removal whose every run
+    /// ended in error gives no verdict, never a "reopens".
     pub fn breaking(&self) -> Vec<Defense> {
         self.removals
             .iter()
             .filter(|r| {
-                r.results.len() > 1 && r.results.iter().all(|res| res.outcome == Outcome::Error)
+                !r.results.is_empty() && r.results.iter().all(|res| res.outcome == Outcome::Error)
             })
             .map(|r| r.defense)
             .collect()
+    }
+
+    /// The run of `scenario` against `profile`, if the ablation made it (the
+    /// intact hardened profile, or hardened minus one defense).
+    pub fn run_against(&self, profile: &Profile, scenario: &str) -> Option<&RunResult> {
+        if *profile == Profile::new(ProfileName::Hardened) {
+            return self.baseline.iter().find(|r| r.scenario == scenario);
+        }
+        self.removals
+            .iter()
+            .find(|removal| hardened_without(removal.defense) == *profile)
+            .and_then(|removal| removal.results.iter().find(|r| r.scenario == scenario))
+    }
+
+    /// The scenario files' claims these runs contradict (see [`claims`]): a
+    /// removal that reopens an attack whose file names neither that defense
+    /// nor what its layers require, a file's sole blocker whose removal does
+    /// not reopen the attack, hardened itself falling. Single removals check
+    /// only the claims about hardened and hardened minus one defense; the
+    /// test suite checks the rest. A run that ended in error has no verdict
+    /// and contradicts nothing.
+    pub fn contradictions(&self) -> Vec<claims::FalseClaim> {
+        let mut found = Vec::new();
+        for meta in &self.scenarios {
+            // A file naming no real defense is the catalog test's failure, not a run's.
+            let Ok(file_claims) = claims::claims(meta) else {
+                continue;
+            };
+            for claim in file_claims {
+                let Some(run) = self.run_against(&claim.profile, &claim.scenario) else {
+                    continue;
+                };
+                if run.outcome != Outcome::Error && !claim.expect.holds(run.outcome) {
+                    found.push(claims::FalseClaim {
+                        outcome: run.outcome,
+                        evidence: run.evidence.clone(),
+                        claim,
+                    });
+                }
+            }
+        }
+        found
     }
 
     /// The defenses whose removal alone reopens none of the scenarios run.

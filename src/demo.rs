@@ -72,6 +72,33 @@ pub fn contradictory_toggles(without: &[Defense], with: &[Defense]) -> Option<St
     })
 }
 
+/// A warning for a profile whose session cookie no browser will keep: a
+/// `Secure` or `__Host-` cookie set over plain HTTP is refused, so nobody can
+/// log in (`serve --profile hardened --without tls`). Such a profile is a
+/// legitimate experiment (the ablation runs it), but a person at a browser
+/// should know before wondering why the login form "does nothing".
+pub fn unusable_cookie_warning(profile: &Profile) -> Option<String> {
+    if profile.has(Defense::Tls) {
+        return None;
+    }
+    let reasons: Vec<&str> = [Defense::SecureCookie, Defense::HostPrefix]
+        .into_iter()
+        .filter(|&d| profile.has(d))
+        .map(Defense::id)
+        .collect();
+    if reasons.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} has {} but not tls: browsers refuse its session cookie over plain HTTP, \
+         so nobody can log in (every scenario against it ends in error); \
+         keep tls on, or take {} off as well",
+        profile.label(),
+        reasons.join(" and "),
+        reasons.join(" and ")
+    ))
+}
+
 /// One job of a batch: a profile to start and the scenarios to run against it.
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -177,8 +204,9 @@ pub fn ctrl_c_armed() -> Pin<Box<dyn Future<Output = std::io::Result<()>> + Send
     ctrl_c
 }
 
-/// `demo --serve`: keeps the lab's apps running for a browser, says where
-/// they are and how to log in, and stops them cleanly at Ctrl-C.
+/// `demo --serve`: keeps `lab`'s apps (fresh ones, not the matrix's) running
+/// for a browser, says where they are and how to log in, and stops them
+/// cleanly at Ctrl-C.
 pub async fn serve_until_ctrl_c(lab: Vec<LabProfile>, out: &mut dyn Write, quiet: bool) {
     let ctrl_c = ctrl_c_armed();
     let width = lab
@@ -192,7 +220,11 @@ pub async fn serve_until_ctrl_c(lab: Vec<LabProfile>, out: &mut dyn Write, quiet
         let _ = out.flush();
     };
     if !quiet {
-        say(format!("\n{}", "The apps stay up for your browser:".bold()));
+        say(format!(
+            "\n{} {}",
+            "Fresh apps for your browser:".bold(),
+            "(the same profiles; the matrix ran against its own)".dimmed()
+        ));
     }
     for p in &lab {
         let tls_note = if p.server.scheme() == "https" && !quiet {
@@ -230,4 +262,31 @@ pub async fn serve_until_ctrl_c(lab: Vec<LabProfile>, out: &mut dyn Write, quiet
         say("Stopping the apps.".into());
     }
     stop(lab).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secure_cookie_without_tls_is_warned_about() {
+        let hardened = Profile::new(ProfileName::Hardened);
+        assert_eq!(unusable_cookie_warning(&hardened), None);
+        let warning =
+            unusable_cookie_warning(&hardened.clone().without(Defense::Tls)).expect("a warning");
+        assert!(
+            warning.contains("secure-cookie and host-prefix"),
+            "{warning}"
+        );
+        assert!(warning.contains("nobody can log in"), "{warning}");
+        let plain = hardened
+            .without(Defense::Tls)
+            .without(Defense::SecureCookie)
+            .without(Defense::HostPrefix);
+        assert_eq!(unusable_cookie_warning(&plain), None);
+        assert_eq!(
+            unusable_cookie_warning(&Profile::new(ProfileName::Insecure)),
+            None
+        );
+    }
 }

@@ -13,11 +13,12 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use colored::{ColoredString, Colorize};
 use sessionlab_app::{Defense, Profile, ProfileName, defense_source};
-use sessionlab_attack::catalog::{self, Layers, ScenarioMeta};
+use sessionlab_attack::catalog::{self, Layers, Requires, ScenarioMeta};
 use sessionlab_attack::outcome::{CookieAction, HttpExchange};
 use sessionlab_attack::{Actor, Credentials, Outcome, RunResult, Step, run_scenario};
 
 use crate::demo;
+use crate::{out, outln};
 
 /// How many exchanges of one step the lesson prints before it summarises the rest.
 const EXCHANGES_SHOWN: usize = 8;
@@ -27,17 +28,28 @@ const BODY_SHOWN: usize = 240;
 /// Whether the lesson waits for Enter between steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pace {
-    /// Wait at each step (only when stdin is a terminal: see [`Pace::choose`]).
+    /// Wait at each step (only when stdin and stdout are terminals: see [`Pace::choose`]).
     Pause,
-    /// Print everything in one go (`--no-pause`, scripts, CI, a pipe on stdin).
+    /// Print everything in one go (`--no-pause`, scripts, CI, a pipe or a file on stdin or stdout).
     NoPause,
 }
 
 impl Pace {
     /// Pauses only for a person at a terminal: with stdin a pipe or /dev/null
-    /// there is nobody to press Enter, and waiting would hang a script.
+    /// there is nobody to press Enter, and waiting would hang a script; with
+    /// stdout a file or a pipe (`lesson csrf > notes.txt` at a terminal) the
+    /// prompt would land in the file, and the lesson would wait, unexplained,
+    /// for an Enter the learner has no reason to press.
     pub fn choose(no_pause: bool) -> Pace {
-        if !no_pause && std::io::stdin().is_terminal() {
+        Self::for_terminals(
+            no_pause,
+            std::io::stdin().is_terminal(),
+            std::io::stdout().is_terminal(),
+        )
+    }
+
+    fn for_terminals(no_pause: bool, stdin_is_terminal: bool, stdout_is_terminal: bool) -> Pace {
+        if !no_pause && stdin_is_terminal && stdout_is_terminal {
             Pace::Pause
         } else {
             Pace::NoPause
@@ -60,8 +72,9 @@ pub fn find(id: &str) -> Result<ScenarioMeta, String> {
         })
 }
 
-/// `sessionlab lesson` without an id: the lessons in teaching order, one line each.
-pub fn list() -> String {
+/// `sessionlab lesson` without an id: the lessons in teaching order, one line
+/// each, and where to start (not with `--quiet`).
+pub fn list(quiet: bool) -> String {
     let lessons = catalog::all();
     let width = lessons.iter().map(|m| m.id.len()).max().unwrap_or(0);
     let mut out = format!("{}\n\n", "Lessons, in teaching order".bold());
@@ -73,7 +86,7 @@ pub fn list() -> String {
             meta.title
         ));
     }
-    if let Some(first) = lessons.first() {
+    if let Some(first) = lessons.first().filter(|_| !quiet) {
         out.push_str(&format!(
             "\nStart with: sessionlab lesson {}   (--no-pause prints it in one go)\n",
             first.id
@@ -82,55 +95,63 @@ pub fn list() -> String {
     out
 }
 
-/// Runs the whole lesson for `meta`, printing to stdout.
-pub async fn run(meta: &ScenarioMeta, pace: Pace) -> anyhow::Result<()> {
+/// Runs the whole lesson for `meta`, printing to stdout; with `quiet`, without
+/// the hints (what runs next, what to try).
+pub async fn run(meta: &ScenarioMeta, pace: Pace, quiet: bool) -> anyhow::Result<()> {
     let mut pauser = Pauser::new(pace);
-    print!("{}", intro(meta));
+    out!("{}", intro(meta));
 
     let insecure = run_against(&meta.id, Profile::new(ProfileName::Insecure)).await?;
-    println!(
+    outln!(
         "\n{} {}\n",
         "Part 1.".bold(),
         "The attack against the insecure profile (every weakness on)".bold()
     );
     let total = insecure.steps.len();
     for (i, step) in insecure.steps.iter().enumerate() {
-        print!("{}", render_step(i + 1, total, step));
+        out!("{}", render_step(i + 1, total, step));
         if !pauser.wait("next step")? {
             return Ok(());
         }
     }
-    print!("{}", render_result(&insecure, meta));
+    out!("{}", render_result(&insecure, meta));
 
     if !pauser.wait("the same attack against the hardened profile")? {
         return Ok(());
     }
-    println!(
+    outln!(
         "\n{} {}\n",
         "Part 2.".bold(),
         "The same attack against the hardened profile (every defense on)".bold()
     );
     let hardened = run_against(&meta.id, Profile::new(ProfileName::Hardened)).await?;
-    print!("{}", render_hardened(&hardened));
+    out!("{}", render_hardened(&hardened));
 
     if hardened.outcome == Outcome::Blocked {
-        println!(
-            "\n{}",
-            format!(
-                "Which defense broke it? Running the attack against the hardened profile \
-                 without each of {} ...",
-                meta.blocked_by.join(", ")
-            )
-            .dimmed()
-        );
+        if quiet {
+            outln!();
+        } else {
+            outln!(
+                "\n{}",
+                wrap(
+                    &format!(
+                        "Which defense broke it? Running the attack against the hardened \
+                         profile without each of {} ...",
+                        meta.blocked_by.join(", ")
+                    ),
+                    ""
+                )
+                .dimmed()
+            );
+        }
         let ablation = ablate(meta).await?;
-        print!("{}", render_attribution(meta, &ablation));
+        out!("{}", render_attribution(meta, &ablation));
     }
 
     if !pauser.wait("the recap")? {
         return Ok(());
     }
-    print!("{}", recap(meta));
+    out!("{}", recap(meta, quiet));
     Ok(())
 }
 
@@ -422,39 +443,61 @@ pub fn render_result(result: &RunResult, meta: &ScenarioMeta) -> String {
     out
 }
 
-/// The victim's private note as it appears in the attacker's response at the
-/// decisive step of a compromised run (the engine's proof), read from the
-/// recorded body. None when the proof is of another kind (CSRF: the victim's
-/// own page shows the attacker's change).
+/// The victim's private note as it appears in the attacker's own response in
+/// a compromised run (the engine's proof), read from the recorded bodies of
+/// the attacker's steps, the latest first. None when the proof is of another
+/// kind (CSRF: the victim's own page shows the attacker's change).
 pub fn proof_note(result: &RunResult) -> Option<String> {
     if result.outcome != Outcome::Compromised {
         return None;
     }
     let victim = Credentials::default_victim().username;
-    let decisive = &result.steps[decisive_step(result)?];
-    if decisive.actor != Actor::Attacker {
-        return None;
-    }
-    decisive.exchanges.iter().rev().find_map(|exchange| {
-        let body = &exchange.body.excerpt;
-        let owner = sessionlab_browser::html::text_by_id(body, "username")?;
-        let note = sessionlab_browser::html::text_by_id(body, "private-note")?;
-        (exchange.status == 200 && owner == victim && !note.is_empty()).then_some(note)
-    })
+    let decisive = decisive_step(result)?;
+    result.steps[..=decisive]
+        .iter()
+        .rev()
+        .filter(|step| step.actor == Actor::Attacker)
+        .flat_map(|step| step.exchanges.iter().rev())
+        .find_map(|exchange| {
+            let body = &exchange.body.excerpt;
+            let owner = sessionlab_browser::html::text_by_id(body, "username")?;
+            let note = sessionlab_browser::html::text_by_id(body, "private-note")?;
+            (exchange.status == 200 && owner == victim && !note.is_empty()).then_some(note)
+        })
 }
 
-/// The step where a run ended up: the last one whose observation the
-/// evidence repeats (a CSRF run breaks at the forged request, then the victim
-/// checks her page), else the last step.
+/// The step where a run was decided. A blocked attack broke at the first
+/// step that went otherwise than planned, and the evidence names that first
+/// (a sniffing run breaks at the HSTS-upgraded request, before the observer
+/// finds nothing; a CSRF run at the forged request, before the victim checks
+/// her page): the earliest step whose observation the evidence repeats. A
+/// successful or failed run is decided at its end: the latest such step.
+/// Without any, the last step.
 pub fn decisive_step(result: &RunResult) -> Option<usize> {
     let last = result.steps.len().checked_sub(1)?;
-    Some(
-        result
-            .steps
-            .iter()
-            .rposition(|step| !step.observed.is_empty() && result.evidence.contains(&step.observed))
-            .unwrap_or(last),
-    )
+    let repeated = |step: &Step| repeats(&result.evidence, &step.observed);
+    let found = if result.outcome == Outcome::Blocked {
+        result.steps.iter().position(repeated)
+    } else {
+        result.steps.iter().rposition(repeated)
+    };
+    Some(found.unwrap_or(last))
+}
+
+/// Shorter clauses ("saw her note") are too common to tie evidence to a step.
+const SHORTEST_TELLING_CLAUSE: usize = 12;
+
+/// Whether `evidence` repeats an observation, or one of its clauses: a step
+/// often says more ("...; landed on https://.../account (200)") than the
+/// one-line evidence keeps.
+fn repeats(evidence: &str, observed: &str) -> bool {
+    !observed.is_empty()
+        && (evidence.contains(observed)
+            || observed
+                .split("; ")
+                .map(str::trim)
+                .filter(|clause| clause.chars().count() >= SHORTEST_TELLING_CLAUSE)
+                .any(|clause| evidence.contains(clause)))
 }
 
 /// The hardened run: its steps in one line each, up to the step where the
@@ -521,19 +564,47 @@ pub fn render_attribution(meta: &ScenarioMeta, ablation: &Ablation) -> String {
             "warning:".yellow().bold()
         ));
     }
+    let no_verdict = |defense: Defense| {
+        ablation
+            .without
+            .iter()
+            .any(|(d, r)| *d == defense && r.outcome == Outcome::Error)
+    };
     if decisive.is_empty() {
-        let layers = match meta.layers {
-            Layers::Any => "each of them blocks it on its own",
-            Layers::All => "the scenario file says they block it together",
-        };
-        out.push_str(&format!(
-            "\n{} {}\n",
-            "Defense in depth:".green().bold(),
-            wrap(
-                &format!("no single removal reopens the attack; the layers ({layers}):"),
-                ""
-            )
-        ));
+        match ablation.without.as_slice() {
+            // The file names one defense as what stops the attack: its removal must reopen it.
+            [(sole, _)] if meta.layers == Layers::Any && !no_verdict(*sole) => {
+                out.push_str(&format!(
+                    "\n{}\n",
+                    wrap(
+                        &format!(
+                            "the scenario file names {sole} alone as what stops this attack, \
+                             but hardened without {sole} still blocked it: the file and the \
+                             code disagree (the test suite, tests/ablation.rs, fails on this)"
+                        ),
+                        &format!("{} ", "warning:".yellow().bold())
+                    )
+                ));
+            }
+            _ => {
+                let combined = match meta.layers {
+                    Layers::Any => "says each of them blocks it on its own",
+                    Layers::All => "says they block it only together",
+                };
+                out.push_str(&format!(
+                    "\n{}\n",
+                    wrap(
+                        &format!(
+                            "no single removal reopens the attack. The scenario file names these \
+                             layers and {combined}{} ({}):",
+                            requirements(meta),
+                            crate::ablate::CLAIMS_CHECKED_BY
+                        ),
+                        &format!("{} ", "Defense in depth:".green().bold())
+                    )
+                ));
+            }
+        }
         for defense in ablation.without.iter().map(|(d, _)| *d) {
             out.push_str(&defense_line(defense));
         }
@@ -556,6 +627,20 @@ pub fn render_attribution(meta: &ScenarioMeta, ablation: &Ablation) -> String {
     out
 }
 
+/// What the layers stand on, as the scenario file says: ", on top of tls",
+/// "; host-prefix needs tls".
+fn requirements(meta: &ScenarioMeta) -> String {
+    match &meta.requires {
+        Requires::Every(ids) if !ids.is_empty() => format!(", all on top of {}", ids.join(" + ")),
+        Requires::Every(_) => String::new(),
+        Requires::Each(map) => map
+            .iter()
+            .filter(|(_, needs)| !needs.is_empty())
+            .map(|(id, needs)| format!("; {id} needs {}", needs.join(" + ")))
+            .collect(),
+    }
+}
+
 /// `csrf-token  forms that change state carry a token ...  crates/app/src/defenses/csrf_token.rs:50`
 fn defense_line(defense: Defense) -> String {
     let (path, line) = defense_source(defense);
@@ -571,32 +656,37 @@ fn defense_line(defense: Defense) -> String {
 /// The longest defense id, `revoke-on-password-change`, fits.
 const DEFENSE_ID_WIDTH: usize = 25;
 
-/// The recap, from the scenario file.
-pub fn recap(meta: &ScenarioMeta) -> String {
+/// The recap, from the scenario file; with `quiet`, without "try it".
+pub fn recap(meta: &ScenarioMeta, quiet: bool) -> String {
     let mut out = format!("\n{} {}\n", "Recap:".bold(), meta.title.bold());
     out.push_str(&wrap(&meta.fix, "  fix         "));
     out.push('\n');
     out.push_str(&wrap(&meta.reference_line(), "  references  "));
     out.push('\n');
     out.push_str(&format!("  read        {}\n", meta.lesson_path()));
-    out.push_str(&format!(
-        "  try it      sessionlab demo --scenario {}   or by hand: sessionlab serve --profile insecure\n",
-        meta.id
-    ));
+    if !quiet {
+        // The timeout attacks move the app's clock: a served app must allow it.
+        let clock = if sessionlab_attack::scenarios::needs_lab_clock(&meta.id) {
+            " --lab-clock"
+        } else {
+            ""
+        };
+        out.push_str(&wrap(
+            &format!(
+                "sessionlab demo --scenario {}   or by hand: sessionlab serve --profile insecure{clock}",
+                meta.id
+            ),
+            "  try it      ",
+        ));
+        out.push('\n');
+    }
     out
 }
 
-/// `lead` then `text`, wrapped to the terminal with the text's column kept;
-/// piped output stays one line, for grep.
+/// `lead` then `text`, wrapped to the terminal with the text's column kept
+/// (see [`crate::report::hanging`]); piped output stays one line, for grep.
 fn wrap(text: &str, lead: &str) -> String {
-    if !std::io::stdout().is_terminal() {
-        return format!("{lead}{text}");
-    }
-    let indent = " ".repeat(textwrap::core::display_width(lead));
-    let options = textwrap::Options::new(textwrap::termwidth().max(60))
-        .initial_indent(lead)
-        .subsequent_indent(&indent);
-    textwrap::fill(text, options)
+    crate::report::hanging(lead, text)
 }
 
 /// Waits for Enter between steps, when there is someone to press it.
@@ -613,15 +703,15 @@ impl Pauser {
     /// End of input stops the pausing instead of the lesson.
     fn wait(&mut self, next: &str) -> std::io::Result<bool> {
         if self.pace == Pace::NoPause {
-            println!();
+            outln!();
             return Ok(true);
         }
-        print!("\n{}", format!("[Enter: {next} · q: quit] ").dimmed());
+        out!("\n{}", format!("[Enter: {next} · q: quit] ").dimmed());
         std::io::stdout().flush()?;
         let mut answer = String::new();
         if std::io::stdin().lock().read_line(&mut answer)? == 0 {
             self.pace = Pace::NoPause;
-            println!();
+            outln!();
             return Ok(true);
         }
         Ok(!answer.trim().eq_ignore_ascii_case("q"))
@@ -673,6 +763,15 @@ mod tests {
     }
 
     #[test]
+    fn it_pauses_only_with_a_terminal_on_both_ends() {
+        assert_eq!(Pace::for_terminals(false, true, true), Pace::Pause);
+        // `sessionlab lesson csrf > notes.txt` typed at a terminal.
+        assert_eq!(Pace::for_terminals(false, true, false), Pace::NoPause);
+        assert_eq!(Pace::for_terminals(false, false, true), Pace::NoPause);
+        assert_eq!(Pace::for_terminals(true, true, true), Pace::NoPause);
+    }
+
+    #[test]
     fn the_decisive_step_is_the_one_the_evidence_repeats() {
         let run = result(
             Outcome::Blocked,
@@ -694,6 +793,34 @@ mod tests {
         );
         assert_eq!(decisive_step(&unrelated), Some(1));
         assert_eq!(decisive_step(&result(Outcome::Error, "e", vec![])), None);
+    }
+
+    #[test]
+    fn a_blocked_attack_broke_at_the_earliest_step_the_evidence_names() {
+        // hijack-sniff against hardened: HSTS upgraded the link, so the observer saw nothing.
+        let sniff = result(
+            Outcome::Blocked,
+            "the old http:// link: HSTS upgraded it to https:// before it left; \
+             the observer saw 1 connection(s): 1 TLS (ciphertext), 0 plain HTTP",
+            vec![
+                step(Actor::Victim, "saw her private note", vec![]),
+                step(
+                    Actor::Victim,
+                    "HSTS upgraded it to https:// before it left; landed on https://app.lab.test:1/account (200)",
+                    vec![],
+                ),
+                step(
+                    Actor::Observer,
+                    "1 connection(s): 1 TLS (ciphertext), 0 plain HTTP",
+                    vec![],
+                ),
+            ],
+        );
+        assert_eq!(decisive_step(&sniff), Some(1));
+        // A successful attack is decided at its end.
+        let mut fell = sniff.clone();
+        fell.outcome = Outcome::Compromised;
+        assert_eq!(decisive_step(&fell), Some(2));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod ablate;
 pub mod demo;
 pub mod lesson;
 pub mod report;
+pub mod stdout;
 
 /// Every argon2id check allocates 19 MiB. glibc's malloc raises its mmap
 /// threshold after the first such block is freed and from then on keeps those

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressStyle};
 use sessionlab::report::{self, Format, ListFormat};
-use sessionlab::{ablate, demo};
+use sessionlab::{ablate, demo, out, outln};
 use sessionlab_app::{Defense, Profile, ProfileName, ServeOptions};
 use sessionlab_attack::lab::ClockControl;
 use sessionlab_attack::{
@@ -84,7 +84,7 @@ enum Command {
         /// How to print the results.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// After the matrix, keep the three apps running for a browser, until Ctrl-C.
+        /// After the matrix, run three fresh apps (same profiles) for a browser, until Ctrl-C.
         #[arg(long)]
         serve: bool,
     },
@@ -164,7 +164,9 @@ enum Command {
     #[command(after_help = "Examples:\n  sessionlab ablate\n  \
         sessionlab ablate --scenario hijack-xss,csrf --format html > ablation.html\n\n\
         Shows which single defense is what stops which attack, and where defense in\n\
-        depth means that no single removal reopens an attack. 24 apps run in-process.")]
+        depth means that no single removal reopens an attack. 24 apps run in-process.\n\
+        --format junit fails only where a run contradicts a scenario file; removals\n\
+        that leave an app unable to work (no tls) are skipped.")]
     Ablate {
         /// Scenario ids to run (repeatable or comma-separated; `sessionlab list` shows them); default: all.
         #[arg(long = "scenario", short, value_delimiter = ',', value_name = "ID")]
@@ -175,7 +177,9 @@ enum Command {
     },
     /// List every defense with one line and the scenarios whose files claim it.
     #[command(after_help = "Example:\n  sessionlab defenses --format markdown\n\n\
-        The ids are what --with and --without take; `sessionlab ablate` checks the claims.")]
+        The ids are what --with and --without take. The claims are the scenario files';\n\
+        the test suite (tests/ablation.rs) checks them against real runs, and\n\
+        `sessionlab ablate` shows what removing each defense alone does.")]
     Defenses {
         /// How to print the list.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
@@ -193,7 +197,7 @@ enum Command {
         /// The scenario to learn (`sessionlab lesson` without it lists them).
         #[arg(value_name = "ID")]
         id: Option<String>,
-        /// Print the whole lesson without waiting for Enter (it never waits when stdin is not a terminal).
+        /// Print the whole lesson without waiting for Enter (it never waits unless stdin and stdout are both terminals).
         #[arg(long)]
         no_pause: bool,
     },
@@ -270,8 +274,10 @@ fn main() -> ExitCode {
                 if let Some(message) = toggles.contradiction() {
                     return fail(EXIT_USAGE, &message);
                 }
+                let profile = toggles.apply(profile.into());
+                warn_about_unusable_cookies(std::slice::from_ref(&profile));
                 serve(
-                    toggles.apply(profile.into()),
+                    profile,
                     addr,
                     expose_vulnerable_app,
                     lab_clock,
@@ -314,12 +320,12 @@ fn main() -> ExitCode {
             }
             Command::Ablate { scenarios, format } => ablate(&scenarios, format, quiet).await,
             Command::Defenses { format } => {
-                print!("{}", report::defenses::render(&catalog::all(), format));
+                out!("{}", report::defenses::render(&catalog::all(), format));
                 ExitCode::SUCCESS
             }
-            Command::Lesson { id, no_pause } => lesson(id.as_deref(), no_pause).await,
+            Command::Lesson { id, no_pause } => lesson(id.as_deref(), no_pause, quiet).await,
             Command::List { format } => {
-                print!("{}", report::scenario_listing(&catalog::all(), format));
+                out!("{}", report::scenario_listing(&catalog::all(), format));
                 ExitCode::SUCCESS
             }
         }
@@ -327,16 +333,17 @@ fn main() -> ExitCode {
 }
 
 /// `sessionlab lesson [ID]`: the list, or one lesson (see `sessionlab::lesson`).
-async fn lesson(id: Option<&str>, no_pause: bool) -> ExitCode {
+async fn lesson(id: Option<&str>, no_pause: bool, quiet: bool) -> ExitCode {
     let Some(id) = id else {
-        print!("{}", sessionlab::lesson::list());
+        out!("{}", sessionlab::lesson::list(quiet));
         return ExitCode::SUCCESS;
     };
     let meta = match sessionlab::lesson::find(id) {
         Ok(meta) => meta,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    match sessionlab::lesson::run(&meta, sessionlab::lesson::Pace::choose(no_pause)).await {
+    let pace = sessionlab::lesson::Pace::choose(no_pause);
+    match sessionlab::lesson::run(&meta, pace, quiet).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, &format!("the lesson could not run: {e:#}")),
     }
@@ -350,6 +357,18 @@ fn configure_colour(choice: ColorChoice) {
         ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
     };
     colored::control::set_override(on);
+}
+
+/// A warning on stderr: the run goes on.
+fn warn(message: &str) {
+    eprintln!("{} {message}", "warning:".yellow().bold());
+}
+
+/// Warns about each profile whose session cookie no browser would keep.
+fn warn_about_unusable_cookies(profiles: &[Profile]) {
+    for warning in profiles.iter().filter_map(demo::unusable_cookie_warning) {
+        warn(&warning);
+    }
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
@@ -396,7 +415,7 @@ fn progress(total: usize, format: Format, quiet: bool) -> ProgressBar {
 /// --quiet or a format that programs or files read.
 fn chatter(format: Format, quiet: bool, text: &str) {
     if format.is_for_people() && !quiet {
-        println!("{text}");
+        outln!("{text}");
     }
 }
 
@@ -413,6 +432,7 @@ async fn run_demo(
     };
     // No contradiction possible: --without and --with change different columns.
     let profiles = demo::toggled_profiles(&toggles.without, &toggles.with);
+    warn_about_unusable_cookies(&profiles);
     let lab = match demo::start_profiles(&profiles).await {
         Ok(lab) => lab,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not start the lab: {e:#}")),
@@ -435,7 +455,7 @@ async fn run_demo(
     };
     let results = demo::run_matrix(&lab, &scenarios, &on_result).await;
     bar.finish_and_clear();
-    print!(
+    out!(
         "{}",
         report::results("demo", &scenarios, &labels, &results, format)
     );
@@ -444,18 +464,25 @@ async fn run_demo(
             format,
             quiet,
             "\nNext: `sessionlab lesson <scenario>` walks through one attack step by step; \
-             `--serve` keeps the apps up for a browser; `--format html > report.html` makes a handout.",
+             `--serve` runs fresh apps for a browser; `--format html > report.html` makes a handout.",
         );
         demo::stop(lab).await;
         return ExitCode::SUCCESS;
     }
+    // The matrix's apps carry its traces (a script in the insecure guestbook,
+    // alice's sessions): a browser gets apps of its own, as fresh as `serve`'s.
+    demo::stop(lab).await;
+    let fresh = match demo::start_profiles(&profiles).await {
+        Ok(fresh) => fresh,
+        Err(e) => return fail(EXIT_FAILURE, &format!("could not start the apps: {e:#}")),
+    };
     // With a machine format stdout holds the report alone: the URLs go to stderr.
     let mut out: Box<dyn std::io::Write> = if format.is_for_people() {
         Box::new(std::io::stdout())
     } else {
         Box::new(std::io::stderr())
     };
-    demo::serve_until_ctrl_c(lab, &mut out, quiet).await;
+    demo::serve_until_ctrl_c(fresh, &mut out, quiet).await;
     ExitCode::SUCCESS
 }
 
@@ -482,21 +509,21 @@ async fn serve(
     };
     let ctrl_c = demo::ctrl_c_armed();
     if quiet {
-        println!("  URL       {}", server.url());
+        outln!("  URL       {}", server.url());
         if let Some(key) = server.lab_clock_key() {
-            println!("  lab clock {key}");
+            outln!("  lab clock {key}");
         }
         let _ = ctrl_c.await;
         server.shutdown().await;
         return ExitCode::SUCCESS;
     }
     let defenses: Vec<&str> = server.profile.defenses.iter().map(|d| d.id()).collect();
-    println!(
+    outln!(
         "{} {}",
         "sessionlab serve:".bold(),
         server.profile.label().bold()
     );
-    println!(
+    outln!(
         "  defenses  {}",
         if defenses.is_empty() {
             "none".to_string()
@@ -504,15 +531,15 @@ async fn serve(
             defenses.join(", ")
         }
     );
-    println!("  URL       {}", server.url().underline());
+    outln!("  URL       {}", server.url().underline());
     for account in &server.accounts {
-        println!("  account   {} / {}", account.username, account.password);
+        outln!("  account   {} / {}", account.username, account.password);
     }
     if let Some(notice) = &server.notice {
-        println!("  {} {notice}", "note:".yellow());
+        outln!("  {} {notice}", "note:".yellow());
     }
     if let Some(key) = server.lab_clock_key() {
-        println!(
+        outln!(
             "  lab clock {key}  (this key moves the app's clock: keep it to yourself, pass it to `attack`)"
         );
     }
@@ -520,14 +547,14 @@ async fn serve(
         .lab_clock_key()
         .map(|key| format!(" --lab-clock-key {key}"))
         .unwrap_or_default();
-    println!(
+    outln!(
         "\nAttack it:  sessionlab attack --target {} --scenario all{key_flag}",
         server.url()
     );
     if server.lab_clock_key().is_none() {
-        println!("(The timeout scenarios also need --lab-clock here, and the key it prints.)");
+        outln!("(The timeout scenarios also need --lab-clock here, and the key it prints.)");
     }
-    println!("Ctrl-C stops the server.");
+    outln!("Ctrl-C stops the server.");
     let _ = ctrl_c.await;
     server.shutdown().await;
     ExitCode::SUCCESS
@@ -570,7 +597,9 @@ async fn attack(
             if let Some(message) = toggles.contradiction() {
                 return fail(EXIT_USAGE, &message);
             }
-            match demo::start_profiles(&[toggles.apply(name)]).await {
+            let profile = toggles.apply(name);
+            warn_about_unusable_cookies(std::slice::from_ref(&profile));
+            match demo::start_profiles(&[profile]).await {
                 Ok(mut lab) => (lab[0].target.clone(), lab.pop()),
                 Err(e) => return fail(EXIT_FAILURE, &format!("could not start the app: {e:#}")),
             }
@@ -598,7 +627,7 @@ async fn attack(
     if let Some(lab) = lab {
         demo::stop(vec![lab]).await;
     }
-    print!(
+    out!(
         "{}",
         report::results(
             "attack",
@@ -621,10 +650,9 @@ async fn discover(
         Ok(t) => Ok(match lab_clock_key {
             Some(key) => {
                 if !t.lab_clock {
-                    eprintln!(
-                        "{} the app does not report a lab clock control: the timeout scenarios \
+                    warn(
+                        "the app does not report a lab clock control: the timeout scenarios \
                          need it started with `sessionlab serve --lab-clock`",
-                        "warning:".yellow().bold()
                     );
                 }
                 t.with_clock_control(ClockControl::Http { key })
@@ -654,7 +682,7 @@ async fn ablate(requested: &[String], format: Format, quiet: bool) -> ExitCode {
         Err(e) => return fail(EXIT_FAILURE, &format!("could not run the ablation: {e:#}")),
     };
     bar.finish_and_clear();
-    print!("{}", report::ablation::render(&ablation, format));
+    out!("{}", report::ablation::render(&ablation, format));
     chatter(
         format,
         quiet,

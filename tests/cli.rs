@@ -38,6 +38,10 @@ fn an_unknown_scenario_is_a_usage_error_naming_the_valid_ones() {
         err.contains("hijack-everything") && err.contains("fixation-cookie") && err.contains("all"),
         "{err}"
     );
+    // `all` beside a typo does not hide the typo.
+    let out = sessionlab(&["demo", "--scenario", "all,nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("\"nope\""), "{}", stderr(&out));
 }
 
 #[test]
@@ -601,8 +605,13 @@ fn ablate_reports_are_well_formed() {
     let xml = sessionlab_ok(&[&args[..], &["junit"]].concat());
     assert_well_formed_xml(&xml);
     assert_eq!(junit_count(&xml, "tests"), 48);
-    // Removing server-logout reopens one, separate-session-keys the other.
-    assert_eq!(junit_count(&xml, "failures"), 2, "{xml}");
+    // A healthy tree is green: removing server-logout reopens one and
+    // separate-session-keys the other, as their files say, so both pass.
+    assert_eq!(junit_count(&xml, "failures"), 0, "{xml}");
+    assert_eq!(junit_count(&xml, "errors"), 0, "{xml}");
+    // Without tls nobody can log in: no verdict, skipped with the reason.
+    assert_eq!(junit_count(&xml, "skipped"), 2, "{xml}");
+    assert!(xml.contains("<skipped message=\"no verdict"), "{xml}");
 
     let html = sessionlab_ok(&[&args[..], &["html"]].concat());
     assert_self_contained_html(&html);
@@ -614,6 +623,24 @@ fn ablate_reports_are_well_formed() {
     assert!(
         table.contains("stopped by separate-session-keys alone"),
         "{table}"
+    );
+    // A removal whose runs all ended in error reopens nothing: it has no verdict.
+    let tls_row = table
+        .lines()
+        .find(|line| line.contains(" tls "))
+        .unwrap_or_else(|| panic!("no tls row: {table}"));
+    assert!(
+        tls_row.contains("! ") && !tls_row.contains("✗"),
+        "{tls_row}"
+    );
+    let single = sessionlab_ok(&["ablate", "--scenario", "logout-reuse"]);
+    let tls_row = single
+        .lines()
+        .find(|line| line.contains(" tls "))
+        .unwrap_or_else(|| panic!("no tls row: {single}"));
+    assert!(
+        tls_row.contains("! logout-reuse: ") && !tls_row.contains("✗"),
+        "{tls_row}"
     );
 }
 
@@ -658,7 +685,7 @@ impl Drop for DemoServe {
 fn demo_serve_prints_the_urls_and_stops_cleanly_on_ctrl_c() {
     use std::io::{BufRead, Read};
     let mut child = Command::new(env!("CARGO_BIN_EXE_sessionlab"))
-        .args(["demo", "--scenario", "logout-reuse", "--serve"])
+        .args(["demo", "--scenario", "logout-reuse,hijack-xss", "--serve"])
         .env("NO_COLOR", "1")
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -698,6 +725,26 @@ fn demo_serve_prints_the_urls_and_stops_cleanly_on_ctrl_c() {
     for (_, url) in &urls {
         std::net::TcpStream::connect(addr(url)).expect("the app is still up after the matrix");
     }
+    // Fresh apps: the matrix's hijack-xss payload is not in the insecure guestbook.
+    let insecure = &urls[0].1;
+    let guestbook = {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(addr(insecure)).expect("connect");
+        write!(
+            stream,
+            "GET /guestbook HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            addr(insecure)
+        )
+        .expect("send");
+        let mut page = String::new();
+        stream.read_to_string(&mut page).expect("the guestbook");
+        page
+    };
+    assert!(guestbook.starts_with("HTTP/1.1 200"), "{guestbook}");
+    assert!(
+        !guestbook.contains("document.cookie"),
+        "the matrix's XSS payload is still there: {guestbook}"
+    );
     let status = Command::new("kill")
         .args(["-INT", &demo.0.id().to_string()])
         .status()
@@ -727,4 +774,65 @@ fn demo_serve_prints_the_urls_and_stops_cleanly_on_ctrl_c() {
             "{url} still answers after Ctrl-C"
         );
     }
+}
+
+/// `sessionlab ... | head -1`: the reader leaves early. The program must end
+/// quietly with 0, not panic with "failed printing to stdout" (exit 101).
+#[test]
+fn a_reader_that_leaves_early_is_no_error() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let spawn = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sessionlab"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs")
+    };
+    // The lesson prints its title, then runs the attack: the pipe is closed by then.
+    let mut lesson = spawn(&["lesson", "logout-reuse", "--no-pause"]);
+    let mut first = String::new();
+    BufReader::new(lesson.stdout.take().expect("piped stdout"))
+        .read_line(&mut first)
+        .expect("the first line");
+    assert!(first.contains("Lesson"), "{first}");
+    // The JSON report is printed after the runs, long after this pipe closed.
+    let mut demo = spawn(&["demo", "--scenario", "logout-reuse", "--format", "json"]);
+    drop(demo.stdout.take());
+    for (what, child) in [("lesson", lesson), ("demo", demo)] {
+        let out = child.wait_with_output().expect("the child ends");
+        assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{what}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn a_secure_cookie_without_tls_is_a_warning_before_the_run() {
+    let out = sessionlab(&[
+        "attack",
+        "--profile",
+        "hardened",
+        "--without",
+        "tls",
+        "--scenario",
+        "logout-reuse",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning:") && err.contains("nobody can log in"),
+        "{err}"
+    );
+    // The JSON on stdout stays the report alone.
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["results"][0]["outcome"], "error");
 }

@@ -193,4 +193,31 @@ fn without_a_terminal_on_stdin_the_lesson_never_waits() {
     let stdout = text(&out.stdout);
     assert!(!stdout.contains("[Enter"), "{stdout}");
     assert!(stdout.contains("Recap:"), "{stdout}");
+    // By hand, the timeout attacks need a served app whose clock they may move.
+    assert!(
+        stdout.contains("sessionlab serve --profile insecure --lab-clock"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn quiet_drops_the_hints() {
+    let out = run_lesson(&["--quiet"]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("credential-bypass"), "{stdout}");
+    assert!(!stdout.contains("Start with"), "{stdout}");
+
+    let out = run_lesson(&["logout-reuse", "--no-pause", "--quiet"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{stdout}", text(&out.stderr));
+    assert!(stdout.contains("What broke it:"), "{stdout}");
+    assert!(stdout.contains("Recap:"), "{stdout}");
+    for hint in ["try it", "Which defense broke it?"] {
+        assert!(!stdout.contains(hint), "--quiet printed {hint:?}: {stdout}");
+    }
+    // Not a timeout attack: no clock to offer.
+    let chatty = text(&run_lesson(&["logout-reuse", "--no-pause"]).stdout);
+    assert!(chatty.contains("try it"), "{chatty}");
+    assert!(!chatty.contains("--lab-clock"), "{chatty}");
 }

@@ -10,7 +10,8 @@ use comfy_table::Cell;
 use serde::Serialize;
 use sessionlab_attack::{Outcome, RunResult};
 
-use super::{actor_label, claim, coloured, html::escape, junit, markdown, new_table, steps_of};
+use super::junit::{self, Case};
+use super::{actor_label, claim, coloured, html::escape, markdown, new_table, steps_of};
 use crate::ablate::{Ablation, Holding};
 
 /// The whole report in `format`.
@@ -20,21 +21,62 @@ pub fn render(ablation: &Ablation, format: super::Format) -> String {
         super::Format::Json => format!("{}\n", json(ablation)),
         super::Format::Markdown => markdown_page(ablation),
         super::Format::Html => html_page(ablation),
-        super::Format::Junit => junit::render(&ablation.all_results()),
+        super::Format::Junit => junit_report(ablation),
     }
 }
 
-/// "✗ hijack-predict  ! csrf (error)": what one removal did.
-fn reopens_cell(ablation: &Ablation, defense: sessionlab_app::Defense, colour: bool) -> String {
-    if ablation.breaking().contains(&defense) {
-        let text = breaking_text(ablation, defense);
-        return if colour {
-            coloured(Outcome::Error, &text)
+/// `ablate --format junit`. A healthy tree is green: a test case fails only
+/// where its run contradicts the scenario files (a removal reopens an attack
+/// whose file names neither that defense nor what its layers require; a
+/// file's sole blocker, removed, does not reopen it; intact hardened falls).
+/// A removal's run that ended in error is skipped, with the reason: the app
+/// could not work that way (hardened without tls keeps no session), so there
+/// is nothing to judge. An expected reopening passes, its evidence in
+/// system-out. The intact hardened profile ending in error is an error.
+pub fn junit_report(ablation: &Ablation) -> String {
+    let contradictions = ablation.contradictions();
+    let baseline = sessionlab_app::Profile::new(sessionlab_app::ProfileName::Hardened).label();
+    let case = |r: &RunResult| {
+        if r.outcome == Outcome::Error {
+            return if r.profile == baseline {
+                Case::Error
+            } else {
+                Case::Skipped(format!(
+                    "no verdict, the run ended in error: {}",
+                    r.evidence
+                ))
+            };
+        }
+        let contradicted: Vec<String> = contradictions
+            .iter()
+            .filter(|c| c.claim.scenario == r.scenario && c.claim.profile.label() == r.profile)
+            .map(|c| {
+                format!(
+                    "scenarios/{}.toml: \"{}\" is false",
+                    r.scenario, c.claim.says
+                )
+            })
+            .collect();
+        if contradicted.is_empty() {
+            Case::Passed
         } else {
-            text
-        };
-    }
-    let mut parts: Vec<String> = ablation
+            Case::Failed {
+                kind: "contradicts-scenario-file".into(),
+                message: format!(
+                    "{} ({}: {})",
+                    contradicted.join("; "),
+                    r.outcome,
+                    r.evidence
+                ),
+            }
+        }
+    };
+    junit::render_with(&ablation.all_results(), &case)
+}
+
+/// "✗ hijack-predict  ✗ fixation-url": the attacks one removal reopened.
+fn reopens_cell(ablation: &Ablation, defense: sessionlab_app::Defense, colour: bool) -> String {
+    ablation
         .reopens(defense)
         .into_iter()
         .map(|id| {
@@ -45,19 +87,36 @@ fn reopens_cell(ablation: &Ablation, defense: sessionlab_app::Defense, colour: b
                 text
             }
         })
-        .collect();
-    parts.extend(ablation.errors(defense).into_iter().map(|id| {
-        let text = format!("! {id} (error)");
-        if colour {
-            coloured(Outcome::Error, &text)
-        } else {
-            text
-        }
-    }));
-    parts.join("  ")
+        .collect::<Vec<_>>()
+        .join("  ")
 }
 
-/// "! no verdict: every run ended in error, e.g. ...": a removal that broke the app itself.
+/// The runs of one removal that ended in error: no verdict either way, so
+/// never under "reopens". One run says its evidence; a removal that broke
+/// every run of several says so once.
+fn no_verdict_cell(ablation: &Ablation, defense: sessionlab_app::Defense, colour: bool) -> String {
+    let errors = ablation.errors(defense);
+    let text = match errors.as_slice() {
+        [] => return String::new(),
+        [_, _, ..] if ablation.breaking().contains(&defense) => breaking_text(ablation, defense),
+        [only] => match ablation.result(defense, only) {
+            Some(run) => format!("! {only}: {}", run.evidence),
+            None => format!("! {only}"),
+        },
+        several => several
+            .iter()
+            .map(|id| format!("! {id}"))
+            .collect::<Vec<_>>()
+            .join("  "),
+    };
+    if colour {
+        coloured(Outcome::Error, &text)
+    } else {
+        text
+    }
+}
+
+/// "! every run ended in error, e.g. ...": a removal that broke the app itself.
 fn breaking_text(ablation: &Ablation, defense: sessionlab_app::Defense) -> String {
     let results: Vec<_> = ablation
         .scenarios
@@ -71,7 +130,10 @@ fn breaking_text(ablation: &Ablation, defense: sessionlab_app::Defense) -> Strin
         .or(results.first())
         .map(|r| format!(", e.g. {}: {}", r.scenario, r.evidence))
         .unwrap_or_default();
-    format!("! no verdict: the app did not work, every run ended in error{example}")
+    format!(
+        "! the app did not work: all {} runs ended in error{example}",
+        results.len()
+    )
 }
 
 fn heading(ablation: &Ablation) -> String {
@@ -103,11 +165,20 @@ pub fn table(ablation: &Ablation) -> String {
         heading(ablation).dimmed()
     );
     let mut reopening = new_table();
-    reopening.set_header(vec!["without", "reopens"]);
+    reopening.set_header(vec![
+        "without",
+        "reopens",
+        "no verdict (the run ended in error)",
+    ]);
     for removal in &ablation.removals {
-        let cell = reopens_cell(ablation, removal.defense, true);
-        if !cell.is_empty() {
-            reopening.add_row(vec![Cell::new(removal.defense.id()), Cell::new(cell)]);
+        let reopened = reopens_cell(ablation, removal.defense, true);
+        let no_verdict = no_verdict_cell(ablation, removal.defense, true);
+        if !reopened.is_empty() || !no_verdict.is_empty() {
+            reopening.add_row(vec![
+                Cell::new(removal.defense.id()),
+                Cell::new(reopened),
+                Cell::new(no_verdict),
+            ]);
         }
     }
     if reopening.row_count() == 0 {
@@ -118,10 +189,12 @@ pub fn table(ablation: &Ablation) -> String {
     let quiet = no_single_effect(ablation);
     if !quiet.is_empty() {
         out.push_str(&super::hanging(
+            "",
             "Removed alone, these reopen nothing here (one layer among several, \
-             or they guard other scenarios): ",
-            &quiet,
+             or they guard other scenarios):",
         ));
+        out.push('\n');
+        out.push_str(&super::hanging("  ", &quiet));
         out.push_str("\n\n");
     }
     let mut holding = new_table();
@@ -226,15 +299,18 @@ pub fn markdown_page(ablation: &Ablation) -> String {
         heading(ablation)
     );
     out.push_str(
-        "## Which single removal reopens which attack\n\n| without | reopens |\n|---|---|\n",
+        "## Which single removal reopens which attack\n\n\
+         | without | reopens | no verdict (the run ended in error) |\n|---|---|---|\n",
     );
     for removal in &ablation.removals {
-        let cell = reopens_cell(ablation, removal.defense, false);
-        if !cell.is_empty() {
+        let reopened = reopens_cell(ablation, removal.defense, false);
+        let no_verdict = no_verdict_cell(ablation, removal.defense, false);
+        if !reopened.is_empty() || !no_verdict.is_empty() {
             out.push_str(&format!(
-                "| `{}` | {} |\n",
+                "| `{}` | {} | {} |\n",
                 removal.defense.id(),
-                markdown::escape(&cell)
+                markdown::escape(&reopened),
+                markdown::escape(&no_verdict)
             ));
         }
     }
@@ -294,22 +370,17 @@ pub fn html_page(ablation: &Ablation) -> String {
          <h1>sessionlab ablation: hardened minus one defense</h1>\n<p class=\"muted\">{}.</p>\n",
         escape(&heading(ablation))
     );
-    out.push_str("<h2>Which single removal reopens which attack</h2>\n<table>\n<tr><th>without</th><th>reopens</th></tr>\n");
+    out.push_str(
+        "<h2>Which single removal reopens which attack</h2>\n<table>\n\
+         <tr><th>without</th><th>reopens</th><th>no verdict (the run ended in error)</th></tr>\n",
+    );
     for removal in &ablation.removals {
         let reopened = ablation.reopens(removal.defense);
         let errors = ablation.errors(removal.defense);
         if reopened.is_empty() && errors.is_empty() {
             continue;
         }
-        if ablation.breaking().contains(&removal.defense) {
-            out.push_str(&format!(
-                "<tr><td><code>{}</code></td><td class=\"error\">{}</td></tr>\n",
-                removal.defense.id(),
-                escape(&breaking_text(ablation, removal.defense))
-            ));
-            continue;
-        }
-        let mut cells: Vec<String> = reopened
+        let reopened_tags: Vec<String> = reopened
             .iter()
             .map(|id| {
                 format!(
@@ -318,16 +389,18 @@ pub fn html_page(ablation: &Ablation) -> String {
                 )
             })
             .collect();
-        cells.extend(errors.iter().map(|id| {
+        let no_verdict = if errors.is_empty() {
+            "<td></td>".to_string()
+        } else {
             format!(
-                "<a class=\"tag error\" href=\"#{id}\">! {id}</a>",
-                id = escape(id)
+                "<td class=\"error\">{}</td>",
+                escape(&no_verdict_cell(ablation, removal.defense, false))
             )
-        }));
+        };
         out.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td></tr>\n",
+            "<tr><td><code>{}</code></td><td>{}</td>{no_verdict}</tr>\n",
             removal.defense.id(),
-            cells.join(" ")
+            reopened_tags.join(" ")
         ));
     }
     out.push_str("</table>\n");
@@ -456,4 +529,90 @@ fn scenario_section(ablation: &Ablation, h: &Holding<'_>) -> String {
         out.push_str("</ol></details>\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use sessionlab_app::Defense;
+    use sessionlab_attack::catalog;
+
+    use super::*;
+    use crate::ablate::{Removal, hardened_without};
+
+    fn run(profile: String, outcome: Outcome) -> RunResult {
+        RunResult {
+            scenario: "logout-reuse".into(),
+            profile,
+            outcome,
+            evidence: format!("it was {outcome}"),
+            steps: Vec::new(),
+            duration_ms: 1,
+        }
+    }
+
+    /// logout-reuse against hardened and hardened minus each defense; every
+    /// removal blocked unless `outcomes` says otherwise.
+    fn ablation(outcomes: &[(Defense, Outcome)]) -> Ablation {
+        let meta = catalog::all()
+            .into_iter()
+            .find(|m| m.id == "logout-reuse")
+            .expect("logout-reuse");
+        Ablation {
+            scenarios: vec![meta],
+            baseline: vec![run("hardened".into(), Outcome::Blocked)],
+            removals: Defense::ALL
+                .into_iter()
+                .map(|defense| {
+                    let outcome = outcomes
+                        .iter()
+                        .find(|(d, _)| *d == defense)
+                        .map_or(Outcome::Blocked, |(_, o)| *o);
+                    Removal {
+                        defense,
+                        results: vec![run(hardened_without(defense).label(), outcome)],
+                    }
+                })
+                .collect(),
+            wall_ms: 1,
+        }
+    }
+
+    fn count(xml: &str, attribute: &str) -> String {
+        let start = xml.find(&format!(" {attribute}=\"")).expect(attribute) + attribute.len() + 3;
+        xml[start..start + xml[start..].find('"').expect("quote")].to_string()
+    }
+
+    #[test]
+    fn a_healthy_ablation_is_green_and_a_broken_app_is_skipped() {
+        let healthy = ablation(&[
+            (Defense::ServerLogout, Outcome::Compromised),
+            (Defense::Tls, Outcome::Error),
+        ]);
+        let xml = junit_report(&healthy);
+        assert_eq!(count(&xml, "tests"), "24");
+        assert_eq!(count(&xml, "failures"), "0", "{xml}");
+        assert_eq!(count(&xml, "errors"), "0", "{xml}");
+        assert_eq!(count(&xml, "skipped"), "1", "{xml}");
+        let verdict = healthy.holdings()[0].verdict();
+        assert_eq!(verdict, "stopped by server-logout alone");
+    }
+
+    #[test]
+    fn a_run_that_contradicts_the_scenario_file_fails() {
+        // The file's sole blocker does not matter, and an unnamed defense does.
+        let broken = ablation(&[(Defense::Csp, Outcome::Compromised)]);
+        let xml = junit_report(&broken);
+        assert_eq!(count(&xml, "failures"), "2", "{xml}");
+        assert!(xml.contains("type=\"contradicts-scenario-file\""), "{xml}");
+        let verdict = broken.holdings()[0].verdict();
+        assert!(
+            verdict.starts_with("removing csp alone reopens it"),
+            "{verdict}"
+        );
+        assert!(verdict.contains("⚠"), "{verdict}");
+        assert!(
+            verdict.contains("(server-logout) is what holds; removed from hardened"),
+            "{verdict}"
+        );
+    }
 }

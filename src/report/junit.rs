@@ -1,50 +1,91 @@
 //! `--format junit`: each scenario × profile as a JUnit test case, for CI
 //! systems (GitLab, Jenkins, GitHub test reporters).
 //!
-//! What fails: a compromise of a profile that is meant to hold, i.e. any
-//! `hardened` profile, with or without toggles (removing a defense on purpose
-//! and seeing an attack succeed is a finding worth a red line). The insecure
-//! and tutorial profiles are vulnerable by design: their compromises pass and
-//! say so in the test's output. An `error` outcome is a JUnit error.
+//! `demo` and `attack` ([`render`]): what fails is a compromise of a profile
+//! that is meant to hold, i.e. any `hardened` profile, with or without
+//! toggles (removing a defense on purpose and seeing an attack succeed is a
+//! finding worth a red line). The insecure and tutorial profiles are
+//! vulnerable by design: their compromises pass and say so in the test's
+//! output. An `error` outcome is a JUnit error.
+//!
+//! `ablate` has its own rule (see `report::ablation`), given to [`render_with`].
 
 use sessionlab_attack::{Outcome, RunResult};
 
 use super::{actor_label, html::escape, steps_of};
+
+/// What one run is to CI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Case {
+    Passed,
+    /// A red line: `kind` and the one-line message.
+    Failed {
+        kind: String,
+        message: String,
+    },
+    /// The run could not complete.
+    Error,
+    /// Nothing to judge (the reason).
+    Skipped(String),
+}
 
 /// A profile label such as "hardened -csp": is it meant to hold?
 fn must_hold(profile: &str) -> bool {
     profile.split_whitespace().next() == Some("hardened")
 }
 
+/// The rule of `demo` and `attack`.
+fn demo_case(r: &RunResult) -> Case {
+    match r.outcome {
+        Outcome::Compromised if must_hold(&r.profile) => Case::Failed {
+            kind: "compromised".into(),
+            message: r.evidence.clone(),
+        },
+        Outcome::Error => Case::Error,
+        _ => Case::Passed,
+    }
+}
+
 pub fn render(results: &[RunResult]) -> String {
+    render_with(results, &demo_case)
+}
+
+/// The report, each run judged by `case`.
+pub fn render_with(results: &[RunResult], case: &dyn Fn(&RunResult) -> Case) -> String {
     let mut profiles: Vec<&str> = Vec::new();
     for r in results {
         if !profiles.contains(&r.profile.as_str()) {
             profiles.push(&r.profile);
         }
     }
-    let failed = |r: &RunResult| r.outcome == Outcome::Compromised && must_hold(&r.profile);
-    let errors = |rs: &[&RunResult]| rs.iter().filter(|r| r.outcome == Outcome::Error).count();
-    let all: Vec<&RunResult> = results.iter().collect();
+    let judged: Vec<(&RunResult, Case)> = results.iter().map(|r| (r, case(r))).collect();
+    let counts = |cases: &[&(&RunResult, Case)]| {
+        let count = |keep: fn(&Case) -> bool| cases.iter().filter(|(_, c)| keep(c)).count();
+        format!(
+            "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\"",
+            cases.len(),
+            count(|c| matches!(c, Case::Failed { .. })),
+            count(|c| *c == Case::Error),
+            count(|c| matches!(c, Case::Skipped(_))),
+            seconds(cases)
+        )
+    };
+    let all: Vec<&(&RunResult, Case)> = judged.iter().collect();
     let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <testsuites name=\"sessionlab\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3}\">\n",
-        results.len(),
-        results.iter().filter(|r| failed(r)).count(),
-        errors(&all),
-        seconds(&all)
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sessionlab\" {}>\n",
+        counts(&all)
     );
     for profile in profiles {
-        let cases: Vec<&RunResult> = results.iter().filter(|r| r.profile == profile).collect();
+        let cases: Vec<&(&RunResult, Case)> = judged
+            .iter()
+            .filter(|(r, _)| r.profile == profile)
+            .collect();
         out.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3}\">\n",
+            "  <testsuite name=\"{}\" {}>\n",
             escape(profile),
-            cases.len(),
-            cases.iter().filter(|r| failed(r)).count(),
-            errors(&cases),
-            seconds(&cases)
+            counts(&cases)
         ));
-        for r in cases {
+        for (r, case) in cases {
             out.push_str(&format!(
                 "    <testcase classname=\"sessionlab.{}\" name=\"{}\" time=\"{:.3}\">\n",
                 escape(&r.profile.replace(' ', "")),
@@ -52,18 +93,23 @@ pub fn render(results: &[RunResult]) -> String {
                 r.duration_ms as f64 / 1000.0
             ));
             let transcript = transcript(r);
-            if failed(r) {
-                out.push_str(&format!(
-                    "      <failure type=\"compromised\" message=\"{}\">{}</failure>\n",
-                    escape(&r.evidence),
+            match case {
+                Case::Failed { kind, message } => out.push_str(&format!(
+                    "      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                    escape(kind),
+                    escape(message),
                     escape(&transcript)
-                ));
-            } else if r.outcome == Outcome::Error {
-                out.push_str(&format!(
+                )),
+                Case::Error => out.push_str(&format!(
                     "      <error type=\"error\" message=\"{}\">{}</error>\n",
                     escape(&r.evidence),
                     escape(&transcript)
-                ));
+                )),
+                Case::Skipped(reason) => out.push_str(&format!(
+                    "      <skipped message=\"{}\"/>\n",
+                    escape(reason)
+                )),
+                Case::Passed => {}
             }
             out.push_str(&format!(
                 "      <system-out>{}: {}\n{}</system-out>\n    </testcase>\n",
@@ -78,8 +124,8 @@ pub fn render(results: &[RunResult]) -> String {
     out
 }
 
-fn seconds(results: &[&RunResult]) -> f64 {
-    results.iter().map(|r| r.duration_ms as f64).sum::<f64>() / 1000.0
+fn seconds(cases: &[&(&RunResult, Case)]) -> f64 {
+    cases.iter().map(|(r, _)| r.duration_ms as f64).sum::<f64>() / 1000.0
 }
 
 fn transcript(r: &RunResult) -> String {

@@ -198,10 +198,29 @@ pub(crate) fn hanging(lead: &str, text: &str) -> String {
     if !std::io::stdout().is_terminal() {
         return format!("{lead}{text}");
     }
-    let indent = " ".repeat(textwrap::core::display_width(lead));
-    let options = textwrap::Options::new(textwrap::termwidth().max(60))
+    hanging_at(textwrap::termwidth().max(60), lead, text)
+}
+
+/// How far the text of a [`hanging`] paragraph continues in when its lead is
+/// too wide to keep the text's column.
+const NARROW_INDENT: usize = 4;
+
+/// [`hanging`] at `width` columns. A lead wider than a third of the line would
+/// leave the text a sliver of a column (one word per line, or worse): then the
+/// text continues [`NARROW_INDENT`] columns in instead. Words never split at
+/// their hyphens: ids such as `cookie-only-ids` or `mallory-ef369608@evil.test`
+/// stay whole, as the reader must type them.
+pub(crate) fn hanging_at(width: usize, lead: &str, text: &str) -> String {
+    let lead_width = textwrap::core::display_width(lead);
+    let indent = if lead_width > width / 3 {
+        " ".repeat(NARROW_INDENT.min(lead_width))
+    } else {
+        " ".repeat(lead_width)
+    };
+    let options = textwrap::Options::new(width)
         .initial_indent(lead)
-        .subsequent_indent(&indent);
+        .subsequent_indent(&indent)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     textwrap::fill(text, options)
 }
 
@@ -302,5 +321,38 @@ pub(crate) fn actor_label(actor: Actor) -> &'static str {
         Actor::Victim => "victim",
         Actor::Attacker => "attacker",
         Actor::Observer => "observer",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hanging_at;
+
+    #[test]
+    fn a_wide_lead_does_not_squeeze_the_text_into_a_sliver() {
+        let lead = "Removed alone, these reopen nothing here (one layer among several, or they guard other scenarios): ";
+        let text =
+            "cookie-only-ids, strict-ids, rotate-id-at-login, signed-cookie, referrer-policy";
+        let wrapped = hanging_at(80, lead, text);
+        // One character per line was the failure: 80 columns hold this in a few lines.
+        assert!(wrapped.lines().count() <= 4, "{wrapped}");
+        assert!(
+            wrapped.lines().all(|line| line.chars().count() <= 100),
+            "{wrapped}"
+        );
+    }
+
+    #[test]
+    fn ids_never_split_at_their_hyphens() {
+        let text = "the page sent email=mallory-ef369608@evil.test and removed cookie-only-ids";
+        for width in 60..90 {
+            let wrapped = hanging_at(width, "  why    ", text);
+            let words: Vec<&str> = wrapped.split_whitespace().collect();
+            assert!(
+                words.contains(&"email=mallory-ef369608@evil.test"),
+                "{wrapped}"
+            );
+            assert!(words.contains(&"cookie-only-ids"), "{wrapped}");
+        }
     }
 }

@@ -1,28 +1,30 @@
 //! What the victim and the attacker do in every scenario: log in, read the
 //! private note, and the one test that counts as proof.
 
-use sessionlab_browser::{Browser, RequestKind, RequestSpec, SetCookieOutcome, html};
+use sessionlab_browser::{Browser, Page, RequestKind, RequestSpec, SetCookieOutcome, html};
 use url::Url;
 
 use crate::lab::{Credentials, RunContext, RunError, plant_cookie};
 use crate::outcome::{Actor, Verdict};
 
-/// Logs in through the app's login form, as a person would.
+/// Logs in through the app's login form, as a person would; the page it
+/// lands on, the account page.
 pub async fn log_in(
     ctx: &RunContext,
     browser: &mut Browser,
     who: &Credentials,
-) -> Result<(), RunError> {
+) -> Result<Page, RunError> {
     let login_page = browser.open(&ctx.app_url("/login"), None).await?;
     log_in_from(browser, &login_page, who).await
 }
 
-/// Logs in through the form on a page the browser already shows (e.g. a lure link's login page).
+/// Logs in through the form on a page the browser already shows (e.g. a lure
+/// link's login page); the page it lands on, the account page.
 pub async fn log_in_from(
     browser: &mut Browser,
-    login_page: &sessionlab_browser::Page,
+    login_page: &Page,
     who: &Credentials,
-) -> Result<(), RunError> {
+) -> Result<Page, RunError> {
     let landed = browser
         .submit_form(
             login_page,
@@ -31,7 +33,7 @@ pub async fn log_in_from(
         )
         .await?;
     if landed.status == 200 && landed.url.path() == "/account" {
-        return Ok(());
+        return Ok(landed);
     }
     Err(RunError::Lab(match refused_cookie(browser) {
         Some(refusal) => format!(
@@ -70,12 +72,26 @@ pub async fn read_own_note(ctx: &RunContext, browser: &mut Browser) -> Result<St
     let page = browser.open(&ctx.app_url("/account"), None).await?;
     html::text_by_id(&page.body, "private-note")
         .filter(|note| !note.is_empty())
-        .ok_or_else(|| {
-            RunError::Lab(format!(
-                "the account page ({}) shows no private note",
-                page.status
-            ))
-        })
+        .ok_or_else(|| RunError::Lab(no_sign_of(browser, &page, "/account", "a private note")))
+}
+
+/// Why a page the actor asked for did not show `what`: where the browser
+/// actually landed (a redirect to /login is a lost session, not a missing
+/// element), and the cookie it refused, if any, which usually explains that.
+pub fn no_sign_of(browser: &Browser, page: &Page, asked_for: &str, what: &str) -> String {
+    let landed = if page.url.path() == asked_for {
+        format!("{asked_for} answered {} without {what}", page.status)
+    } else {
+        format!(
+            "asking for {asked_for} ended at {} ({}), without {what}",
+            page.url.path(),
+            page.status
+        )
+    };
+    match refused_cookie(browser) {
+        Some(refusal) => format!("{landed}: {refusal}"),
+        None => landed,
+    }
 }
 
 /// The premise of the lessons on how sessions end (logout-reuse, the two

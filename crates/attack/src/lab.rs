@@ -339,6 +339,34 @@ impl RunContext {
         });
     }
 
+    /// Closes the transcript of a run that failed: the exchanges its
+    /// browsers made since their actor's last step would otherwise be lost,
+    /// and they are what shows where and why it failed. One last step per
+    /// actor that has any, in the order they acted.
+    pub fn stop_with_error(&mut self, error: &str) {
+        let pending = self.tap.take(|_| true);
+        let mut actors: Vec<Actor> = Vec::new();
+        for tapped in &pending {
+            let actor = Actor::of_browser(&tapped.browser);
+            if !actors.contains(&actor) {
+                actors.push(actor);
+            }
+        }
+        for actor in actors {
+            let exchanges = pending
+                .iter()
+                .filter(|tapped| Actor::of_browser(&tapped.browser) == actor)
+                .map(|tapped| HttpExchange::new(&tapped.browser, &tapped.exchange))
+                .collect();
+            self.steps.push(Step {
+                actor,
+                action: "made the requests below before the run stopped".into(),
+                observed: format!("the run stopped here: {error}"),
+                exchanges,
+            });
+        }
+    }
+
     pub fn app_url(&self, path_and_query: &str) -> Url {
         self.target.app_url(path_and_query)
     }

@@ -11,17 +11,18 @@ use crate::scenarios;
 /// in teaching order; an unknown id is an error that lists the valid ones.
 pub fn select(requested: &[String]) -> Result<Vec<ScenarioMeta>, String> {
     let all = catalog::all();
-    if requested.is_empty() || requested.iter().any(|r| r == "all") {
-        return Ok(all);
-    }
+    // Every id is checked, `all` or not: `all,nope` is a typo to report, not to ignore.
     for id in requested {
-        if !all.iter().any(|m| &m.id == id) {
+        if id != "all" && !all.iter().any(|m| &m.id == id) {
             let valid: Vec<&str> = all.iter().map(|m| m.id.as_str()).collect();
             return Err(format!(
                 "unknown scenario {id:?}; valid scenarios: {}, or all",
                 valid.join(", ")
             ));
         }
+    }
+    if requested.is_empty() || requested.iter().any(|r| r == "all") {
+        return Ok(all);
     }
     Ok(all
         .into_iter()
@@ -40,7 +41,11 @@ pub async fn run_scenario(
     let mut ctx = RunContext::new(target.clone(), victim.clone(), attacker.clone());
     let (outcome, evidence) = match scenarios::dispatch(id, &mut ctx).await {
         Some(Ok(verdict)) => (verdict.outcome, verdict.evidence),
-        Some(Err(error)) => (Outcome::Error, error.to_string()),
+        Some(Err(error)) => {
+            let error = error.to_string();
+            ctx.stop_with_error(&error);
+            (Outcome::Error, error)
+        }
         None => (Outcome::Error, format!("no scenario has the id {id:?}")),
     };
     RunResult {
@@ -70,4 +75,51 @@ pub async fn run_scenarios(
         results.push(result);
     }
     results
+}
+
+#[cfg(test)]
+mod tests {
+    use sessionlab_app::{Defense, Profile, ProfileName};
+
+    use super::select;
+
+    use crate::actors::run_against;
+    use crate::outcome::{Actor, Outcome};
+
+    #[test]
+    fn every_requested_id_is_checked_even_beside_all() {
+        let ids = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let error = select(&ids(&["all", "nope"])).expect_err("nope is no scenario");
+        assert!(
+            error.contains("\"nope\"") && error.contains("csrf"),
+            "{error}"
+        );
+        assert!(select(&ids(&["csrf", "nope"])).is_err());
+        assert_eq!(select(&ids(&["all", "csrf"])).map(|s| s.len()), Ok(14));
+        assert_eq!(select(&[]).map(|s| s.len()), Ok(14));
+        let two = select(&ids(&["csrf", "hijack-xss"])).expect("two scenarios");
+        // Teaching order, whatever the order asked.
+        assert_eq!(two[0].id, "hijack-xss");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_run_that_fails_keeps_the_http_that_shows_why() {
+        // Without tls the hardened app's Secure cookie is refused: nobody can log in.
+        let profile = Profile::new(ProfileName::Hardened).without(Defense::Tls);
+        let result = run_against("logout-reuse", profile).await;
+        assert_eq!(result.outcome, Outcome::Error, "{}", result.evidence);
+        let last = result.steps.last().expect("a closing step");
+        assert_eq!(last.actor, Actor::Victim);
+        assert_eq!(
+            last.observed,
+            format!("the run stopped here: {}", result.evidence)
+        );
+        assert!(
+            last.exchanges
+                .iter()
+                .any(|x| x.method == "POST" && x.url.ends_with("/login")),
+            "{:?}",
+            last.exchanges
+        );
+    }
 }

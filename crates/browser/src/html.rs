@@ -151,13 +151,41 @@ pub fn text_by_id(html: &str, id: &str) -> Option<String> {
 /// Scripts with a `src` are external, not inline; scripts whose `type` is not JavaScript (for
 /// example `application/ld+json` or `text/template`) are data that no browser runs.
 pub fn inline_scripts(html: &str) -> Vec<String> {
-    let document = Html::parse_document(html);
-    document
-        .select(&selector("script"))
-        .filter(|script| script.value().attr("src").is_none())
-        .filter(|script| is_javascript_type(script.value().attr("type")))
-        .map(|script| script.text().collect())
+    inline_scripts_in_place(html)
+        .into_iter()
+        .map(|script| script.source)
         .collect()
+}
+
+/// An inline script and where it stands in its page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineScript {
+    pub source: String,
+    /// How many `<form>` elements come before it in the document. A classic inline script runs
+    /// as the parser reaches it, so the forms after it do not exist yet: `document.forms` holds
+    /// only these.
+    pub forms_before: usize,
+}
+
+/// [`inline_scripts`] with where each stands: the forms that precede it.
+pub fn inline_scripts_in_place(html: &str) -> Vec<InlineScript> {
+    let document = Html::parse_document(html);
+    let mut forms_before = 0;
+    let mut scripts = Vec::new();
+    // A selector list matches in document order.
+    for element in document.select(&selector("form, script")) {
+        if element.value().name() == "form" {
+            forms_before += 1;
+        } else if element.value().attr("src").is_none()
+            && is_javascript_type(element.value().attr("type"))
+        {
+            scripts.push(InlineScript {
+                source: element.text().collect(),
+                forms_before,
+            });
+        }
+    }
+    scripts
 }
 
 /// HTML's "classic or module script" test: no type, an empty one, `module`, or a JavaScript MIME type.
@@ -317,5 +345,25 @@ mod link_tests {
             "http://app.lab.test:1/account?sid=X"
         );
         assert_eq!(found[1].href.as_str(), "http://evil.lab.test/d");
+    }
+
+    #[test]
+    fn a_script_sees_only_the_forms_before_it() {
+        let page = "<script>a()</script><form action=/x></form><script>b()</script>\
+                    <form action=/y></form><script type=application/ld+json>{}</script>";
+        let scripts = inline_scripts_in_place(page);
+        assert_eq!(
+            scripts,
+            [
+                InlineScript {
+                    source: "a()".into(),
+                    forms_before: 0
+                },
+                InlineScript {
+                    source: "b()".into(),
+                    forms_before: 1
+                },
+            ]
+        );
     }
 }

@@ -316,9 +316,15 @@ impl CookieJar {
     }
 
     /// Rule 9 (RFC 6265bis 5.7, last steps): a cookie with the same name, domain, host-only flag and
-    /// path replaces the old one and keeps its creation time; a cookie that is already expired
-    /// (Max-Age <= 0 or a past Expires, rule 2) removes the old one and is not stored: that is how a
-    /// server deletes a cookie.
+    /// path replaces the old one; a cookie that is already expired (Max-Age <= 0 or a past Expires,
+    /// rule 2) removes the old one and is not stored: that is how a server deletes a cookie.
+    ///
+    /// The replacement's creation time follows Chromium, not the RFC. RFC 6265bis keeps the old
+    /// cookie's creation time on every replacement; Chromium's cookie monster keeps it only when
+    /// the value is unchanged ("If a cookie is deleted, and its value matches |cookie_being_set|'s
+    /// value, then |creation_date_to_inherit| will be set"), so a new value is a new cookie. That
+    /// matters here because the 2-minute Lax+POST window, a Chromium rule, counts from the
+    /// creation time: a login that rotates the session ID starts a fresh window, as in Chromium.
     fn insert(
         &mut self,
         mut cookie: StoredCookie,
@@ -334,7 +340,10 @@ impl CookieJar {
             if source == CookieSource::Script && self.cookies[index].http_only {
                 return Err(RejectReason::HttpOnlyFromScript);
             }
-            cookie.created = self.cookies.remove(index).created;
+            let old = self.cookies.remove(index);
+            if old.value == cookie.value {
+                cookie.created = old.created;
+            }
         }
         if lifetime == Lifetime::Delete {
             return Ok(SetCookieOutcome::Deleted { name: cookie.name });
@@ -1836,8 +1845,53 @@ mod tests {
             panic!("expected Replaced, got {later:?}")
         };
         assert_eq!(cookie.value, "new");
-        assert_eq!(cookie.created, t0(), "the original creation time is kept");
+        assert_eq!(
+            cookie.created,
+            after(30),
+            "a new value is a new cookie (Chromium)"
+        );
         assert_eq!(jar.cookies().len(), 1);
+    }
+
+    #[test]
+    fn rule9_the_same_value_again_keeps_the_creation_time() {
+        let mut jar = CookieJar::new();
+        stored(set(&mut jar, APP_HTTP, "sid=same; Path=/"));
+        let again = jar.set_cookie(
+            &url(APP_HTTP),
+            "sid=same; Path=/; Max-Age=3600",
+            CookieSource::Http,
+            after(30),
+        );
+        let SetCookieOutcome::Replaced(cookie) = again else {
+            panic!("expected Replaced, got {again:?}")
+        };
+        assert_eq!(cookie.created, t0(), "an unchanged value keeps its age");
+    }
+
+    #[test]
+    fn rule9_a_login_that_rotates_the_id_starts_a_fresh_lax_post_window() {
+        let mut jar = CookieJar::new();
+        // The anonymous session cookie, issued when the login page was opened...
+        stored(set(&mut jar, APP_HTTP, "sid=anonymous; Path=/"));
+        // ...and, 5 minutes later, the login's new ID under the same name.
+        let rotated = jar.set_cookie(
+            &url(APP_HTTP),
+            "sid=signed-in; Path=/",
+            CookieSource::Http,
+            after(300),
+        );
+        let SetCookieOutcome::Replaced(cookie) = rotated else {
+            panic!("expected Replaced, got {rotated:?}")
+        };
+        assert_eq!(cookie.created, after(300));
+        // A cross-site top-level POST 30 s after the login: inside the new cookie's window
+        // (with the anonymous cookie's age it would be 5.5 minutes, long outside).
+        let evil = Some("http://evil.example:1/");
+        assert_eq!(
+            header_with(&mut jar, APP_HTTP, "POST", true, evil, after(330)).as_deref(),
+            Some("sid=signed-in")
+        );
     }
 
     #[test]

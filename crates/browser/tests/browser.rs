@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
+use axum::http::header::{CONTENT_SECURITY_POLICY, LOCATION, REFERRER_POLICY, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, Html, IntoResponse};
 use axum::routing::{get, post};
@@ -78,6 +78,35 @@ async fn start() -> Server {
             get(|| async { (StatusCode::FOUND, AppendHeaders([(LOCATION, "/echo"), (SET_COOKIE, "hop=1; Path=/")])) }),
         )
         .route("/loop", get(|| async { (StatusCode::FOUND, [(LOCATION, "/loop")]) }))
+        .route("/referer", get(|headers: HeaderMap| async move { header(&headers, "referer") }))
+        .route(
+            "/away",
+            get(|State(lab): State<Lab>| async move {
+                let to = format!("http://evil.lab.test:{}/referer", lab.port);
+                (StatusCode::FOUND, [(LOCATION, to)])
+            }),
+        )
+        .route(
+            "/away-quietly",
+            get(|State(lab): State<Lab>| async move {
+                let to = format!("http://evil.lab.test:{}/referer", lab.port);
+                (StatusCode::FOUND, [(LOCATION, to), (REFERRER_POLICY, "no-referrer".to_string())])
+            }),
+        )
+        .route(
+            "/submit-before-form",
+            get(|| async {
+                Html(r#"<script>document.forms[0].submit()</script>
+                    <form action="/login" method="post"><input name="username" value="x"></form>"#)
+            }),
+        )
+        .route(
+            "/submit-after-form",
+            get(|| async {
+                Html(r#"<form action="/login" method="post"><input name="username" value="x"></form>
+                    <script>document.forms[0].submit()</script>"#)
+            }),
+        )
         .route(
             "/login-form",
             get(|| async {
@@ -395,7 +424,89 @@ async fn inline_script_exfiltrates_readable_cookies_without_csp() {
         Some(server.app("/").as_str())
     );
     assert_eq!(fetch.request_header("sec-fetch-site"), Some("same-site"));
-    assert_eq!(fetch.request_header("sec-fetch-mode"), Some("no-cors"));
+    // A script's fetch(url) is a CORS request: it says so, and names its origin.
+    assert_eq!(fetch.request_header("sec-fetch-mode"), Some("cors"));
+    assert_eq!(
+        fetch.request_header("origin"),
+        Some(server.app("/").origin().ascii_serialization().as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_scripts_fetch_to_another_origin_carries_no_cookies() {
+    let server = start().await;
+    let mut browser = server.browser();
+    // The collector's host has a cookie in this browser...
+    let evil = Url::parse(&format!("http://evil.lab.test:{}/set", server.port)).expect("URL");
+    browser.open(&evil, None).await.expect("set");
+    browser
+        .open(&server.app("/xss"), None)
+        .await
+        .expect("xss page");
+    // ...but fetch() defaults to credentials "same-origin": it stays home.
+    let fetch = browser.last_exchange().expect("the collector request");
+    assert!(fetch.url.path().starts_with("/collect"), "{}", fetch.url);
+    assert_eq!(fetch.request_header("cookie"), None);
+    assert!(fetch.cookie_decisions.is_empty());
+}
+
+#[tokio::test]
+async fn a_redirect_can_change_the_referrer_policy_of_the_next_hop() {
+    let server = start().await;
+    let page = server.app("/guestbook?sid=SECRET");
+    // The page's default policy sends its origin to another origin...
+    let mut browser = server.browser();
+    let landed = browser
+        .open(&server.app("/away"), Some(&page))
+        .await
+        .expect("redirected");
+    assert_eq!(landed.body, server.app("/").as_str());
+    // ...unless the redirect on the way says `Referrer-Policy: no-referrer`.
+    let landed = browser
+        .open(&server.app("/away-quietly"), Some(&page))
+        .await
+        .expect("redirected");
+    assert_eq!(landed.url.path(), "/referer");
+    assert_eq!(
+        landed.body, "",
+        "the redirect's policy applies to the next hop"
+    );
+}
+
+#[tokio::test]
+async fn a_script_sees_only_the_forms_before_it() {
+    let server = start().await;
+    let mut browser = server.browser();
+    let page = browser
+        .open(&server.app("/submit-before-form"), None)
+        .await
+        .expect("page");
+    assert!(
+        matches!(&page.scripts[..], [ScriptEffect::Ignored { .. }]),
+        "{:?}",
+        page.scripts
+    );
+    assert!(browser.exchanges.iter().all(|x| x.method == "GET"));
+    assert!(
+        browser.script_errors[0].contains("no form before the script"),
+        "{:?}",
+        browser.script_errors
+    );
+    let page = browser
+        .open(&server.app("/submit-after-form"), None)
+        .await
+        .expect("page");
+    assert!(
+        matches!(
+            &page.scripts[..],
+            [ScriptEffect::SubmittedForm {
+                status: Some(200),
+                ..
+            }]
+        ),
+        "{:?}",
+        page.scripts
+    );
 }
 
 #[tokio::test]

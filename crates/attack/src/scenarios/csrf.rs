@@ -18,7 +18,7 @@ use sessionlab_browser::{
 };
 use url::Url;
 
-use crate::actors::{log_in, session_id};
+use crate::actors::{log_in, no_sign_of, session_id};
 use crate::evil_site::EvilSite;
 use crate::lab::{EVIL_CROSS_SITE_HOST, RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
@@ -41,8 +41,9 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         .find(|form| form.action.path() == "/account/email")
     else {
         return Err(RunError::Lab(format!(
-            "{}'s settings page ({}) has no e-mail form",
-            ctx.attacker.username, settings.status
+            "{}'s settings page: {}",
+            ctx.attacker.username,
+            no_sign_of(&attacker, &settings, "/account/settings", "an e-mail form")
         )));
     };
     // Every field as his own page has it (a token too, if there is one), his address in `email`.
@@ -76,8 +77,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
     let mut victim = ctx.browser("victim");
     evil.join_cross_site(&mut victim.network);
-    log_in(ctx, &mut victim, &ctx.victim).await?;
-    let before = read_own_email(ctx, &mut victim).await?;
+    let her_account = log_in(ctx, &mut victim, &ctx.victim).await?;
+    let before = email_on(&victim, &her_account)?;
     ctx.step(
         Actor::Victim,
         format!("{} logged in and opened her account", ctx.victim.username),
@@ -95,7 +96,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
     // A forged request that reached the app without her cookie may have been answered with a
     // fresh anonymous session, replacing her cookie: then she simply logs in again to look.
-    let account = victim.open(&ctx.app_url("/account"), None).await?;
+    let mut account = victim.open(&ctx.app_url("/account"), None).await?;
     if account.url.path() != "/account" {
         let why = if session_id(ctx, &victim) != cookie_before {
             format!(
@@ -105,14 +106,14 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         } else {
             "her session had ended".to_string()
         };
-        log_in(ctx, &mut victim, &ctx.victim).await?;
+        account = log_in(ctx, &mut victim, &ctx.victim).await?;
         ctx.step(
             Actor::Victim,
             "found herself logged out and logged in again",
             why,
         );
     }
-    let after = read_own_email(ctx, &mut victim).await?;
+    let after = email_on(&victim, &account)?;
     let verdict = if after == planted {
         Verdict::compromised(format!(
             "{browser_did}; her own account page now shows the attacker's address {after}"
@@ -127,18 +128,43 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         "opened her account page again",
         format!("her e-mail address is {after}"),
     );
+    if after != before {
+        // Clean-up: the next run starts from her own address.
+        let restored = change_own_email(ctx, &mut victim, &before).await?;
+        ctx.step(
+            Actor::Victim,
+            "clean-up: put her own address back through her settings page",
+            format!("her e-mail address is {restored} again"),
+        );
+    }
     Ok(verdict)
 }
 
-/// The victim's e-mail address as her account page shows it.
-async fn read_own_email(ctx: &RunContext, browser: &mut Browser) -> Result<String, RunError> {
-    let page = browser.open(&ctx.app_url("/account"), None).await?;
-    html::text_by_id(&page.body, "email").ok_or_else(|| {
-        RunError::Lab(format!(
-            "the account page ({}) shows no e-mail address",
-            page.status
-        ))
-    })
+/// The victim's e-mail address as the account page her browser shows has it.
+fn email_on(browser: &Browser, page: &Page) -> Result<String, RunError> {
+    html::text_by_id(&page.body, "email")
+        .ok_or_else(|| RunError::Lab(no_sign_of(browser, page, "/account", "an e-mail address")))
+}
+
+/// Changes the victim's address as she would: her own settings page, its form
+/// (with whatever hidden fields it has, a CSRF token too), her own browser.
+/// The address her account page shows afterwards, which must be `address`.
+async fn change_own_email(
+    ctx: &RunContext,
+    victim: &mut Browser,
+    address: &str,
+) -> Result<String, RunError> {
+    let settings = victim.open(&ctx.app_url("/account/settings"), None).await?;
+    let landed = victim
+        .submit_form(&settings, "/account/email", &[("email", address)])
+        .await?;
+    let shown = email_on(victim, &landed)?;
+    if shown != address {
+        return Err(RunError::Lab(format!(
+            "clean-up failed: after she saved {address} on her settings page, her account page shows {shown}"
+        )));
+    }
+    Ok(shown)
 }
 
 /// The attacker's page: the hidden form and the auto-submit program.

@@ -20,6 +20,15 @@ pub mod session_puzzling;
 use crate::lab::{RunContext, RunError};
 use crate::outcome::Verdict;
 
+/// The scenarios that let hours of lab time pass: against an app started
+/// with `sessionlab serve`, they need its `--lab-clock` (and the key it prints).
+pub const NEEDING_LAB_CLOCK: &[&str] = &["idle-timeout", "absolute-timeout"];
+
+/// Whether the scenario `id` moves the app's clock (see [`NEEDING_LAB_CLOCK`]).
+pub fn needs_lab_clock(id: &str) -> bool {
+    NEEDING_LAB_CLOCK.contains(&id)
+}
+
 /// Runs the scenario with this id; `None` if no scenario has that id.
 pub async fn dispatch(id: &str, ctx: &mut RunContext) -> Option<Result<Verdict, RunError>> {
     Some(match id {
@@ -39,4 +48,27 @@ pub async fn dispatch(id: &str, ctx: &mut RunContext) -> Option<Result<Verdict, 
         "credential-bypass" => credential_bypass::run(ctx).await,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_lab_clock;
+
+    #[test]
+    fn the_scenarios_that_move_the_clock_are_the_ones_listed() {
+        for meta in crate::catalog::all() {
+            let file = format!(
+                "{}/src/scenarios/{}.rs",
+                env!("CARGO_MANIFEST_DIR"),
+                meta.id.replace('-', "_")
+            );
+            let source = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(
+                source.contains("require_clock_control"),
+                needs_lab_clock(&meta.id),
+                "{}",
+                meta.id
+            );
+        }
+    }
 }

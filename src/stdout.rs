@@ -1,0 +1,46 @@
+//! Writing to stdout when the reader may leave early.
+//!
+//! `sessionlab demo --format json | head -1` closes the pipe after one line.
+//! `print!` panics on the broken pipe (Rust ignores SIGPIPE), and restoring
+//! the default SIGPIPE handler is no fix here: the apps run in this process,
+//! and their sockets write with `writev`, which would then kill the whole lab
+//! the moment a browser hangs up mid-response. So the CLI prints through
+//! [`write`] ([`out!`](crate::out), [`outln!`](crate::outln)): a reader that
+//! went away ends the program at once with exit code 0, as `cat` would.
+
+use std::io::{ErrorKind, Write};
+
+/// Exit code when stdout cannot be written for another reason (a full disk).
+const EXIT_FAILURE: i32 = 1;
+
+/// Writes `args` to stdout and flushes; see the module documentation for
+/// what happens when that fails.
+pub fn write(args: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if error.kind() == ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {error}");
+        std::process::exit(EXIT_FAILURE);
+    }
+}
+
+/// `print!` that ends the program quietly (exit 0) when stdout's reader has gone.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::stdout::write(::std::format_args!($($arg)*))
+    };
+}
+
+/// `println!` that ends the program quietly (exit 0) when stdout's reader has gone.
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::stdout::write(::std::format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::stdout::write(::std::format_args!("{}\n", ::std::format_args!($($arg)*)))
+    };
+}
