@@ -67,6 +67,35 @@ pub fn refused_cookie(browser: &Browser) -> Option<String> {
         .next_back()
 }
 
+/// The attacker logs in as himself and signs the guestbook with `message`, the
+/// one place where his text reaches other users' pages; `what` names the entry
+/// in the transcript ("a <script> payload", "linking to ...").
+pub async fn attacker_signs_guestbook(
+    ctx: &mut RunContext,
+    attacker: &mut Browser,
+    message: &str,
+    what: &str,
+) -> Result<(), RunError> {
+    log_in(ctx, attacker, &ctx.attacker).await?;
+    let guestbook = attacker.open(&ctx.app_url("/guestbook"), None).await?;
+    let posted = attacker
+        .submit_form(&guestbook, "/guestbook", &[("message", message)])
+        .await?;
+    ctx.step(
+        Actor::Attacker,
+        format!(
+            "logged in as {} and posted a guestbook entry {what}",
+            ctx.attacker.username
+        ),
+        format!(
+            "the app answered {} at {}",
+            posted.status,
+            posted.url.path()
+        ),
+    );
+    Ok(())
+}
+
 /// The victim opens their account page and reads their private note, as they see it.
 pub async fn read_own_note(ctx: &RunContext, browser: &mut Browser) -> Result<String, RunError> {
     let page = browser.open(&ctx.app_url("/account"), None).await?;

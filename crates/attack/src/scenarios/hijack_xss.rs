@@ -9,7 +9,9 @@
 use rand::Rng;
 use sessionlab_browser::{EXFILTRATE_COOKIES_TEMPLATE, ScriptEffect};
 
-use crate::actors::{judge, log_in, read_own_note, replay_session_id, session_id, short};
+use crate::actors::{
+    attacker_signs_guestbook, judge, log_in, read_own_note, replay_session_id, session_id, short,
+};
 use crate::evil_site::EvilSite;
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
@@ -24,23 +26,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
     let mut attacker = ctx.browser("attacker");
     evil.join(&mut attacker.network);
-    log_in(ctx, &mut attacker, &ctx.attacker).await?;
-    let guestbook = attacker.open(&ctx.app_url("/guestbook"), None).await?;
-    let posted = attacker
-        .submit_form(&guestbook, "/guestbook", &[("message", &payload)])
-        .await?;
-    ctx.step(
-        Actor::Attacker,
-        format!(
-            "logged in as {} and posted a guestbook entry with a <script> payload",
-            ctx.attacker.username
-        ),
-        format!(
-            "the app answered {} at {}",
-            posted.status,
-            posted.url.path()
-        ),
-    );
+    attacker_signs_guestbook(ctx, &mut attacker, &payload, "with a <script> payload").await?;
 
     let mut victim = ctx.browser("victim");
     evil.join(&mut victim.network);

@@ -10,7 +10,9 @@
 use rand::Rng;
 use url::Url;
 
-use crate::actors::{judge, log_in, read_own_note, replay_session_id, short};
+use crate::actors::{
+    attacker_signs_guestbook, judge, log_in, read_own_note, replay_session_id, short,
+};
 use crate::evil_site::EvilSite;
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
@@ -23,24 +25,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let deals = evil.url(&format!("/deals/{token}"));
 
     let mut attacker = ctx.browser("attacker");
-    log_in(ctx, &mut attacker, &ctx.attacker).await?;
-    let guestbook = attacker.open(&ctx.app_url("/guestbook"), None).await?;
     let message = format!("Cheap flights to Wonderland, 90% off: {deals}");
-    let posted = attacker
-        .submit_form(&guestbook, "/guestbook", &[("message", &message)])
-        .await?;
-    ctx.step(
-        Actor::Attacker,
-        format!(
-            "logged in as {} and posted a guestbook entry linking to {deals}",
-            ctx.attacker.username
-        ),
-        format!(
-            "the app answered {} at {}",
-            posted.status,
-            posted.url.path()
-        ),
-    );
+    attacker_signs_guestbook(ctx, &mut attacker, &message, &format!("linking to {deals}")).await?;
 
     let mut victim = ctx.browser("victim");
     evil.join(&mut victim.network);
