@@ -309,6 +309,26 @@ pub fn short(id: &str) -> String {
     }
 }
 
+/// Test helper: `defense` alone decides `scenario`: added to insecure it blocks
+/// the attack, removed from hardened it reopens it. Returns the reopened run.
+#[cfg(test)]
+pub(crate) async fn assert_alone_decides(
+    scenario: &str,
+    defense: sessionlab_app::Defense,
+) -> crate::outcome::RunResult {
+    use sessionlab_app::{Profile, ProfileName};
+
+    use crate::outcome::Outcome;
+
+    let defended = Profile::new(ProfileName::Insecure).with(defense);
+    let result = run_against(scenario, defended).await;
+    assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
+    let weak = Profile::new(ProfileName::Hardened).without(defense);
+    let result = run_against(scenario, weak).await;
+    assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+    result
+}
+
 /// Test helper: one scenario against one app started in-process with `profile` (e.g.
 /// hardened with one defense off), as `sessionlab demo` runs it.
 #[cfg(test)]

@@ -30,8 +30,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         mut victim,
         mut attacker,
         note,
-        copy: _,
         account,
+        ..
     } = session_copied_from_victim(
         ctx,
         "victim",

@@ -16,8 +16,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         victim: _laptop,
         mut attacker,
         note,
-        copy: _,
         account,
+        ..
     } = session_copied_from_victim(
         ctx,
         "victim-laptop",
@@ -79,18 +79,12 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
 #[cfg(test)]
 mod tests {
-    use sessionlab_app::{Defense, Profile, ProfileName};
+    use sessionlab_app::Defense;
 
-    use crate::actors::run_against;
-    use crate::outcome::Outcome;
+    use crate::actors::assert_alone_decides;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn log_out_everywhere_alone_decides() {
-        let defended = Profile::new(ProfileName::Insecure).with(Defense::LogOutEverywhere);
-        let result = run_against("concurrent-sessions", defended).await;
-        assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
-        let weak = Profile::new(ProfileName::Hardened).without(Defense::LogOutEverywhere);
-        let result = run_against("concurrent-sessions", weak).await;
-        assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+        assert_alone_decides("concurrent-sessions", Defense::LogOutEverywhere).await;
     }
 }

@@ -67,18 +67,12 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
 #[cfg(test)]
 mod tests {
-    use sessionlab_app::{Defense, Profile, ProfileName};
+    use sessionlab_app::Defense;
 
-    use crate::actors::run_against;
-    use crate::outcome::Outcome;
+    use crate::actors::assert_alone_decides;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn password_check_alone_decides() {
-        let defended = Profile::new(ProfileName::Insecure).with(Defense::PasswordCheck);
-        let result = run_against("credential-bypass", defended).await;
-        assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
-        let weak = Profile::new(ProfileName::Hardened).without(Defense::PasswordCheck);
-        let result = run_against("credential-bypass", weak).await;
-        assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+        assert_alone_decides("credential-bypass", Defense::PasswordCheck).await;
     }
 }

@@ -23,8 +23,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         mut victim,
         mut attacker,
         note,
-        copy: _,
         account,
+        ..
     } = session_copied_from_victim(ctx, "victim", "logged in and opened her account").await?;
 
     ctx.advance_clock(AWAY_FOR, &mut [&mut victim, &mut attacker])

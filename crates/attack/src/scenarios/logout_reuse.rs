@@ -15,8 +15,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         mut victim,
         mut attacker,
         note,
-        copy: _,
         account,
+        ..
     } = session_copied_from_victim(ctx, "victim", "logged in and opened her account").await?;
 
     let account_page = victim.open(&ctx.app_url("/account"), None).await?;

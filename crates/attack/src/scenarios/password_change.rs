@@ -97,19 +97,13 @@ async fn change_password(
 
 #[cfg(test)]
 mod tests {
-    use sessionlab_app::{Defense, Profile, ProfileName};
+    use sessionlab_app::Defense;
 
-    use crate::actors::run_against;
-    use crate::outcome::Outcome;
+    use crate::actors::assert_alone_decides;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn revoke_on_password_change_alone_decides() {
-        let defended = Profile::new(ProfileName::Insecure).with(Defense::RevokeOnPasswordChange);
-        let result = run_against("password-change", defended).await;
-        assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
-        let weak = Profile::new(ProfileName::Hardened).without(Defense::RevokeOnPasswordChange);
-        let result = run_against("password-change", weak).await;
-        assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+        let result = assert_alone_decides("password-change", Defense::RevokeOnPasswordChange).await;
         let cleaned_up = result.steps.last().expect("steps");
         assert!(cleaned_up.action.starts_with("clean-up"), "{cleaned_up:?}");
     }

@@ -58,18 +58,12 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
 #[cfg(test)]
 mod tests {
-    use sessionlab_app::{Defense, Profile, ProfileName};
+    use sessionlab_app::Defense;
 
-    use crate::actors::run_against;
-    use crate::outcome::Outcome;
+    use crate::actors::assert_alone_decides;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn separate_session_keys_alone_decides() {
-        let defended = Profile::new(ProfileName::Insecure).with(Defense::SeparateSessionKeys);
-        let result = run_against("session-puzzling", defended).await;
-        assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
-        let weak = Profile::new(ProfileName::Hardened).without(Defense::SeparateSessionKeys);
-        let result = run_against("session-puzzling", weak).await;
-        assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+        assert_alone_decides("session-puzzling", Defense::SeparateSessionKeys).await;
     }
 }
