@@ -85,7 +85,7 @@ fn logout_reuse_walks_through_the_attack_and_names_the_defense_that_broke_it() {
         .lines()
         .find(|line| line.contains("the attacker now reads alice's private note"))
         .unwrap_or_else(|| panic!("no proof line:\n{stdout}"));
-    assert!(proof.contains("\"alice's private note #"), "{proof}");
+    assert!(proof.contains("\"private note of alice #"), "{proof}");
 
     // Insecure falls first, then hardened holds at the replay.
     let compromised = stdout.find("✗ COMPROMISED").expect("insecure falls");

@@ -26,6 +26,7 @@ use axum::Router;
 use axum::http::header;
 use axum::middleware::{from_fn_with_state, map_request_with_state, map_response_with_state};
 use axum::routing::{get, post};
+use sessionlab_protocol::WELL_KNOWN_PATH;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::Key;
@@ -154,7 +155,7 @@ pub(crate) fn build_app(
             "/guestbook",
             get(handlers::guestbook).post(handlers::sign_guestbook),
         )
-        .route("/.well-known/sessionlab", get(handlers::well_known))
+        .route(WELL_KNOWN_PATH, get(handlers::well_known))
         .route("/style.css", get(handlers::style_css))
         .fallback(handlers::not_found)
         .with_state(app.clone())

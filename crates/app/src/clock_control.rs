@@ -36,14 +36,7 @@ use time::Duration;
 use crate::LabClock;
 use crate::app::App;
 
-/// Where the control lives (next to `/.well-known/sessionlab`).
-pub const PATH: &str = "/.well-known/sessionlab/clock";
-/// The request header that carries the key.
-pub const KEY_HEADER: &str = "lab-clock-key";
-/// The form field: how many seconds to move the clock forward.
-pub const FIELD: &str = "advance_seconds";
-/// The largest single step: 30 days, far beyond any timeout the lab teaches.
-pub const MAX_ADVANCE_SECONDS: u64 = 30 * 24 * 60 * 60;
+pub use sessionlab_protocol::clock::{FIELD, KEY_HEADER, MAX_ADVANCE_SECONDS, PATH};
 /// The form is one short field: anything larger gets 413.
 const MAX_BODY_BYTES: usize = 1024;
 

@@ -39,11 +39,11 @@ pub struct DemoAccount {
 
 /// The built-in accounts.
 pub fn demo_accounts() -> Vec<DemoAccount> {
-    [("alice", "wonderland"), ("bob", "builder")]
+    sessionlab_protocol::DEMO_ACCOUNTS
         .into_iter()
-        .map(|(username, password)| DemoAccount {
-            username: username.into(),
-            password: password.into(),
+        .map(|account| DemoAccount {
+            username: account.username.into(),
+            password: account.password.into(),
         })
         .collect()
 }
@@ -84,11 +84,7 @@ impl UserDirectory {
             .map(|a| {
                 (
                     a.username.clone(),
-                    format!(
-                        "{}'s private note #{:016x}",
-                        a.username,
-                        rng.random::<u64>()
-                    ),
+                    sessionlab_protocol::private_note(&a.username, rng.random::<u64>()),
                 )
             })
             .collect();

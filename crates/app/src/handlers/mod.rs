@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
+use sessionlab_protocol::LabInfo;
 use tower_sessions::{Session, session};
 
 pub(crate) mod forgot_password;
@@ -245,15 +246,19 @@ pub(crate) async fn sign_guestbook(
 }
 
 /// What the attack engine and the CLI read to know what they are facing.
-pub(crate) async fn well_known(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "profile": app.profile.name,
-        "label": app.profile.label(),
-        "defenses": app.profile.defenses.iter().map(|d| d.id()).collect::<Vec<_>>(),
-        "session_cookie": app.cookie.name,
-        // Whether `serve --lab-clock` opened the clock's HTTP control (never the key).
-        "lab_clock": app.lab_clock_key.is_some(),
-    }))
+pub(crate) async fn well_known(State(app): State<Arc<App>>) -> Json<LabInfo> {
+    Json(LabInfo {
+        profile: app.profile.name.to_string(),
+        label: app.profile.label(),
+        defenses: app
+            .profile
+            .defenses
+            .iter()
+            .map(|d| d.id().to_string())
+            .collect(),
+        session_cookie: app.cookie.name.to_string(),
+        lab_clock: app.lab_clock_key.is_some(),
+    })
 }
 
 pub(crate) async fn style_css() -> impl IntoResponse {
