@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use colored::Colorize;
 
 use sessionlab_app::{Defense, Profile, ProfileName, RunningServer, ServeOptions};
-use sessionlab_attack::lab::ClockControl;
+use sessionlab_attack::lab::{ClockControl, ClockFuture};
 use sessionlab_attack::{Credentials, RunResult, ScenarioMeta, Target, run_scenarios};
 
 /// One profile of the demo: its running server and how the engine reaches it.
@@ -34,10 +34,23 @@ pub async fn start_profiles(profiles: &[Profile]) -> anyhow::Result<Vec<LabProfi
         .await?;
         let target = Target::discover(&server.url(), false)
             .await?
-            .with_clock_control(ClockControl::InProcess(server.clock().clone()));
+            .with_clock_control(InProcessClock(server.clock().clone()));
         lab.push(LabProfile { server, target });
     }
     Ok(lab)
+}
+
+/// The lab clock of an app in this process, held by the harness that started
+/// it: the attack engine moves it through its [`ClockControl`] trait without
+/// linking the app.
+#[derive(Debug)]
+pub struct InProcessClock(pub sessionlab_app::LabClock);
+
+impl ClockControl for InProcessClock {
+    fn advance(&self, _target: &Target, by: std::time::Duration) -> ClockFuture<'_> {
+        self.0.advance_std(by);
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 /// The three built-in profiles.

@@ -15,7 +15,7 @@ use colored::{ColoredString, Colorize};
 use sessionlab_app::{Defense, Profile, ProfileName, defense_source};
 use sessionlab_attack::catalog::{self, Layers, Requires, ScenarioMeta};
 use sessionlab_attack::outcome::{CookieAction, HttpExchange};
-use sessionlab_attack::{Actor, Credentials, Outcome, RunResult, Step, run_scenario};
+use sessionlab_attack::{Actor, Credentials, Outcome, ProofKind, RunResult, Step, run_scenario};
 
 use crate::demo;
 use crate::{out, outln};
@@ -413,20 +413,31 @@ pub fn render_result(result: &RunResult, meta: &ScenarioMeta) -> String {
         "Result:".bold(),
         crate::report::outcome_word(result.outcome)
     );
-    match (result.outcome, proof_note(result)) {
-        (Outcome::Compromised, Some(note)) => {
+    let victim = Credentials::default_victim().username;
+    match &result.proof {
+        Some(proof) => {
+            let (shown, whose) = match proof.kind {
+                ProofKind::VictimNote => (
+                    format!("the attacker now reads {victim}'s private note in his own response"),
+                    "",
+                ),
+                ProofKind::ForgedChange => (
+                    format!("{victim}'s own account page now shows the attacker's change"),
+                    ", after the forged request",
+                ),
+            };
             out.push_str(&wrap(
                 &format!(
-                    "the attacker now reads {}'s private note in his own response: \"{note}\"",
-                    Credentials::default_victim().username
+                    "{shown}: \"{}\" (step {}{whose})",
+                    proof.value,
+                    proof.step + 1
                 ),
                 "  proof  ",
             ));
             out.push('\n');
             out.push_str(&wrap(&result.evidence, "  how    "));
         }
-        (Outcome::Compromised, None) => out.push_str(&wrap(&result.evidence, "  proof  ")),
-        _ => out.push_str(&wrap(&result.evidence, "  why    ")),
+        None => out.push_str(&wrap(&result.evidence, "  why    ")),
     }
     out.push('\n');
     if result.outcome != Outcome::Compromised {
@@ -443,61 +454,20 @@ pub fn render_result(result: &RunResult, meta: &ScenarioMeta) -> String {
     out
 }
 
-/// The victim's private note as it appears in the attacker's own response in
-/// a compromised run (the engine's proof), read from the recorded bodies of
-/// the attacker's steps, the latest first. None when the proof is of another
-/// kind (CSRF: the victim's own page shows the attacker's change).
-pub fn proof_note(result: &RunResult) -> Option<String> {
-    if result.outcome != Outcome::Compromised {
-        return None;
-    }
-    let victim = Credentials::default_victim().username;
-    let decisive = decisive_step(result)?;
-    result.steps[..=decisive]
-        .iter()
-        .rev()
-        .filter(|step| step.actor == Actor::Attacker)
-        .flat_map(|step| step.exchanges.iter().rev())
-        .find_map(|exchange| {
-            let body = &exchange.body.excerpt;
-            let owner = sessionlab_browser::html::text_by_id(body, "username")?;
-            let note = sessionlab_browser::html::text_by_id(body, "private-note")?;
-            (exchange.status == 200 && owner == victim && !note.is_empty()).then_some(note)
-        })
+/// The victim's private note as the attacker's own response showed it: the
+/// value of the run's proof. None unless the run is compromised by a read
+/// (CSRF's proof is the victim's own page showing the attacker's change).
+pub fn proof_note(result: &RunResult) -> Option<&str> {
+    result
+        .proof
+        .as_ref()
+        .filter(|proof| proof.kind == ProofKind::VictimNote)
+        .map(|proof| proof.value.as_str())
 }
 
-/// The step where a run was decided. A blocked attack broke at the first
-/// step that went otherwise than planned, and the evidence names that first
-/// (a sniffing run breaks at the HSTS-upgraded request, before the observer
-/// finds nothing; a CSRF run at the forged request, before the victim checks
-/// her page): the earliest step whose observation the evidence repeats. A
-/// successful or failed run is decided at its end: the latest such step.
-/// Without any, the last step.
+/// The step where a run was decided, as the scenario recorded it.
 pub fn decisive_step(result: &RunResult) -> Option<usize> {
-    let last = result.steps.len().checked_sub(1)?;
-    let repeated = |step: &Step| repeats(&result.evidence, &step.observed);
-    let found = if result.outcome == Outcome::Blocked {
-        result.steps.iter().position(repeated)
-    } else {
-        result.steps.iter().rposition(repeated)
-    };
-    Some(found.unwrap_or(last))
-}
-
-/// Shorter clauses ("saw her note") are too common to tie evidence to a step.
-const SHORTEST_TELLING_CLAUSE: usize = 12;
-
-/// Whether `evidence` repeats an observation, or one of its clauses: a step
-/// often says more ("...; landed on https://.../account (200)") than the
-/// one-line evidence keeps.
-fn repeats(evidence: &str, observed: &str) -> bool {
-    !observed.is_empty()
-        && (evidence.contains(observed)
-            || observed
-                .split("; ")
-                .map(str::trim)
-                .filter(|clause| clause.chars().count() >= SHORTEST_TELLING_CLAUSE)
-                .any(|clause| evidence.contains(clause)))
+    result.decided_at
 }
 
 /// The hardened run: its steps in one line each, up to the step where the
@@ -720,6 +690,7 @@ impl Pauser {
 
 #[cfg(test)]
 mod tests {
+    use sessionlab_attack::Proof;
     use sessionlab_attack::outcome::BodyExcerpt;
 
     use super::*;
@@ -755,8 +726,11 @@ mod tests {
         RunResult {
             scenario: "x".into(),
             profile: "insecure".into(),
+            base_profile: "insecure".into(),
             outcome,
             evidence: evidence.into(),
+            decided_at: None,
+            proof: None,
             steps,
             duration_ms: 0,
         }
@@ -772,79 +746,35 @@ mod tests {
     }
 
     #[test]
-    fn the_decisive_step_is_the_one_the_evidence_repeats() {
-        let run = result(
-            Outcome::Blocked,
-            "the app answered 403; her page still shows a@lab.test",
-            vec![
-                step(Actor::Victim, "logged in", vec![]),
-                step(Actor::Victim, "the app answered 403", vec![]),
-                step(Actor::Victim, "her e-mail is a@lab.test", vec![]),
-            ],
-        );
-        assert_eq!(decisive_step(&run), Some(1));
-        let unrelated = result(
-            Outcome::Blocked,
-            "nothing",
-            vec![
-                step(Actor::Victim, "a", vec![]),
-                step(Actor::Victim, "b", vec![]),
-            ],
-        );
-        assert_eq!(decisive_step(&unrelated), Some(1));
-        assert_eq!(decisive_step(&result(Outcome::Error, "e", vec![])), None);
-    }
-
-    #[test]
-    fn a_blocked_attack_broke_at_the_earliest_step_the_evidence_names() {
-        // hijack-sniff against hardened: HSTS upgraded the link, so the observer saw nothing.
-        let sniff = result(
-            Outcome::Blocked,
-            "the old http:// link: HSTS upgraded it to https:// before it left; \
-             the observer saw 1 connection(s): 1 TLS (ciphertext), 0 plain HTTP",
-            vec![
-                step(Actor::Victim, "saw her private note", vec![]),
-                step(
-                    Actor::Victim,
-                    "HSTS upgraded it to https:// before it left; landed on https://app.lab.test:1/account (200)",
-                    vec![],
-                ),
-                step(
-                    Actor::Observer,
-                    "1 connection(s): 1 TLS (ciphertext), 0 plain HTTP",
-                    vec![],
-                ),
-            ],
-        );
-        assert_eq!(decisive_step(&sniff), Some(1));
-        // A successful attack is decided at its end.
-        let mut fell = sniff.clone();
-        fell.outcome = Outcome::Compromised;
-        assert_eq!(decisive_step(&fell), Some(2));
-    }
-
-    #[test]
-    fn the_proof_is_the_victims_note_in_the_attackers_response() {
-        let note = "alice's private note #0123";
-        let judged = |page| {
-            result(
-                Outcome::Compromised,
+    fn the_proof_note_is_the_proof_the_run_carries() {
+        let note = "private note of alice #0123";
+        let mut judged = result(
+            Outcome::Compromised,
+            "the copy showed alice's private note",
+            vec![step(
+                Actor::Attacker,
                 "the copy showed alice's private note",
-                vec![step(
-                    Actor::Attacker,
-                    "the copy showed alice's private note",
-                    vec![page],
-                )],
-            )
-        };
-        assert_eq!(
-            proof_note(&judged(account_page("alice", note))).as_deref(),
-            Some(note)
+                vec![account_page("alice", note)],
+            )],
         );
-        // The attacker's own account page is no proof.
-        assert_eq!(proof_note(&judged(account_page("bob", "bob's note"))), None);
-        let mut blocked = judged(account_page("alice", note));
-        blocked.outcome = Outcome::Blocked;
+        judged.decided_at = Some(0);
+        judged.proof = Some(Proof {
+            kind: ProofKind::VictimNote,
+            value: note.into(),
+            step: 0,
+            exchange: 0,
+            forged_request: None,
+        });
+        assert_eq!(proof_note(&judged), Some(note));
+        assert_eq!(decisive_step(&judged), Some(0));
+        // A forged change is proof, but no note to quote.
+        let mut forged = judged.clone();
+        if let Some(proof) = forged.proof.as_mut() {
+            proof.kind = ProofKind::ForgedChange;
+        }
+        assert_eq!(proof_note(&forged), None);
+        let blocked = result(Outcome::Blocked, "b", vec![]);
         assert_eq!(proof_note(&blocked), None);
+        assert_eq!(decisive_step(&blocked), None);
     }
 }

@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sessionlab::report::{self, Format, ListFormat};
 use sessionlab::{ablate, demo, out, outln};
 use sessionlab_app::{Defense, Profile, ProfileName, ServeOptions};
-use sessionlab_attack::lab::ClockControl;
+use sessionlab_attack::lab::HttpClockControl;
 use sessionlab_attack::{
     Credentials, RunResult, Target, TargetError, catalog, run_scenarios, select,
 };
@@ -655,7 +655,7 @@ async fn discover(
                          need it started with `sessionlab serve --lab-clock`",
                     );
                 }
-                t.with_clock_control(ClockControl::Http { key })
+                t.with_clock_control(HttpClockControl::new(key))
             }
             None => t,
         }),

@@ -4,36 +4,60 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use sessionlab_app::Defense;
-use sessionlab_attack::catalog::{self, SCENARIO_FILES};
+use sessionlab_attack::REGISTRY;
+use sessionlab_attack::catalog;
 
 fn repo(path: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-#[test]
-fn every_file_in_scenarios_is_compiled_in_and_parses() {
-    let on_disk: BTreeSet<String> = std::fs::read_dir(repo("scenarios"))
-        .expect("scenarios/ exists")
+/// The names in `dir` that end in `extension`, without it.
+fn names_in(dir: &str, extension: &str) -> BTreeSet<String> {
+    std::fs::read_dir(repo(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
         .map(|e| {
             e.expect("readable")
                 .file_name()
                 .to_string_lossy()
                 .into_owned()
         })
-        .filter(|name| name.ends_with(".toml"))
-        .map(|name| name.trim_end_matches(".toml").to_string())
-        .collect();
-    let compiled: BTreeSet<String> = SCENARIO_FILES
-        .iter()
-        .map(|(id, _)| id.to_string())
-        .collect();
+        .filter_map(|name| name.strip_suffix(extension).map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn the_registry_and_the_files_list_the_same_scenarios() {
+    let registered: BTreeSet<String> = REGISTRY.iter().map(|s| s.id.to_string()).collect();
     assert_eq!(
-        on_disk, compiled,
-        "scenarios/*.toml and catalog::SCENARIO_FILES must list the same scenarios"
+        registered.len(),
+        REGISTRY.len(),
+        "an id is registered twice"
     );
-    for (id, text) in SCENARIO_FILES {
-        let meta = catalog::parse(text).unwrap_or_else(|e| panic!("scenarios/{id}.toml: {e}"));
-        assert_eq!(&meta.id, id, "scenarios/{id}.toml names itself");
+    assert_eq!(
+        names_in("scenarios", ".toml"),
+        registered,
+        "scenarios/*.toml and the registry (crates/attack/src/scenarios/mod.rs) must list the same scenarios"
+    );
+    assert_eq!(
+        names_in("docs/lessons", ".md"),
+        registered,
+        "docs/lessons/*.md and the registry must list the same scenarios"
+    );
+    let mut modules = names_in("crates/attack/src/scenarios", ".rs");
+    modules.remove("mod");
+    let expected: BTreeSet<String> = registered.iter().map(|id| id.replace('-', "_")).collect();
+    assert_eq!(
+        modules, expected,
+        "crates/attack/src/scenarios/ has one module per registered scenario"
+    );
+    for scenario in REGISTRY {
+        let meta = catalog::parse(scenario.metadata)
+            .unwrap_or_else(|e| panic!("scenarios/{}.toml: {e}", scenario.id));
+        assert_eq!(
+            meta.id, scenario.id,
+            "scenarios/{}.toml names itself",
+            scenario.id
+        );
     }
 }
 
@@ -84,7 +108,7 @@ fn every_scenario_has_a_lesson_references_and_real_defenses() {
 fn both_shapes_of_requires_parse() {
     let file = |requires: &str| {
         format!(
-            "id = \"x\"\ntitle = \"t\"\norder = 1\ncategory = \"c\"\nstory = \"s\"\nfix = \"f\"\n\
+            "id = \"x\"\ntitle = \"t\"\ncategory = \"c\"\nstory = \"s\"\nfix = \"f\"\n\
              blocked_by = [\"secure-cookie\", \"hsts\"]\n{requires}layers = \"any\"\n\
              [refs]\ncwe = []\nasvs4 = []\nasvs5 = []\nwstg = []\n"
         )

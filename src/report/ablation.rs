@@ -543,8 +543,11 @@ mod tests {
         RunResult {
             scenario: "logout-reuse".into(),
             profile,
+            base_profile: "hardened".into(),
             outcome,
             evidence: format!("it was {outcome}"),
+            decided_at: None,
+            proof: None,
             steps: Vec::new(),
             duration_ms: 1,
         }

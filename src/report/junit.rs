@@ -29,15 +29,15 @@ pub enum Case {
     Skipped(String),
 }
 
-/// A profile label such as "hardened -csp": is it meant to hold?
-fn must_hold(profile: &str) -> bool {
-    profile.split_whitespace().next() == Some("hardened")
+/// Is the run's profile meant to hold? Any hardened one, toggled or not.
+fn must_hold(result: &RunResult) -> bool {
+    result.base_profile == "hardened"
 }
 
 /// The rule of `demo` and `attack`.
 fn demo_case(r: &RunResult) -> Case {
     match r.outcome {
-        Outcome::Compromised if must_hold(&r.profile) => Case::Failed {
+        Outcome::Compromised if must_hold(r) => Case::Failed {
             kind: "compromised".into(),
             message: r.evidence.clone(),
         },
@@ -152,8 +152,11 @@ mod tests {
         RunResult {
             scenario: "hijack-xss".into(),
             profile: profile.into(),
+            base_profile: profile.split_whitespace().next().unwrap_or_default().into(),
             outcome,
             evidence: "evidence <&>".into(),
+            decided_at: None,
+            proof: None,
             steps: Vec::new(),
             duration_ms: 12,
         }

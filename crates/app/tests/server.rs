@@ -126,7 +126,8 @@ async fn a_full_login_over_the_socket() {
     )
     .await;
     assert!(
-        account.starts_with("HTTP/1.1 200") && account.contains("<p id=\"private-note\">alice"),
+        account.starts_with("HTTP/1.1 200")
+            && account.contains("<p id=\"private-note\">private note of alice #"),
         "{account}"
     );
     server.shutdown().await;

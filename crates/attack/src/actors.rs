@@ -2,9 +2,10 @@
 //! private note, and the one test that counts as proof.
 
 use sessionlab_browser::{Browser, Page, RequestKind, RequestSpec, SetCookieOutcome, html};
+use sessionlab_protocol::element;
 use url::Url;
 
-use crate::lab::{Credentials, RunContext, RunError, plant_cookie};
+use crate::lab::{Credentials, RunContext, RunError, plant_cookie, shows_private_note};
 use crate::outcome::{Actor, Verdict};
 
 /// Logs in through the app's login form, as a person would; the page it
@@ -99,7 +100,7 @@ pub async fn attacker_signs_guestbook(
 /// The victim opens their account page and reads their private note, as they see it.
 pub async fn read_own_note(ctx: &RunContext, browser: &mut Browser) -> Result<String, RunError> {
     let page = browser.open(&ctx.app_url("/account"), None).await?;
-    html::text_by_id(&page.body, "private-note")
+    html::text_by_id(&page.body, element::PRIVATE_NOTE)
         .filter(|note| !note.is_empty())
         .ok_or_else(|| RunError::Lab(no_sign_of(browser, &page, "/account", "a private note")))
 }
@@ -147,7 +148,7 @@ pub async fn session_copied_from_victim(
     victim_browser: &str,
     victim_did: &str,
 ) -> Result<CopiedSession, RunError> {
-    let mut victim = ctx.browser(victim_browser);
+    let mut victim = ctx.browser(Actor::Victim, victim_browser);
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
     let Some(copy) = session_id(ctx, &victim) else {
@@ -162,7 +163,7 @@ pub async fn session_copied_from_victim(
     );
 
     let account = ctx.app_url("/account");
-    let mut attacker = ctx.browser("attacker");
+    let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, &copy);
     let before = probe_account(&mut attacker, account.clone()).await?;
     if !before.shows(&note) {
@@ -197,17 +198,18 @@ pub struct AccountProbe {
 }
 
 impl AccountProbe {
-    /// The proof of compromise: the attacker's own response contains the victim's private note.
+    /// Whether this response is the victim's account page with her note (the
+    /// premise checks use it; a verdict's proof is found in the transcript by
+    /// [`RunContext::victim_note_shown`], with the same test).
     pub fn shows(&self, victim_note: &str) -> bool {
-        self.status == 200
-            && html::text_by_id(&self.body, "private-note").as_deref() == Some(victim_note)
+        self.status == 200 && shows_private_note(&self.body, victim_note)
     }
 
     /// "303 → /login" or "200 (an account page, but not the victim's)" for evidence lines.
     pub fn describe(&self) -> String {
         match (&self.location, self.status) {
             (Some(to), s) => format!("{s} redirect to {to}"),
-            (None, 200) => match html::text_by_id(&self.body, "username") {
+            (None, 200) => match html::text_by_id(&self.body, element::USERNAME) {
                 Some(user) => format!("200, the account page of {user}"),
                 None => "200, but no account page".to_string(),
             },
@@ -246,18 +248,19 @@ pub async fn probe_account(browser: &mut Browser, url: Url) -> Result<AccountPro
 /// The last move of most scenarios: the attacker puts a session ID into a
 /// fresh browser of their own and asks for the account page.
 pub async fn replay_session_id(
-    ctx: &RunContext,
+    ctx: &mut RunContext,
     id: &str,
     account_url: Url,
 ) -> Result<AccountProbe, RunError> {
-    let mut attacker = ctx.browser("attacker");
+    let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     plant_cookie(&mut attacker, &account_url, &ctx.target.session_cookie, id);
     probe_account(&mut attacker, account_url).await
 }
 
 /// Records the attacker's final step and turns what they got back into the
-/// verdict: `compromised` only when the response shows the victim's note.
-/// `context` says how the attacker came by the ID, `what` names it.
+/// verdict: `compromised` only when a response of that step, as recorded,
+/// shows the victim's note ([`RunContext::victim_note_shown`]). `context`
+/// says how the attacker came by the ID, `what` names it.
 pub fn judge(
     ctx: &mut RunContext,
     action: &str,
@@ -266,18 +269,23 @@ pub fn judge(
     context: &str,
     what: &str,
 ) -> Verdict {
-    let verdict = if probe.shows(victim_note) {
-        Verdict::compromised(format!(
-            "{context}; {what} showed {}'s private note",
-            ctx.victim.username
-        ))
-    } else {
-        Verdict::blocked(format!(
-            "{context}; {what} opened nothing (/account answered {})",
-            probe.describe()
-        ))
-    };
-    ctx.step(Actor::Attacker, action, &verdict.evidence);
+    let step = ctx.step(Actor::Attacker, action, "");
+    let shown = format!(
+        "{context}; {what} showed {}'s private note",
+        ctx.victim.username
+    );
+    let verdict = ctx
+        .victim_note_shown(step, victim_note, shown)
+        .unwrap_or_else(|| {
+            Verdict::blocked(
+                format!(
+                    "{context}; {what} opened nothing (/account answered {})",
+                    probe.describe()
+                ),
+                step,
+            )
+        });
+    ctx.steps[step].observed = verdict.evidence().to_string();
     verdict
 }
 

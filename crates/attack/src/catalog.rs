@@ -110,7 +110,9 @@ impl Requires {
 pub struct ScenarioMeta {
     pub id: String,
     pub title: String,
-    /// Teaching order, 1 first.
+    /// Teaching order, 1 first: the scenario's place in the registry
+    /// ([`crate::scenarios::REGISTRY`]), not a field of the file.
+    #[serde(skip_deserializing)]
     pub order: u32,
     pub category: String,
     pub story: String,
@@ -147,75 +149,29 @@ impl ScenarioMeta {
     }
 }
 
-/// The raw scenario files, by id. A test checks this list against the `scenarios/` folder.
-pub const SCENARIO_FILES: &[(&str, &str)] = &[
-    (
-        "hijack-predict",
-        include_str!("../../../scenarios/hijack-predict.toml"),
-    ),
-    (
-        "hijack-xss",
-        include_str!("../../../scenarios/hijack-xss.toml"),
-    ),
-    (
-        "hijack-sniff",
-        include_str!("../../../scenarios/hijack-sniff.toml"),
-    ),
-    (
-        "fixation-url",
-        include_str!("../../../scenarios/fixation-url.toml"),
-    ),
-    (
-        "fixation-cookie",
-        include_str!("../../../scenarios/fixation-cookie.toml"),
-    ),
-    (
-        "logout-reuse",
-        include_str!("../../../scenarios/logout-reuse.toml"),
-    ),
-    (
-        "idle-timeout",
-        include_str!("../../../scenarios/idle-timeout.toml"),
-    ),
-    (
-        "absolute-timeout",
-        include_str!("../../../scenarios/absolute-timeout.toml"),
-    ),
-    (
-        "password-change",
-        include_str!("../../../scenarios/password-change.toml"),
-    ),
-    (
-        "concurrent-sessions",
-        include_str!("../../../scenarios/concurrent-sessions.toml"),
-    ),
-    (
-        "referer-leak",
-        include_str!("../../../scenarios/referer-leak.toml"),
-    ),
-    ("csrf", include_str!("../../../scenarios/csrf.toml")),
-    (
-        "session-puzzling",
-        include_str!("../../../scenarios/session-puzzling.toml"),
-    ),
-    (
-        "credential-bypass",
-        include_str!("../../../scenarios/credential-bypass.toml"),
-    ),
-];
-
 /// Parses one scenario file.
 pub fn parse(text: &str) -> Result<ScenarioMeta, toml::de::Error> {
     toml::from_str(text)
 }
 
-/// Every scenario's metadata in teaching order. Panics only if a compiled-in
-/// file is invalid, which the test suite rules out.
+/// Every scenario's metadata in teaching order (the registry's,
+/// [`crate::scenarios::REGISTRY`]). Panics only if a compiled-in file is
+/// invalid or names another id than its registry line, which the test suite
+/// rules out.
 pub fn all() -> Vec<ScenarioMeta> {
-    let mut metas: Vec<ScenarioMeta> = SCENARIO_FILES
+    crate::scenarios::REGISTRY
         .iter()
-        .map(|(id, text)| parse(text).unwrap_or_else(|e| panic!("scenarios/{id}.toml: {e}")))
-        .collect();
-    metas.sort_by_key(|m| m.order);
-    metas
+        .zip(1..)
+        .map(|(scenario, order)| {
+            let mut meta = parse(scenario.metadata)
+                .unwrap_or_else(|e| panic!("scenarios/{}.toml: {e}", scenario.id));
+            assert_eq!(
+                meta.id, scenario.id,
+                "scenarios/{}.toml: its id",
+                scenario.id
+            );
+            meta.order = order;
+            meta
+        })
+        .collect()
 }

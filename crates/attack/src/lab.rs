@@ -1,18 +1,23 @@
 //! The lab around one scenario run: the target, the credentials, the network
 //! the actors' browsers live in, and the step log.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use serde::Deserialize;
-use sessionlab_app::LabClock;
-use sessionlab_app::clock_control::{self, MAX_ADVANCE_SECONDS};
-use sessionlab_browser::browser::ExchangeTap;
-use sessionlab_browser::{Browser, BrowserError, Network};
+use sessionlab_browser::browser::{ExchangeTap, TappedExchange};
+use sessionlab_browser::{Browser, BrowserError, Network, html};
+use sessionlab_protocol::clock::{FIELD, KEY_HEADER, MAX_ADVANCE_SECONDS, PATH};
+use sessionlab_protocol::{DEMO_ATTACKER, DEMO_VICTIM, LabInfo, WELL_KNOWN_PATH, element};
 use url::Url;
 
-use crate::outcome::{Actor, HttpExchange, Step};
+use crate::outcome::{
+    Actor, BodyExcerpt, ExchangeRef, HttpExchange, Proof, ProofKind, Step, Verdict,
+};
 
 /// The name the target app has inside the lab network.
 pub const APP_HOST: &str = "app.lab.test";
@@ -40,12 +45,12 @@ impl Credentials {
 
     /// The victim the lab uses unless told otherwise: the demo account alice.
     pub fn default_victim() -> Self {
-        Self::new("alice", "wonderland")
+        Self::new(DEMO_VICTIM.username, DEMO_VICTIM.password)
     }
 
     /// The attacker's own account unless told otherwise: the demo account bob.
     pub fn default_attacker() -> Self {
-        Self::new("bob", "builder")
+        Self::new(DEMO_ATTACKER.username, DEMO_ATTACKER.password)
     }
 }
 
@@ -74,17 +79,6 @@ pub enum TargetError {
     NotALab { url: String, reason: String },
 }
 
-/// What the app says about itself at `/.well-known/sessionlab` (the banner of every page says the same).
-#[derive(Debug, Clone, Deserialize)]
-struct LabInfo {
-    label: String,
-    defenses: Vec<String>,
-    session_cookie: String,
-    /// Whether the app opened its lab clock's HTTP control (`serve --lab-clock`).
-    #[serde(default)]
-    lab_clock: bool,
-}
-
 /// A target app, as the engine reaches it.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -92,15 +86,17 @@ pub struct Target {
     pub addr: SocketAddr,
     /// "https" when the app speaks TLS, else "http".
     pub scheme: String,
-    /// The profile label the app reports, e.g. "hardened".
+    /// The profile label the app reports, with its toggles: "hardened -csp".
     pub profile: String,
+    /// The built-in profile it started from: "hardened".
+    pub base_profile: String,
     pub defenses: Vec<String>,
     /// The session cookie's name (public: any `Set-Cookie` from the app shows it).
     pub session_cookie: String,
     /// Whether the app says its lab clock can be moved over HTTP (`serve --lab-clock`).
     pub lab_clock: bool,
     /// How this run may move the app's lab clock, if at all (see [`ClockControl`]).
-    pub clock_control: Option<ClockControl>,
+    pub clock_control: Option<Arc<dyn ClockControl>>,
 }
 
 impl Target {
@@ -135,6 +131,7 @@ impl Target {
             addr,
             scheme: url.scheme().to_string(),
             profile: String::new(),
+            base_profile: String::new(),
             defenses: Vec::new(),
             session_cookie: String::new(),
             lab_clock: false,
@@ -142,7 +139,7 @@ impl Target {
         };
         let mut browser = Browser::new("lab", target.network());
         let page = browser
-            .open(&target.app_url("/.well-known/sessionlab"), None)
+            .open(&target.app_url(WELL_KNOWN_PATH), None)
             .await
             .map_err(|e| TargetError::Unreachable {
                 url: url.to_string(),
@@ -155,6 +152,7 @@ impl Target {
         // A plain-HTTP request to a TLS profile is redirected: follow where the app sent us.
         target.scheme = page.url.scheme().to_string();
         target.profile = info.label;
+        target.base_profile = info.profile;
         target.defenses = info.defenses;
         target.session_cookie = info.session_cookie;
         target.lab_clock = info.lab_clock;
@@ -162,8 +160,8 @@ impl Target {
     }
 
     /// The same target, with a hold on its lab clock (the timeout scenarios need one).
-    pub fn with_clock_control(mut self, control: ClockControl) -> Self {
-        self.clock_control = Some(control);
+    pub fn with_clock_control(mut self, control: impl ClockControl + 'static) -> Self {
+        self.clock_control = Some(Arc::new(control));
         self
     }
 
@@ -194,45 +192,52 @@ pub const NO_CLOCK_CONTROL: &str = "this scenario moves the app's lab clock forw
 Start the app with `sessionlab serve --lab-clock` (it prints a key), then run \
 `sessionlab attack --lab-clock-key KEY ...` (`sessionlab demo` needs neither: it holds its own apps' clocks)";
 
-/// How a run moves the target app's lab clock (`sessionlab_app::clock`): the
-/// app's timeouts read that clock, so the timeout scenarios can wait hours in
-/// milliseconds. The attacker in a scenario never gets this power; the lab does.
-#[derive(Clone)]
-pub enum ClockControl {
-    /// The app runs in this process (`demo`, tests): its clock itself.
-    InProcess(LabClock),
-    /// An app started with `sessionlab serve --lab-clock`: its HTTP control,
-    /// opened by the key it printed at start-up.
-    Http { key: String },
+/// A future a [`ClockControl`] returns (boxed, so the trait stays object-safe).
+pub type ClockFuture<'a> = Pin<Box<dyn Future<Output = Result<(), RunError>> + Send + 'a>>;
+
+/// How a run moves the target app's lab clock: the app's timeouts read that
+/// clock, so the timeout scenarios can wait hours in milliseconds. The
+/// attacker in a scenario never gets this power; the lab does.
+///
+/// The engine never links the app: an app in this process is moved by the
+/// harness's implementation (it holds the app's clock), a served one by
+/// [`HttpClockControl`].
+pub trait ClockControl: Send + Sync + fmt::Debug {
+    /// Moves the app's clock forward by `by`.
+    fn advance(&self, target: &Target, by: Duration) -> ClockFuture<'_>;
 }
 
-/// Never prints the key.
-impl fmt::Debug for ClockControl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::InProcess(clock) => f.debug_tuple("InProcess").field(clock).finish(),
-            Self::Http { .. } => f.write_str("Http { key: <secret> }"),
-        }
+/// The HTTP control of an app started with `sessionlab serve --lab-clock`,
+/// opened by the key it printed at start-up.
+#[derive(Clone)]
+pub struct HttpClockControl {
+    key: String,
+}
+
+impl HttpClockControl {
+    pub fn new(key: impl Into<String>) -> Self {
+        Self { key: key.into() }
     }
 }
 
-impl ClockControl {
-    /// Moves the app's clock forward by `by`.
-    pub async fn advance(&self, target: &Target, by: Duration) -> Result<(), RunError> {
-        match self {
-            Self::InProcess(clock) => {
-                clock.advance_std(by);
-                Ok(())
-            }
-            Self::Http { key } => advance_over_http(target, key, by).await,
-        }
+/// Never prints the key.
+impl fmt::Debug for HttpClockControl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HttpClockControl { key: <secret> }")
+    }
+}
+
+impl ClockControl for HttpClockControl {
+    fn advance(&self, target: &Target, by: Duration) -> ClockFuture<'_> {
+        let target = target.clone();
+        Box::pin(async move { advance_over_http(&target, &self.key, by).await })
     }
 }
 
 /// `POST /.well-known/sessionlab/clock`, in steps the app accepts (whole
 /// seconds, rounded up; at most 30 days each).
 async fn advance_over_http(target: &Target, key: &str, by: Duration) -> Result<(), RunError> {
-    let url = target.app_url(clock_control::PATH);
+    let url = target.app_url(PATH);
     // Not a lab browser: the lab itself speaks here, with a header no browser sends.
     // The app's TLS certificate is self-signed, as for the browsers.
     let client = reqwest::Client::builder()
@@ -247,8 +252,8 @@ async fn advance_over_http(target: &Target, key: &str, by: Duration) -> Result<(
         let step = seconds_left.min(MAX_ADVANCE_SECONDS);
         let response = client
             .post(url.clone())
-            .header(clock_control::KEY_HEADER, key)
-            .form(&[(clock_control::FIELD, step.to_string())])
+            .header(KEY_HEADER, key)
+            .form(&[(FIELD, step.to_string())])
             .send()
             .await
             .map_err(|e| {
@@ -297,8 +302,19 @@ pub struct RunContext {
     pub victim: Credentials,
     pub attacker: Credentials,
     pub steps: Vec<Step>,
+    /// The whole bodies behind each step's exchanges (the steps keep excerpts):
+    /// what the proof constructors search. Dropped with the context.
+    bodies: Vec<Vec<RecordedBody>>,
+    /// Whose each browser is, by the name [`RunContext::browser`] gave it.
+    owners: HashMap<String, Actor>,
     /// Every exchange of the run's browsers not yet shown in a step.
     tap: ExchangeTap,
+}
+
+/// A response body as the browser received it.
+struct RecordedBody {
+    text: String,
+    html: bool,
 }
 
 impl RunContext {
@@ -308,35 +324,74 @@ impl RunContext {
             victim,
             attacker,
             steps: Vec::new(),
+            bodies: Vec::new(),
+            owners: HashMap::new(),
             tap: ExchangeTap::new(),
         }
     }
 
-    /// A fresh browser (empty jar, no HSTS memory) on the lab network. Its
-    /// name says whose it is ([`Actor::of_browser`]): its exchanges go into
-    /// that actor's next step.
-    pub fn browser(&self, name: &str) -> Browser {
+    /// A fresh browser (empty jar, no HSTS memory) on the lab network, owned
+    /// by `actor`: its exchanges go into that actor's next step. `name` tells
+    /// an actor's browsers apart in the transcript ("victim", "victim-phone").
+    pub fn browser(&mut self, actor: Actor, name: &str) -> Browser {
+        let previous = self.owners.insert(name.to_string(), actor);
+        debug_assert!(
+            previous.is_none_or(|owner| owner == actor),
+            "the browser name {name:?} belongs to another actor"
+        );
         let mut browser = Browser::new(name, self.target.network());
         browser.tap_into(self.tap.clone());
         browser
     }
 
+    fn owner(&self, browser: &str) -> Option<Actor> {
+        self.owners.get(browser).copied()
+    }
+
     /// Records a step of the transcript, with the HTTP exchanges the actor's
     /// browsers made since the actor's previous step (other actors' exchanges
-    /// wait for their own next step).
-    pub fn step(&mut self, actor: Actor, action: impl Into<String>, observed: impl Into<String>) {
-        let exchanges = self
-            .tap
-            .take(|browser| Actor::of_browser(browser) == actor)
+    /// wait for their own next step). Returns the step's index.
+    pub fn step(
+        &mut self,
+        actor: Actor,
+        action: impl Into<String>,
+        observed: impl Into<String>,
+    ) -> usize {
+        let owners = self.owners.clone();
+        let tapped = self.tap.take(|browser| owners.get(browser) == Some(&actor));
+        self.push_step(actor, action.into(), observed.into(), tapped)
+    }
+
+    fn push_step(
+        &mut self,
+        actor: Actor,
+        action: String,
+        observed: String,
+        tapped: Vec<TappedExchange>,
+    ) -> usize {
+        let exchanges = tapped
             .iter()
-            .map(|tapped| HttpExchange::new(&tapped.browser, &tapped.exchange))
+            .map(|t| HttpExchange::new(&t.browser, &t.exchange))
             .collect();
+        self.bodies.push(
+            tapped
+                .into_iter()
+                .map(|t| RecordedBody {
+                    html: t
+                        .exchange
+                        .response_header("content-type")
+                        .is_some_and(|kind| kind.to_ascii_lowercase().contains("text/html")),
+                    text: t.exchange.body,
+                })
+                .collect(),
+        );
         self.steps.push(Step {
             actor,
-            action: action.into(),
-            observed: observed.into(),
+            action,
+            observed,
             exchanges,
         });
+        self.steps.len() - 1
     }
 
     /// Closes the transcript of a run that failed: the exchanges its
@@ -347,24 +402,123 @@ impl RunContext {
         let pending = self.tap.take(|_| true);
         let mut actors: Vec<Actor> = Vec::new();
         for tapped in &pending {
-            let actor = Actor::of_browser(&tapped.browser);
-            if !actors.contains(&actor) {
+            if let Some(actor) = self.owner(&tapped.browser)
+                && !actors.contains(&actor)
+            {
                 actors.push(actor);
             }
         }
         for actor in actors {
-            let exchanges = pending
+            let theirs = pending
                 .iter()
-                .filter(|tapped| Actor::of_browser(&tapped.browser) == actor)
-                .map(|tapped| HttpExchange::new(&tapped.browser, &tapped.exchange))
+                .filter(|tapped| self.owner(&tapped.browser) == Some(actor))
+                .cloned()
                 .collect();
-            self.steps.push(Step {
+            self.push_step(
                 actor,
-                action: "made the requests below before the run stopped".into(),
-                observed: format!("the run stopped here: {error}"),
-                exchanges,
-            });
+                "made the requests below before the run stopped".into(),
+                format!("the run stopped here: {error}"),
+                theirs,
+            );
         }
+    }
+
+    /// The one way to `compromised` by reading: the attacker's step `step`
+    /// holds a response (200) whose private-note element is `note`, the
+    /// victim's own. Its excerpt is moved to show the note. `None` when no
+    /// response of that step shows it: then the attack did not get through.
+    pub fn victim_note_shown(
+        &mut self,
+        step: usize,
+        note: &str,
+        evidence: impl Into<String>,
+    ) -> Option<Verdict> {
+        if self.steps.get(step)?.actor != Actor::Attacker || note.is_empty() {
+            return None;
+        }
+        let exchange = self.find_in_step(step, |x, body| {
+            x.status == 200 && shows_private_note(&body.text, note)
+        })?;
+        let proof = self.proof_at(ProofKind::VictimNote, step, exchange, note, None)?;
+        Some(Verdict::compromised(evidence.into(), proof))
+    }
+
+    /// The one way to `compromised` by forgery: the victim's own step `step`
+    /// holds her account page (200) whose e-mail element is `value`, the
+    /// attacker's change, and `forged_request` is the request that made it.
+    /// `None` when her page does not show it.
+    pub fn forged_change_shown(
+        &mut self,
+        step: usize,
+        value: &str,
+        forged_request: ExchangeRef,
+        evidence: impl Into<String>,
+    ) -> Option<Verdict> {
+        if self.steps.get(step)?.actor != Actor::Victim || value.is_empty() {
+            return None;
+        }
+        self.steps
+            .get(forged_request.step)?
+            .exchanges
+            .get(forged_request.exchange)?;
+        let exchange = self.find_in_step(step, |x, body| {
+            x.status == 200
+                && html::text_by_id(&body.text, element::EMAIL).as_deref() == Some(value)
+        })?;
+        let proof = self.proof_at(
+            ProofKind::ForgedChange,
+            step,
+            exchange,
+            value,
+            Some(forged_request),
+        )?;
+        Some(Verdict::compromised(evidence.into(), proof))
+    }
+
+    /// The last exchange of step `step` that `shows` accepts.
+    fn find_in_step(
+        &self,
+        step: usize,
+        shows: impl Fn(&HttpExchange, &RecordedBody) -> bool,
+    ) -> Option<usize> {
+        let exchanges = &self.steps.get(step)?.exchanges;
+        let bodies = self.bodies.get(step)?;
+        exchanges
+            .iter()
+            .zip(bodies)
+            .rposition(|(x, body)| shows(x, body))
+    }
+
+    /// A proof at `steps[step].exchanges[exchange]`, whose excerpt is made to
+    /// show `value` (so a reader of the transcript sees it where it says).
+    fn proof_at(
+        &mut self,
+        kind: ProofKind,
+        step: usize,
+        exchange: usize,
+        value: &str,
+        forged_request: Option<ExchangeRef>,
+    ) -> Option<Proof> {
+        let body = &self.bodies[step][exchange];
+        let excerpt = BodyExcerpt::around(&body.text, body.html, value)?;
+        self.steps[step].exchanges[exchange].body = excerpt;
+        Some(Proof {
+            kind,
+            value: value.to_string(),
+            step,
+            exchange,
+            forged_request,
+        })
+    }
+
+    /// Where the last exchange of `step` that matches `request` sits.
+    pub fn find_exchange(
+        &self,
+        step: usize,
+        request: impl Fn(&HttpExchange) -> bool,
+    ) -> Option<ExchangeRef> {
+        let exchange = self.steps.get(step)?.exchanges.iter().rposition(request)?;
+        Some(ExchangeRef { step, exchange })
     }
 
     pub fn app_url(&self, path_and_query: &str) -> Url {
@@ -402,6 +556,12 @@ impl RunContext {
     }
 }
 
+/// The proof test of every reading scenario: the page's private-note element
+/// is exactly the victim's note (a note merely quoted elsewhere is not).
+pub fn shows_private_note(body: &str, note: &str) -> bool {
+    html::text_by_id(body, element::PRIVATE_NOTE).as_deref() == Some(note)
+}
+
 /// Puts a cookie into a browser the attacker controls, as if the app had set it
 /// (an attacker can edit their own browser's cookies at will, rules or not).
 pub fn plant_cookie(browser: &mut Browser, url: &Url, name: &str, value: &str) {
@@ -436,9 +596,9 @@ mod tests {
             Credentials::default_victim(),
             Credentials::default_attacker(),
         );
-        let mut victim = ctx.browser("victim");
-        let mut phone = ctx.browser("victim-phone");
-        let mut attacker = ctx.browser("attacker");
+        let mut victim = ctx.browser(Actor::Victim, "victim");
+        let mut phone = ctx.browser(Actor::Victim, "victim-phone");
+        let mut attacker = ctx.browser(Actor::Attacker, "attacker");
         victim.open(&ctx.app_url("/login"), None).await.unwrap();
         attacker.open(&ctx.app_url("/"), None).await.unwrap();
         phone.open(&ctx.app_url("/guestbook"), None).await.unwrap();
@@ -498,7 +658,7 @@ mod tests {
             assert!(
                 step.exchanges
                     .iter()
-                    .all(|x| Actor::of_browser(&x.browser) == step.actor),
+                    .all(|x| x.browser == step.actor.as_str()),
                 "{step:?}"
             );
         }
@@ -507,6 +667,16 @@ mod tests {
         let replay = last.exchanges.last().expect("the replay");
         assert!(replay.request_header("cookie").is_some(), "{replay:?}");
         assert!(replay.body.excerpt.contains("private-note"), "{replay:?}");
+        // The proof points at that response, and its excerpt holds the note.
+        let proof = result
+            .proof
+            .as_ref()
+            .expect("a compromised run has a proof");
+        assert_eq!(proof.kind, crate::outcome::ProofKind::VictimNote);
+        assert_eq!(Some(proof.step), result.decided_at);
+        let shown = result.exchange(proof.at()).expect("the proof's exchange");
+        assert!(shown.body.excerpt.contains(&proof.value), "{shown:?}");
+        assert_eq!(result.steps[proof.step].actor, Actor::Attacker);
         let json = serde_json::to_string(&result).expect("serialises");
         assert!(json.contains("\"exchanges\""));
     }

@@ -19,5 +19,6 @@ pub mod scenarios;
 
 pub use catalog::ScenarioMeta;
 pub use lab::{Credentials, Target, TargetError};
-pub use outcome::{Actor, Outcome, RunResult, Step};
+pub use outcome::{Actor, ExchangeRef, Outcome, Proof, ProofKind, RunResult, Step, Verdict};
 pub use runner::{run_scenario, run_scenarios, select};
+pub use scenarios::{REGISTRY, Scenario};

@@ -42,16 +42,11 @@ pub enum Actor {
 }
 
 impl Actor {
-    /// Whose browser this is, by the name the scenario gave it: "victim", "victim-phone", ...
-    /// are the victim's, "observer..." the observer's, any other (the attacker's many fresh
-    /// browsers) the attacker's.
-    pub fn of_browser(name: &str) -> Actor {
-        if name.starts_with("victim") {
-            Actor::Victim
-        } else if name.starts_with("observer") {
-            Actor::Observer
-        } else {
-            Actor::Attacker
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Victim => "victim",
+            Self::Attacker => "attacker",
+            Self::Observer => "observer",
         }
     }
 }
@@ -82,6 +77,9 @@ pub const RESPONSE_HEADERS_SHOWN: &[&str] = &[
 
 /// How much of a response body a transcript keeps.
 pub const BODY_EXCERPT_CHARS: usize = 300;
+
+/// How much of the text before a proof an excerpt around it keeps.
+const CONTEXT_BEFORE_PROOF_CHARS: usize = 120;
 
 /// One request and its response as an actor's browser made it, cut to what a
 /// lesson shows: the headers that matter, a short body, and what the cookie
@@ -199,9 +197,10 @@ fn is_html(exchange: &Exchange) -> bool {
         .is_some_and(|kind| kind.to_ascii_lowercase().contains("text/html"))
 }
 
-/// A response body, abbreviated: its length and its first characters with
+/// A response body, abbreviated: its length and a window of its text with
 /// whitespace collapsed. An HTML page shows its `<main>`, past the head and
-/// the profile banner every page repeats.
+/// the profile banner every page repeats. The window is the start of the
+/// text, or, for the exchange a proof was read from, the text around the proof.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BodyExcerpt {
     /// The whole body's length in bytes.
@@ -210,13 +209,41 @@ pub struct BodyExcerpt {
     /// Whether `excerpt` is the page's `<main>` element rather than the start of the body.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub from_main: bool,
+    /// How many characters of the collapsed text come before `excerpt` (0: it starts at the start).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped: usize,
     /// Whether `excerpt` stops before the end of what it shows.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 impl BodyExcerpt {
+    /// The start of the body.
     pub fn of(body: &str, html: bool) -> Self {
+        Self::window(body, html, |_| 0)
+    }
+
+    /// The window of the body that holds `value` (the start, if it is there
+    /// already); `None` when the body's collapsed text does not contain it.
+    pub fn around(body: &str, html: bool, value: &str) -> Option<Self> {
+        let excerpt = Self::window(body, html, |text| {
+            let at = text[..text.find(value).unwrap_or(0)].chars().count();
+            let end = at + value.chars().count();
+            if end <= BODY_EXCERPT_CHARS {
+                0
+            } else {
+                at.saturating_sub(CONTEXT_BEFORE_PROOF_CHARS)
+            }
+        });
+        excerpt.excerpt.contains(value).then_some(excerpt)
+    }
+
+    /// `BODY_EXCERPT_CHARS` characters of the collapsed text, from the character `start` picks.
+    fn window(body: &str, html: bool, start: impl Fn(&str) -> usize) -> Self {
         let main = html
             .then(|| {
                 let start = body.find("<main>")? + "<main>".len();
@@ -231,11 +258,18 @@ impl BodyExcerpt {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
+        let skipped = start(&collapsed);
+        let total = collapsed.chars().count();
         Self {
             length: body.len(),
-            excerpt: collapsed.chars().take(BODY_EXCERPT_CHARS).collect(),
+            excerpt: collapsed
+                .chars()
+                .skip(skipped)
+                .take(BODY_EXCERPT_CHARS)
+                .collect(),
             from_main: main.is_some(),
-            truncated: collapsed.chars().count() > BODY_EXCERPT_CHARS,
+            skipped,
+            truncated: total > skipped + BODY_EXCERPT_CHARS,
         }
     }
 }
@@ -323,37 +357,145 @@ impl std::fmt::Display for CookieNote {
     }
 }
 
+/// Where one exchange sits in a run's transcript: `steps[step].exchanges[exchange]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ExchangeRef {
+    pub step: usize,
+    pub exchange: usize,
+}
+
+/// What a proof of compromise is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProofKind {
+    /// The attacker's own response showed the victim's private note, which
+    /// is random at every start of the app and shown only to her.
+    VictimNote,
+    /// The victim's own account page showed the change a forged request
+    /// made (the attacker's e-mail address, random per run).
+    ForgedChange,
+}
+
+/// The evidence a compromise stands on: what only the victim could see or do,
+/// and where in the transcript it showed. Made only by the two
+/// [`Verdict`] constructors that produce `compromised`, each of which finds
+/// `value` in the recorded response before it makes one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Proof {
+    pub kind: ProofKind,
+    /// The private note, or the attacker's change, as the response carried it.
+    pub value: String,
+    /// The step whose exchange showed it (0-based, into `steps`).
+    pub step: usize,
+    /// The exchange that showed it (0-based, into that step's `exchanges`);
+    /// its body excerpt contains `value`.
+    pub exchange: usize,
+    /// For a forged change: the forged request that made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forged_request: Option<ExchangeRef>,
+}
+
+impl Proof {
+    /// Where the proof showed.
+    pub fn at(&self) -> ExchangeRef {
+        ExchangeRef {
+            step: self.step,
+            exchange: self.exchange,
+        }
+    }
+}
+
 /// The result of one scenario against one target.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunResult {
     pub scenario: String,
+    /// The target's label, with its toggles: `hardened -csp`.
     pub profile: String,
+    /// The built-in profile the target started from: `insecure`, `tutorial`, `hardened`
+    /// (empty when the run never reached the target).
+    pub base_profile: String,
     pub outcome: Outcome,
     /// The step where the attack succeeded or stopped, and what was observed there.
     pub evidence: String,
+    /// The step that decided the run (0-based, into `steps`); `None` when the
+    /// run stopped before any step.
+    pub decided_at: Option<usize>,
+    /// What the compromise stands on; `None` unless `outcome` is `compromised`.
+    pub proof: Option<Proof>,
     pub steps: Vec<Step>,
     pub duration_ms: u64,
 }
 
-/// How a scenario function ends when nothing went wrong.
+impl RunResult {
+    /// The exchange a reference points at, if the transcript has it.
+    pub fn exchange(&self, at: ExchangeRef) -> Option<&HttpExchange> {
+        self.steps.get(at.step)?.exchanges.get(at.exchange)
+    }
+}
+
+/// How a scenario function ends when nothing went wrong. Its fields are
+/// private: `blocked` says where the attack broke, and `compromised` comes
+/// only from [`crate::lab::RunContext::victim_note_shown`] and
+/// [`crate::lab::RunContext::forged_change_shown`], which find the proof in
+/// the recorded traffic first.
 #[derive(Debug, Clone)]
 pub struct Verdict {
-    pub outcome: Outcome,
-    pub evidence: String,
+    outcome: Outcome,
+    evidence: String,
+    decided_at: usize,
+    proof: Option<Proof>,
 }
 
 impl Verdict {
-    pub fn compromised(evidence: impl Into<String>) -> Self {
-        Self {
-            outcome: Outcome::Compromised,
-            evidence: evidence.into(),
-        }
-    }
-    pub fn blocked(evidence: impl Into<String>) -> Self {
+    /// The attack stopped; `decided_at` is the step where it broke.
+    pub fn blocked(evidence: impl Into<String>, decided_at: usize) -> Self {
         Self {
             outcome: Outcome::Blocked,
             evidence: evidence.into(),
+            decided_at,
+            proof: None,
         }
+    }
+
+    /// Only the proof constructors in `lab.rs` call this.
+    pub(crate) fn compromised(evidence: String, proof: Proof) -> Self {
+        Self {
+            outcome: Outcome::Compromised,
+            evidence,
+            decided_at: proof.step,
+            proof: Some(proof),
+        }
+    }
+
+    /// A blocked verdict decided at `step` instead: where the attack had
+    /// already broken, so that the final replay only confirms it (the victim
+    /// never took the attacker's ID, the session had already ended). A
+    /// compromise stays decided where its proof showed.
+    pub fn or_broke_at(mut self, step: usize) -> Self {
+        if self.outcome == Outcome::Blocked {
+            self.decided_at = step;
+        }
+        self
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    pub fn evidence(&self) -> &str {
+        &self.evidence
+    }
+
+    pub fn decided_at(&self) -> usize {
+        self.decided_at
+    }
+
+    pub fn proof(&self) -> Option<&Proof> {
+        self.proof.as_ref()
+    }
+
+    pub(crate) fn into_parts(self) -> (Outcome, String, usize, Option<Proof>) {
+        (self.outcome, self.evidence, self.decided_at, self.proof)
     }
 }
 
@@ -379,11 +521,20 @@ mod tests {
     }
 
     #[test]
-    fn browser_names_tell_the_actor() {
-        assert_eq!(Actor::of_browser("victim"), Actor::Victim);
-        assert_eq!(Actor::of_browser("victim-laptop"), Actor::Victim);
-        assert_eq!(Actor::of_browser("attacker"), Actor::Attacker);
-        assert_eq!(Actor::of_browser("observer"), Actor::Observer);
+    fn an_excerpt_around_a_proof_contains_it() {
+        let note = "private note of alice #0123456789abcdef";
+        let page = format!(
+            "<html><body><main><h1>Your account</h1>{}<p id=\"private-note\">{note}</p></main></body></html>",
+            "<p>filler</p>".repeat(100)
+        );
+        assert!(!BodyExcerpt::of(&page, true).excerpt.contains(note));
+        let around = BodyExcerpt::around(&page, true, note).expect("the note is there");
+        assert!(around.excerpt.contains(note), "{around:?}");
+        assert!(around.skipped > 0 && around.from_main);
+        // Near the start, the window is the start.
+        let short = "<main><p id=\"private-note\">n1</p></main>";
+        assert_eq!(BodyExcerpt::around(short, true, "n1").unwrap().skipped, 0);
+        assert_eq!(BodyExcerpt::around(short, true, "absent"), None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::catalog::{self, ScenarioMeta};
-use crate::lab::{Credentials, RunContext, Target};
+use crate::lab::{Credentials, RunContext, RunError, Target};
 use crate::outcome::{Outcome, RunResult};
 use crate::scenarios;
 
@@ -39,21 +39,31 @@ pub async fn run_scenario(
 ) -> RunResult {
     let started = Instant::now();
     let mut ctx = RunContext::new(target.clone(), victim.clone(), attacker.clone());
-    let (outcome, evidence) = match scenarios::dispatch(id, &mut ctx).await {
-        Some(Ok(verdict)) => (verdict.outcome, verdict.evidence),
-        Some(Err(error)) => {
+    let ended = match scenarios::find(id) {
+        Some(scenario) => (scenario.run)(&mut ctx).await,
+        None => Err(RunError::Lab(format!("no scenario has the id {id:?}"))),
+    };
+    let (outcome, evidence, decided_at, proof) = match ended {
+        Ok(verdict) => {
+            let (outcome, evidence, decided_at, proof) = verdict.into_parts();
+            (outcome, evidence, Some(decided_at), proof)
+        }
+        Err(error) => {
             let error = error.to_string();
             ctx.stop_with_error(&error);
-            (Outcome::Error, error)
+            let last = ctx.steps.len().checked_sub(1);
+            (Outcome::Error, error, last, None)
         }
-        None => (Outcome::Error, format!("no scenario has the id {id:?}")),
     };
     RunResult {
         scenario: id.to_string(),
         profile: target.profile.clone(),
+        base_profile: target.base_profile.clone(),
         outcome,
         evidence,
-        steps: ctx.steps,
+        decided_at,
+        proof,
+        steps: std::mem::take(&mut ctx.steps),
         duration_ms: started.elapsed().as_millis() as u64,
     }
 }
@@ -95,8 +105,12 @@ mod tests {
             "{error}"
         );
         assert!(select(&ids(&["csrf", "nope"])).is_err());
-        assert_eq!(select(&ids(&["all", "csrf"])).map(|s| s.len()), Ok(14));
-        assert_eq!(select(&[]).map(|s| s.len()), Ok(14));
+        let everything = crate::scenarios::REGISTRY.len();
+        assert_eq!(
+            select(&ids(&["all", "csrf"])).map(|s| s.len()),
+            Ok(everything)
+        );
+        assert_eq!(select(&[]).map(|s| s.len()), Ok(everything));
         let two = select(&ids(&["csrf", "hijack-xss"])).expect("two scenarios");
         // Teaching order, whatever the order asked.
         assert_eq!(two[0].id, "hijack-xss");

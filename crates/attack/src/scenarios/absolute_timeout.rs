@@ -66,7 +66,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             landed(&death.probe)
         ),
     };
-    ctx.step(
+    let kept_busy = ctx.step(
         Actor::Attacker,
         format!("kept the session busy: a request to /account every {every} min of lab time"),
         observed,
@@ -85,14 +85,19 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             landed(&death.probe)
         ),
     };
-    Ok(judge(
+    let verdict = judge(
         ctx,
         &format!("read /account after {} of lab time", lab_time(RIDE_FOR)),
         &after,
         &note,
         &context,
         &format!("at {}, the copy", lab_time(RIDE_FOR)),
-    ))
+    );
+    // A session that died while kept busy ended there, not at the last read.
+    Ok(match death {
+        Some(_) => verdict.or_broke_at(kept_busy),
+        None => verdict,
+    })
 }
 
 /// "8 h 0 min"

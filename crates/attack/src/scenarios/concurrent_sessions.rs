@@ -25,7 +25,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     )
     .await?;
 
-    let mut phone = ctx.browser("victim-phone");
+    let mut phone = ctx.browser(Actor::Victim, "victim-phone");
     log_in(ctx, &mut phone, &ctx.victim).await?;
     let sessions = phone.open(&ctx.app_url("/account/sessions"), None).await?;
     if sessions.status != 200 {

@@ -12,7 +12,7 @@ use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
-    let mut victim = ctx.browser("victim");
+    let mut victim = ctx.browser(Actor::Victim, "victim");
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
     ctx.step(
@@ -26,7 +26,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     if guess == ctx.victim.password {
         guess.push('!');
     }
-    let mut attacker = ctx.browser("attacker");
+    let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     let login_page = attacker.open(&ctx.app_url("/login"), None).await?;
     let landed = attacker
         .submit_form(

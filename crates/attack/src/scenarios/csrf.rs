@@ -21,7 +21,8 @@ use url::Url;
 use crate::actors::{log_in, no_sign_of, session_id};
 use crate::evil_site::EvilSite;
 use crate::lab::{EVIL_CROSS_SITE_HOST, RunContext, RunError};
-use crate::outcome::{Actor, Verdict};
+use crate::outcome::{Actor, ExchangeRef, Verdict};
+use sessionlab_protocol::element;
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let evil = EvilSite::start()
@@ -30,7 +31,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let run_id = format!("{:016x}", rand::rng().random::<u64>());
     let planted = format!("mallory-{}@evil.test", &run_id[..8]);
 
-    let mut attacker = ctx.browser("attacker");
+    let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     log_in(ctx, &mut attacker, &ctx.attacker).await?;
     let settings = attacker
         .open(&ctx.app_url("/account/settings"), None)
@@ -75,7 +76,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         format!("the form sends email={planted} to {action}"),
     );
 
-    let mut victim = ctx.browser("victim");
+    let mut victim = ctx.browser(Actor::Victim, "victim");
     evil.join_cross_site(&mut victim.network);
     let her_account = log_in(ctx, &mut victim, &ctx.victim).await?;
     let before = email_on(&victim, &her_account)?;
@@ -88,11 +89,14 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let cookie_before = session_id(ctx, &victim);
     let page = victim.open(&lure, None).await?;
     let browser_did = describe_forged_request(ctx, &victim, &page);
-    ctx.step(
+    let opened_lure = ctx.step(
         Actor::Victim,
         format!("opened the link to {EVIL_CROSS_SITE_HOST} (sent to her by e-mail)"),
         &browser_did,
     );
+    let forged_request = ctx.find_exchange(opened_lure, |x| {
+        x.method == "POST" && x.url.ends_with("/account/email")
+    });
 
     // A forged request that reached the app without her cookie may have been answered with a
     // fresh anonymous session, replacing her cookie: then she simply logs in again to look.
@@ -106,28 +110,39 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         } else {
             "her session had ended".to_string()
         };
-        account = log_in(ctx, &mut victim, &ctx.victim).await?;
+        log_in(ctx, &mut victim, &ctx.victim).await?;
         ctx.step(
             Actor::Victim,
             "found herself logged out and logged in again",
             why,
         );
+        // Her account page in a step of its own: the one the verdict reads.
+        account = victim.open(&ctx.app_url("/account"), None).await?;
     }
     let after = email_on(&victim, &account)?;
-    let verdict = if after == planted {
-        Verdict::compromised(format!(
-            "{browser_did}; her own account page now shows the attacker's address {after}"
-        ))
-    } else {
-        Verdict::blocked(format!(
-            "{browser_did}; her account page still shows {after}"
-        ))
-    };
-    ctx.step(
+    let looked = ctx.step(
         Actor::Victim,
         "opened her account page again",
         format!("her e-mail address is {after}"),
     );
+    let verdict = forged_request
+        .and_then(|forged: ExchangeRef| {
+            ctx.forged_change_shown(
+                looked,
+                &planted,
+                forged,
+                format!(
+                    "{browser_did}; her own account page now shows the attacker's address {after}"
+                ),
+            )
+        })
+        // The attack broke at the forged request (or before it was ever sent).
+        .unwrap_or_else(|| {
+            Verdict::blocked(
+                format!("{browser_did}; her account page still shows {after}"),
+                opened_lure,
+            )
+        });
     if after != before {
         // Clean-up: the next run starts from her own address.
         let restored = change_own_email(ctx, &mut victim, &before).await?;
@@ -142,7 +157,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
 /// The victim's e-mail address as the account page her browser shows has it.
 fn email_on(browser: &Browser, page: &Page) -> Result<String, RunError> {
-    html::text_by_id(&page.body, "email")
+    html::text_by_id(&page.body, element::EMAIL)
         .ok_or_else(|| RunError::Lab(no_sign_of(browser, page, "/account", "an e-mail address")))
 }
 

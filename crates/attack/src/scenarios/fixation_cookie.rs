@@ -17,7 +17,7 @@ use crate::outcome::{Actor, Verdict};
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let cookie = ctx.target.session_cookie.clone();
-    let mut attacker = ctx.browser("attacker");
+    let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     attacker.open(&ctx.app_url("/login"), None).await?;
     let Some(issued) = session_id(ctx, &attacker) else {
         let why = refused_cookie(&attacker)
@@ -41,13 +41,15 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         ),
     );
 
-    let mut victim = ctx.browser("victim");
+    let mut victim = ctx.browser(Actor::Victim, "victim");
     evil.join(&mut victim.network);
     victim.open(&evil.url("/toss"), None).await?;
-    let stored = victim
+    let offered = victim
         .exchanges
         .last()
-        .and_then(|x| x.set_cookie_outcomes.first().cloned())
+        .and_then(|x| x.set_cookie_outcomes.first().cloned());
+    let refused = matches!(offered, Some(SetCookieOutcome::Rejected { .. }));
+    let stored = offered
         .map(|outcome| match outcome {
             SetCookieOutcome::Stored(_) | SetCookieOutcome::Replaced(_) => {
                 "her browser stored the tossed cookie for lab.test".to_string()
@@ -58,7 +60,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             SetCookieOutcome::Deleted { .. } => "her browser deleted a cookie instead".to_string(),
         })
         .unwrap_or_else(|| "no cookie was offered".to_string());
-    ctx.step(
+    let visited = ctx.step(
         Actor::Victim,
         format!("{} visited a page on evil.lab.test", ctx.victim.username),
         &stored,
@@ -88,13 +90,14 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         ),
         (false, None) => "after login her browser holds no session cookie".to_string(),
     };
-    ctx.step(
+    let logged_in = ctx.step(
         Actor::Victim,
         format!("{} logged in at the app", ctx.victim.username),
         &observed,
     );
 
-    let probe = replay_session_id(ctx, &issued, ctx.app_url("/account")).await?;
+    let account = ctx.app_url("/account");
+    let probe = replay_session_id(ctx, &issued, account).await?;
     Ok(judge(
         ctx,
         "opened /account with the tossed ID",
@@ -102,5 +105,6 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         &note,
         &format!("{stored}; {observed}"),
         "the tossed ID",
-    ))
+    )
+    .or_broke_at(if refused { visited } else { logged_in }))
 }

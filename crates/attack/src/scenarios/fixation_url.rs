@@ -21,7 +21,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         format!("{lure}"),
     );
 
-    let mut victim = ctx.browser("victim");
+    let mut victim = ctx.browser(Actor::Victim, "victim");
     let login_page = victim.open(&lure, None).await?;
     let before = session_id(ctx, &victim);
     log_in_from(&mut victim, &login_page, &ctx.victim).await?;
@@ -41,7 +41,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
                 .unwrap_or_else(|| "no session cookie".into())
         ),
     };
-    ctx.step(
+    let logged_in = ctx.step(
         Actor::Victim,
         format!("{} opened the link and logged in", ctx.victim.username),
         &observed,
@@ -57,5 +57,6 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         &note,
         &observed,
         "the invented ID",
-    ))
+    )
+    .or_broke_at(logged_in))
 }

@@ -70,14 +70,14 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let cookie = ctx.target.session_cookie.clone();
     let mut harvested = Vec::new();
     for _ in 0..HARVEST {
-        let mut fresh = ctx.browser("attacker");
+        let mut fresh = ctx.browser(Actor::Attacker, "attacker");
         fresh.open(&ctx.app_url("/login"), None).await?;
         if let Some(c) = fresh.jar.cookies().iter().find(|c| c.name == cookie) {
             harvested.push(c.value.clone());
         }
     }
     if harvested.len() < 2 {
-        let mut probe = ctx.browser("attacker");
+        let mut probe = ctx.browser(Actor::Attacker, "attacker");
         probe.open(&ctx.app_url("/login"), None).await?;
         let why = refused_cookie(&probe)
             .map(|r| format!(": {r}"))
@@ -113,7 +113,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         seen,
     );
 
-    let mut victim = ctx.browser("victim");
+    let mut victim = ctx.browser(Actor::Victim, "victim");
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
     ctx.step(
@@ -126,16 +126,17 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         let evidence = format!(
             "{HARVEST} harvested IDs showed no structure to extrapolate; no ID worth guessing"
         );
-        ctx.step(
+        let looked = ctx.step(
             Actor::Attacker,
             "looked for a counter or timestamp in the IDs",
             &evidence,
         );
-        return Ok(Verdict::blocked(evidence));
+        return Ok(Verdict::blocked(evidence, looked));
     };
     for k in 1..=GUESSES {
         let guess = last + step * k;
-        let probe = replay_session_id(ctx, &encode_id(guess), ctx.app_url("/account")).await?;
+        let account = ctx.app_url("/account");
+        let probe = replay_session_id(ctx, &encode_id(guess), account).await?;
         if probe.shows(&note) {
             let context = format!("guess #{k} after the last harvested ID: counter value {guess}");
             let action = format!("tried the next IDs after {last}");
@@ -151,12 +152,12 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     }
     let evidence =
         format!("the IDs counted, but none of the next {GUESSES} opened the victim's account");
-    ctx.step(
+    let tried = ctx.step(
         Actor::Attacker,
         format!("tried the next IDs after {last}"),
         &evidence,
     );
-    Ok(Verdict::blocked(evidence))
+    Ok(Verdict::blocked(evidence, tried))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let relay = SniffingRelay::start(ctx.target.addr)
         .await
         .map_err(|e| RunError::Lab(format!("could not start the observer's relay: {e}")))?;
-    let mut victim = ctx.browser("victim");
+    let mut victim = ctx.browser(Actor::Victim, "victim");
     // The observer sits on the victim's path: app.lab.test now leads through the relay.
     victim
         .network
@@ -54,7 +54,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         Some(_) => "it went out over plain HTTP without the session cookie (Secure)".to_string(),
         None => "it went out".to_string(),
     };
-    ctx.step(
+    let followed = ctx.step(
         Actor::Victim,
         format!("followed an old link {old_link} from an e-mail"),
         format!("{what_left}; landed on {} ({})", landed.url, landed.status),
@@ -98,11 +98,13 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     );
 
     let Some(stolen) = captured.last() else {
-        return Ok(Verdict::blocked(format!(
-            "the old http:// link: {what_left}; the observer saw {seen}"
-        )));
+        return Ok(Verdict::blocked(
+            format!("the old http:// link: {what_left}; the observer saw {seen}"),
+            followed,
+        ));
     };
-    let probe = replay_session_id(ctx, stolen, ctx.app_url("/account")).await?;
+    let account = ctx.app_url("/account");
+    let probe = replay_session_id(ctx, stolen, account).await?;
     Ok(judge(
         ctx,
         "replayed the sniffed session cookie",

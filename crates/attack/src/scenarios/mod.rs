@@ -17,57 +17,88 @@ pub mod password_change;
 pub mod referer_leak;
 pub mod session_puzzling;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use crate::lab::{RunContext, RunError};
 use crate::outcome::Verdict;
 
-/// The scenarios that let hours of lab time pass: against an app started
-/// with `sessionlab serve`, they need its `--lab-clock` (and the key it prints).
-pub const NEEDING_LAB_CLOCK: &[&str] = &["idle-timeout", "absolute-timeout"];
+/// What a scenario's `run` returns, boxed so the registry can hold every `run` in one table.
+pub type ScenarioFuture<'a> = Pin<Box<dyn Future<Output = Result<Verdict, RunError>> + Send + 'a>>;
 
-/// Whether the scenario `id` moves the app's clock (see [`NEEDING_LAB_CLOCK`]).
-pub fn needs_lab_clock(id: &str) -> bool {
-    NEEDING_LAB_CLOCK.contains(&id)
+/// One scenario of the catalog: everything the lab derives its lists from.
+pub struct Scenario {
+    /// The id on the command line, in reports and in file names.
+    pub id: &'static str,
+    /// `scenarios/<id>.toml`, compiled in (see [`crate::catalog`]).
+    pub metadata: &'static str,
+    /// Whether it lets hours of lab time pass: against an app started with
+    /// `sessionlab serve`, it needs `--lab-clock` (and the key it prints).
+    pub needs_lab_clock: bool,
+    /// Drives the victim and the attacker to a verdict.
+    pub run: for<'a> fn(&'a mut RunContext) -> ScenarioFuture<'a>,
 }
 
-/// Runs the scenario with this id; `None` if no scenario has that id.
-pub async fn dispatch(id: &str, ctx: &mut RunContext) -> Option<Result<Verdict, RunError>> {
-    Some(match id {
-        "hijack-predict" => hijack_predict::run(ctx).await,
-        "hijack-xss" => hijack_xss::run(ctx).await,
-        "hijack-sniff" => hijack_sniff::run(ctx).await,
-        "fixation-url" => fixation_url::run(ctx).await,
-        "fixation-cookie" => fixation_cookie::run(ctx).await,
-        "logout-reuse" => logout_reuse::run(ctx).await,
-        "idle-timeout" => idle_timeout::run(ctx).await,
-        "absolute-timeout" => absolute_timeout::run(ctx).await,
-        "password-change" => password_change::run(ctx).await,
-        "concurrent-sessions" => concurrent_sessions::run(ctx).await,
-        "referer-leak" => referer_leak::run(ctx).await,
-        "csrf" => csrf::run(ctx).await,
-        "session-puzzling" => session_puzzling::run(ctx).await,
-        "credential-bypass" => credential_bypass::run(ctx).await,
-        _ => return None,
-    })
+/// A registry line: the module, its id, and whether it moves the lab clock.
+macro_rules! scenario {
+    ($module:ident, $id:literal, needs_lab_clock: $clock:literal) => {
+        Scenario {
+            id: $id,
+            metadata: include_str!(concat!("../../../../scenarios/", $id, ".toml")),
+            needs_lab_clock: $clock,
+            run: |ctx| Box::pin($module::run(ctx)),
+        }
+    };
+}
+
+/// Every scenario, in teaching order: the one list the catalog, the CLI, the
+/// lessons and the tests derive theirs from. A new scenario is its module,
+/// its line here, its `scenarios/<id>.toml` and its `docs/lessons/<id>.md`.
+pub static REGISTRY: &[Scenario] = &[
+    scenario!(hijack_predict, "hijack-predict", needs_lab_clock: false),
+    scenario!(hijack_xss, "hijack-xss", needs_lab_clock: false),
+    scenario!(hijack_sniff, "hijack-sniff", needs_lab_clock: false),
+    scenario!(fixation_url, "fixation-url", needs_lab_clock: false),
+    scenario!(fixation_cookie, "fixation-cookie", needs_lab_clock: false),
+    scenario!(logout_reuse, "logout-reuse", needs_lab_clock: false),
+    scenario!(idle_timeout, "idle-timeout", needs_lab_clock: true),
+    scenario!(absolute_timeout, "absolute-timeout", needs_lab_clock: true),
+    scenario!(password_change, "password-change", needs_lab_clock: false),
+    scenario!(concurrent_sessions, "concurrent-sessions", needs_lab_clock: false),
+    scenario!(referer_leak, "referer-leak", needs_lab_clock: false),
+    scenario!(csrf, "csrf", needs_lab_clock: false),
+    scenario!(session_puzzling, "session-puzzling", needs_lab_clock: false),
+    scenario!(credential_bypass, "credential-bypass", needs_lab_clock: false),
+];
+
+/// The registry entry with this id.
+pub fn find(id: &str) -> Option<&'static Scenario> {
+    REGISTRY.iter().find(|scenario| scenario.id == id)
+}
+
+/// Whether the scenario `id` moves the app's clock (see [`Scenario::needs_lab_clock`]).
+pub fn needs_lab_clock(id: &str) -> bool {
+    find(id).is_some_and(|scenario| scenario.needs_lab_clock)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::needs_lab_clock;
+    use super::REGISTRY;
 
     #[test]
-    fn the_scenarios_that_move_the_clock_are_the_ones_listed() {
-        for meta in crate::catalog::all() {
+    fn the_scenarios_that_move_the_clock_are_the_ones_marked() {
+        for scenario in REGISTRY {
             let file = format!(
                 "{}/src/scenarios/{}.rs",
                 env!("CARGO_MANIFEST_DIR"),
-                meta.id.replace('-', "_")
+                scenario.id.replace('-', "_")
             );
             let source = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert_eq!(
                 source.contains("require_clock_control"),
-                needs_lab_clock(&meta.id),
+                scenario.needs_lab_clock,
                 "{}",
-                meta.id
+                scenario.id
             );
         }
     }

@@ -24,11 +24,11 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let token = format!("{:016x}", rand::rng().random::<u64>());
     let deals = evil.url(&format!("/deals/{token}"));
 
-    let mut attacker = ctx.browser("attacker");
+    let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     let message = format!("Cheap flights to Wonderland, 90% off: {deals}");
     attacker_signs_guestbook(ctx, &mut attacker, &message, &format!("linking to {deals}")).await?;
 
-    let mut victim = ctx.browser("victim");
+    let mut victim = ctx.browser(Actor::Victim, "victim");
     evil.join(&mut victim.network);
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
@@ -87,17 +87,19 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         Some(referer) => format!("Referer: {referer}"),
         None => "no Referer at all".to_string(),
     };
-    ctx.step(
+    let read_log = ctx.step(
         Actor::Attacker,
         "read the access log of evil.lab.test",
         format!("the visit came with {logged}"),
     );
     let Some(id) = leaked else {
-        return Ok(Verdict::blocked(format!(
-            "the access log holds {logged}: no session ID to replay"
-        )));
+        return Ok(Verdict::blocked(
+            format!("the access log holds {logged}: no session ID to replay"),
+            read_log,
+        ));
     };
-    let probe = replay_session_id(ctx, &id, ctx.app_url("/account")).await?;
+    let account = ctx.app_url("/account");
+    let probe = replay_session_id(ctx, &id, account).await?;
     Ok(judge(
         ctx,
         "replayed the ID from the Referer on /account",

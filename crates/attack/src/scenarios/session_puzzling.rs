@@ -13,7 +13,7 @@ use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
-    let mut victim = ctx.browser("victim");
+    let mut victim = ctx.browser(Actor::Victim, "victim");
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
     ctx.step(
@@ -22,7 +22,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         "saw her private note",
     );
 
-    let mut attacker = ctx.browser("attacker");
+    let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     let forgot = attacker.open(&ctx.app_url("/forgot"), None).await?;
     let answer = attacker
         .submit_form(
