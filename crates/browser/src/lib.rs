@@ -16,7 +16,10 @@ pub mod network;
 pub mod referrer;
 pub mod script;
 
-pub use browser::{Browser, BrowserError, Exchange, MAX_REDIRECTS, Page, RequestKind, RequestSpec};
+pub use browser::{
+    Browser, BrowserError, Exchange, ExchangeTap, MAX_REDIRECTS, Page, RequestKind, RequestSpec,
+    TappedExchange,
+};
 pub use hsts::HstsStore;
 pub use html::{Form, Link};
 pub use jar::{
