@@ -18,6 +18,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use url::{Url, form_urlencoded};
 
 use crate::referrer::ReferrerPolicy;
+use crate::tls::Refusals;
 use crate::{
     CookieDecision, CookieJar, CookieSource, HstsStore, Network, RequestContext, ScriptEffect,
     SetCookieOutcome,
@@ -42,6 +43,14 @@ pub enum BrowserError {
     Unreachable { url: String, reason: String },
     #[error("too many redirects from {url}")]
     TooManyRedirects { url: String },
+    /// An https site whose certificate this browser does not trust: a real browser stops at a
+    /// warning page here. Trust the lab's certificate ([`Network::trust_certificate`]), or, to
+    /// see what that costs, [`Browser::click_through_certificate_warnings`].
+    #[error(
+        "{host} presented a TLS certificate this browser does not trust, so it refused the site \
+         (trust the lab's certificate; clicking through the warning would also switch HSTS off)"
+    )]
+    UntrustedCertificate { host: String },
     #[error("bad URL {0}")]
     BadUrl(String),
     #[error("no form with action containing {0:?} on {1}")]
@@ -135,6 +144,10 @@ pub struct Exchange {
     pub url: Url,
     /// Set when HSTS rewrote an http URL before the request left.
     pub upgraded_from: Option<Url>,
+    /// Over https: whether the server's certificate was one the browser trusts (`Some(false)`
+    /// after clicking through a certificate warning, when HSTS from this response is ignored).
+    /// `None` over plain http, where there is no certificate.
+    pub certificate_trusted: Option<bool>,
     pub request_headers: Vec<(String, String)>,
     pub cookie_decisions: Vec<CookieDecision>,
     pub status: u16,
@@ -204,7 +217,15 @@ pub struct Browser {
     pub exchanges: Vec<Exchange>,
     /// Failures of requests that page scripts made: recorded here, never fatal to the page.
     pub script_errors: Vec<String>,
+    /// The reqwest client, built for `client_trust` (see [`Browser::client`]).
     client: reqwest::Client,
+    /// The certificates and click-through choice `client` was built with.
+    client_trust: (Vec<Vec<u8>>, bool),
+    /// Counts the certificates the TLS layer refused (see [`crate::tls`]).
+    refusals: Refusals,
+    /// Whether this browser goes on past certificate warnings (see
+    /// [`Browser::click_through_certificate_warnings`]).
+    click_through: bool,
     clock_offset: Duration,
     /// The `Referrer-Policy` of each document this browser displayed, by URL: what requests
     /// those pages start put in `Referer`.
@@ -216,26 +237,14 @@ pub struct Browser {
 impl Browser {
     /// A fresh browser (empty jar, no HSTS hosts) for the actor `name`, on the lab `network`.
     ///
-    /// The one reqwest client of this browser carries bytes and nothing else: no redirects (the
-    /// browser follows them itself, applying its cookie rules at every hop), no proxy, no cookie
-    /// store (reqwest's would ignore SameSite, HttpOnly and the prefixes), HTTP/1.1 only (so the
-    /// explicit `Host` header is the one on the wire).
-    ///
-    /// It also accepts any TLS certificate: the lab's certificate is self-signed and made at
-    /// start-up. This is the one place where the model is kinder than a real browser, which would
-    /// stop at a warning page; the lessons are about sessions, not about PKI.
-    ///
-    /// # Panics
-    /// Only if the TLS backend cannot be initialised at all, which no input can cause.
+    /// Over https it trusts exactly the certificates of its `network`
+    /// ([`Network::trust_certificate`]) and refuses any other site
+    /// ([`BrowserError::UntrustedCertificate`]), as a real browser stops at a warning page;
+    /// see [`crate::tls`].
     pub fn new(name: impl Into<String>, network: Network) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .danger_accept_invalid_certs(true)
-            .http1_only()
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .expect("reqwest's rustls client builds without system configuration");
+        let client_trust = (network.trusted_certificates().to_vec(), false);
+        let refusals = Refusals::default();
+        let client = build_client(&client_trust.0, client_trust.1, &refusals);
         Self {
             name: name.into(),
             jar: CookieJar::new(),
@@ -244,10 +253,41 @@ impl Browser {
             exchanges: Vec::new(),
             script_errors: Vec::new(),
             client,
+            client_trust,
+            refusals,
+            click_through: false,
             clock_offset: Duration::ZERO,
             referrer_policies: HashMap::new(),
             tap: None,
         }
+    }
+
+    /// From now on this browser clicks through certificate warnings: an https site with a
+    /// certificate it does not trust loads anyway, as for a user who clicks "Proceed".
+    ///
+    /// The cost is the lesson: such an exchange records `certificate_trusted: Some(false)`, and
+    /// the browser ignores its `Strict-Transport-Security` header (RFC 6797 §8.1), so the site's
+    /// HSTS defence is silently gone. Trusting the right certificate
+    /// ([`Network::trust_certificate`]) keeps it.
+    pub fn click_through_certificate_warnings(&mut self) {
+        self.click_through = true;
+    }
+
+    /// Whether this browser clicks through certificate warnings.
+    pub fn clicks_through_certificate_warnings(&self) -> bool {
+        self.click_through
+    }
+
+    /// The reqwest client for the browser's current trust: rebuilt when the network's trusted
+    /// certificates or the click-through choice changed since it was built (both are settings
+    /// a lesson may change between requests).
+    fn client(&mut self) -> reqwest::Client {
+        let trust = self.network.trusted_certificates();
+        if self.client_trust.0 != trust || self.client_trust.1 != self.click_through {
+            self.client_trust = (trust.to_vec(), self.click_through);
+            self.client = build_client(&self.client_trust.0, self.click_through, &self.refusals);
+        }
+        self.client.clone()
     }
 
     /// Copies every exchange this browser makes from now on into `tap` as well.
@@ -426,7 +466,8 @@ impl Browser {
             .and_then(|()| wire_url.set_port(Some(address.port())))
             .map_err(|()| BrowserError::BadUrl(url.to_string()))?;
         wire_url.set_fragment(None);
-        let mut builder = self.client.request(method, wire_url);
+        let client = self.client();
+        let mut builder = client.request(method, wire_url);
         for (name, value) in &headers {
             if let (Ok(name), Ok(value)) = (
                 HeaderName::try_from(name.as_str()),
@@ -441,11 +482,24 @@ impl Browser {
         let request = builder.build().map_err(|error| unreachable(&url, &error))?;
         let request_headers = header_pairs(request.headers());
 
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(|error| unreachable(&url, &error))?;
+        let refused_before = self.refusals.count();
+        let response = client.execute(request).await.map_err(|error| {
+            if self.refusals.count() != refused_before {
+                BrowserError::UntrustedCertificate {
+                    host: url.host_str().unwrap_or_default().to_string(),
+                }
+            } else {
+                unreachable(&url, &error)
+            }
+        })?;
+        // The certificate the server presented (reqwest's TLS info), judged against the network's.
+        let certificate_trusted = (url.scheme() == "https").then(|| {
+            response
+                .extensions()
+                .get::<reqwest::tls::TlsInfo>()
+                .and_then(reqwest::tls::TlsInfo::peer_certificate)
+                .is_some_and(|der| self.network.is_trusted_certificate(der))
+        });
         let status = response.status().as_u16();
         let response_headers = header_pairs(response.headers());
         let body = response
@@ -460,15 +514,19 @@ impl Browser {
             .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
             .map(|(_, value)| self.jar.set_cookie(&url, value, CookieSource::Http, now))
             .collect();
-        // RFC 6797 8.1: only the first Strict-Transport-Security header counts (and only over https,
-        // which `observe` checks).
-        if let Some(sts) = first_header(&response_headers, "strict-transport-security") {
+        // RFC 6797 8.1: only the first Strict-Transport-Security header counts, only over https
+        // (which `observe` checks), and only over a connection without certificate errors: after
+        // a click-through the header is ignored.
+        if let Some(sts) = first_header(&response_headers, "strict-transport-security")
+            && certificate_trusted != Some(false)
+        {
             self.hsts.observe(&url, sts, now);
         }
         let exchange = Exchange {
             method: hop.method.clone(),
             url,
             upgraded_from,
+            certificate_trusted,
             request_headers,
             cookie_decisions,
             status,
@@ -563,6 +621,23 @@ fn urlencode(fields: &[(String, String)]) -> String {
     form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
         .finish()
+}
+
+/// The one reqwest client of a browser: it carries bytes and nothing else. No redirects (the
+/// browser follows them itself, applying its cookie rules at every hop), no proxy, no cookie
+/// store (reqwest's would ignore SameSite, HttpOnly and the prefixes), HTTP/1.1 only (so the
+/// explicit `Host` header is the one on the wire), and the lab's TLS trust ([`crate::tls`]),
+/// reporting the server's certificate with each response.
+fn build_client(trusted: &[Vec<u8>], click_through: bool, refusals: &Refusals) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .use_preconfigured_tls(crate::tls::client_config(trusted, click_through, refusals))
+        .tls_info(true)
+        .http1_only()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .expect("reqwest takes a rustls ClientConfig without system configuration")
 }
 
 /// Headers as (name, value) strings; a non-UTF-8 value is shown lossily rather than dropped.

@@ -78,6 +78,7 @@ mod tests {
             method: "POST".into(),
             url: url(at),
             upgraded_from: None,
+            certificate_trusted: None,
             request_headers: Vec::new(),
             cookie_decisions: Vec::new(),
             status,
