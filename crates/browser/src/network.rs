@@ -204,6 +204,16 @@ mod tests {
     }
 
     #[test]
+    fn trusted_certificates_compare_byte_for_byte() {
+        let mut network = Network::new().with_trusted_certificate(vec![1, 2, 3]);
+        network.trust_certificate(vec![1, 2, 3]);
+        assert_eq!(network.trusted_certificates(), [vec![1, 2, 3]]);
+        assert!(network.is_trusted_certificate(&[1, 2, 3]));
+        assert!(!network.is_trusted_certificate(&[1, 2]));
+        assert!(!Network::new().is_trusted_certificate(&[1, 2, 3]));
+    }
+
+    #[test]
     fn everything_else_is_an_unknown_host() {
         let network = Network::new();
         for text in [
