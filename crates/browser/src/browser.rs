@@ -10,7 +10,8 @@
 //! - `browser/fetch_metadata.rs`: `Origin` and `Sec-Fetch-*`, and when they are sent;
 //! - `browser/redirect.rs`: which request a redirect leads to;
 //! - `browser/scripting.rs`: what a page's inline scripts do;
-//! - `browser/tap.rs`: the shared transcript of several browsers ([`ExchangeTap`]).
+//! - `browser/tap.rs`: the shared transcript of several browsers ([`ExchangeTap`]);
+//! - `tls.rs` (next to this file): which https certificates the browser trusts.
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
