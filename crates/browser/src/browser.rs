@@ -4,22 +4,35 @@
 //! proxy. Everything a browser decides - which cookies go out, which come in, HSTS upgrades,
 //! redirects, Sec-Fetch-* headers, which scripts run - is decided in this crate, in code a
 //! learner can read.
+//!
+//! This file is the request loop: one [`Browser`], what it sends and what it keeps. The rules it
+//! applies on the way each have a file of their own:
+//! - `browser/fetch_metadata.rs`: `Origin` and `Sec-Fetch-*`, and when they are sent;
+//! - `browser/redirect.rs`: which request a redirect leads to;
+//! - `browser/scripting.rs`: what a page's inline scripts do;
+//! - `browser/tap.rs`: the shared transcript of several browsers ([`ExchangeTap`]);
+//! - `tls.rs` (next to this file): which https certificates the browser trusts.
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderName, HeaderValue};
 use url::{Url, form_urlencoded};
 
-use crate::jar::same_site;
 use crate::referrer::ReferrerPolicy;
-use crate::script::{
-    csp_allows_inline_script, encode_uri_component, is_auto_submit, parse_exfiltration,
-};
+use crate::tls::Refusals;
 use crate::{
     CookieDecision, CookieJar, CookieSource, HstsStore, Network, RequestContext, ScriptEffect,
     SetCookieOutcome,
 };
+
+mod fetch_metadata;
+mod redirect;
+mod scripting;
+mod tap;
+
+use redirect::{Hop, redirect_hop, referrer_policy_of};
+use scripting::is_rendered_html;
+pub use tap::{ExchangeTap, TappedExchange};
 
 /// Why a request could not produce a page. HTTP error statuses (401, 500, ...) are not errors:
 /// they are pages, as in a browser.
@@ -31,6 +44,14 @@ pub enum BrowserError {
     Unreachable { url: String, reason: String },
     #[error("too many redirects from {url}")]
     TooManyRedirects { url: String },
+    /// An https site whose certificate this browser does not trust: a real browser stops at a
+    /// warning page here. Trust the lab's certificate ([`Network::trust_certificate`]), or, to
+    /// see what that costs, [`Browser::click_through_certificate_warnings`].
+    #[error(
+        "{host} presented a TLS certificate this browser does not trust, so it refused the site \
+         (trust the lab's certificate; clicking through the warning would also switch HSTS off)"
+    )]
+    UntrustedCertificate { host: String },
     #[error("bad URL {0}")]
     BadUrl(String),
     #[error("no form with action containing {0:?} on {1}")]
@@ -124,6 +145,10 @@ pub struct Exchange {
     pub url: Url,
     /// Set when HSTS rewrote an http URL before the request left.
     pub upgraded_from: Option<Url>,
+    /// Over https: whether the server's certificate was one the browser trusts (`Some(false)`
+    /// after clicking through a certificate warning, when HSTS from this response is ignored).
+    /// `None` over plain http, where there is no certificate.
+    pub certificate_trusted: Option<bool>,
     pub request_headers: Vec<(String, String)>,
     pub cookie_decisions: Vec<CookieDecision>,
     pub status: u16,
@@ -141,48 +166,6 @@ impl Exchange {
     /// First response header with this (case-insensitive) name.
     pub fn response_header(&self, name: &str) -> Option<&str> {
         first_header(&self.response_headers, name)
-    }
-}
-
-/// An exchange as a tap saw it: which browser made it, and the exchange.
-#[derive(Debug, Clone)]
-pub struct TappedExchange {
-    pub browser: String,
-    pub exchange: Exchange,
-}
-
-/// A record that several browsers share: every exchange each of them makes, in the order they
-/// happened. The attack engine gives one to the browsers of a run, so each step of the run's
-/// transcript can show the HTTP its actor caused; a browser without one records only its own
-/// [`Browser::exchanges`].
-#[derive(Debug, Clone, Default)]
-pub struct ExchangeTap(Arc<Mutex<Vec<TappedExchange>>>);
-
-impl ExchangeTap {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Removes and returns, in order, the exchanges made by the browsers `of_browser` accepts;
-    /// the others stay for a later call.
-    pub fn take(&self, of_browser: impl Fn(&str) -> bool) -> Vec<TappedExchange> {
-        let mut tapped = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let (taken, kept): (Vec<_>, Vec<_>) = tapped
-            .drain(..)
-            .partition(|entry| of_browser(&entry.browser));
-        *tapped = kept;
-        taken
-    }
-
-    fn record(&self, browser: &str, exchange: &Exchange) {
-        // A panic elsewhere cannot leave a half-pushed Vec: the record stays usable.
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(TappedExchange {
-                browser: browser.to_string(),
-                exchange: exchange.clone(),
-            });
     }
 }
 
@@ -235,7 +218,15 @@ pub struct Browser {
     pub exchanges: Vec<Exchange>,
     /// Failures of requests that page scripts made: recorded here, never fatal to the page.
     pub script_errors: Vec<String>,
+    /// The reqwest client, built for `client_trust` (see [`Browser::client`]).
     client: reqwest::Client,
+    /// The certificates and click-through choice `client` was built with.
+    client_trust: (Vec<Vec<u8>>, bool),
+    /// Counts the certificates the TLS layer refused (see [`crate::tls`]).
+    refusals: Refusals,
+    /// Whether this browser goes on past certificate warnings (see
+    /// [`Browser::click_through_certificate_warnings`]).
+    click_through: bool,
     clock_offset: Duration,
     /// The `Referrer-Policy` of each document this browser displayed, by URL: what requests
     /// those pages start put in `Referer`.
@@ -247,26 +238,14 @@ pub struct Browser {
 impl Browser {
     /// A fresh browser (empty jar, no HSTS hosts) for the actor `name`, on the lab `network`.
     ///
-    /// The one reqwest client of this browser carries bytes and nothing else: no redirects (the
-    /// browser follows them itself, applying its cookie rules at every hop), no proxy, no cookie
-    /// store (reqwest's would ignore SameSite, HttpOnly and the prefixes), HTTP/1.1 only (so the
-    /// explicit `Host` header is the one on the wire).
-    ///
-    /// It also accepts any TLS certificate: the lab's certificate is self-signed and made at
-    /// start-up. This is the one place where the model is kinder than a real browser, which would
-    /// stop at a warning page; the lessons are about sessions, not about PKI.
-    ///
-    /// # Panics
-    /// Only if the TLS backend cannot be initialised at all, which no input can cause.
+    /// Over https it trusts exactly the certificates of its `network`
+    /// ([`Network::trust_certificate`]) and refuses any other site
+    /// ([`BrowserError::UntrustedCertificate`]), as a real browser stops at a warning page;
+    /// see [`crate::tls`].
     pub fn new(name: impl Into<String>, network: Network) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .danger_accept_invalid_certs(true)
-            .http1_only()
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .expect("reqwest's rustls client builds without system configuration");
+        let client_trust = (network.trusted_certificates().to_vec(), false);
+        let refusals = Refusals::default();
+        let client = build_client(&client_trust.0, client_trust.1, &refusals);
         Self {
             name: name.into(),
             jar: CookieJar::new(),
@@ -275,10 +254,41 @@ impl Browser {
             exchanges: Vec::new(),
             script_errors: Vec::new(),
             client,
+            client_trust,
+            refusals,
+            click_through: false,
             clock_offset: Duration::ZERO,
             referrer_policies: HashMap::new(),
             tap: None,
         }
+    }
+
+    /// From now on this browser clicks through certificate warnings: an https site with a
+    /// certificate it does not trust loads anyway, as for a user who clicks "Proceed".
+    ///
+    /// The cost is the lesson: such an exchange records `certificate_trusted: Some(false)`, and
+    /// the browser ignores its `Strict-Transport-Security` header (RFC 6797 §8.1), so the site's
+    /// HSTS defence is silently gone. Trusting the right certificate
+    /// ([`Network::trust_certificate`]) keeps it.
+    pub fn click_through_certificate_warnings(&mut self) {
+        self.click_through = true;
+    }
+
+    /// Whether this browser clicks through certificate warnings.
+    pub fn clicks_through_certificate_warnings(&self) -> bool {
+        self.click_through
+    }
+
+    /// The reqwest client for the browser's current trust: rebuilt when the network's trusted
+    /// certificates or the click-through choice changed since it was built (both are settings
+    /// a lesson may change between requests).
+    fn client(&mut self) -> reqwest::Client {
+        let trust = self.network.trusted_certificates();
+        if self.client_trust.0 != trust || self.client_trust.1 != self.click_through {
+            self.client_trust = (trust.to_vec(), self.click_through);
+            self.client = build_client(&self.client_trust.0, self.click_through, &self.refusals);
+        }
+        self.client.clone()
     }
 
     /// Copies every exchange this browser makes from now on into `tap` as well.
@@ -457,7 +467,8 @@ impl Browser {
             .and_then(|()| wire_url.set_port(Some(address.port())))
             .map_err(|()| BrowserError::BadUrl(url.to_string()))?;
         wire_url.set_fragment(None);
-        let mut builder = self.client.request(method, wire_url);
+        let client = self.client();
+        let mut builder = client.request(method, wire_url);
         for (name, value) in &headers {
             if let (Ok(name), Ok(value)) = (
                 HeaderName::try_from(name.as_str()),
@@ -472,11 +483,24 @@ impl Browser {
         let request = builder.build().map_err(|error| unreachable(&url, &error))?;
         let request_headers = header_pairs(request.headers());
 
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(|error| unreachable(&url, &error))?;
+        let refused_before = self.refusals.count();
+        let response = client.execute(request).await.map_err(|error| {
+            if self.refusals.count() != refused_before {
+                BrowserError::UntrustedCertificate {
+                    host: url.host_str().unwrap_or_default().to_string(),
+                }
+            } else {
+                unreachable(&url, &error)
+            }
+        })?;
+        // The certificate the server presented (reqwest's TLS info), judged against the network's.
+        let certificate_trusted = (url.scheme() == "https").then(|| {
+            response
+                .extensions()
+                .get::<reqwest::tls::TlsInfo>()
+                .and_then(reqwest::tls::TlsInfo::peer_certificate)
+                .is_some_and(|der| self.network.is_trusted_certificate(der))
+        });
         let status = response.status().as_u16();
         let response_headers = header_pairs(response.headers());
         let body = response
@@ -491,15 +515,19 @@ impl Browser {
             .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
             .map(|(_, value)| self.jar.set_cookie(&url, value, CookieSource::Http, now))
             .collect();
-        // RFC 6797 8.1: only the first Strict-Transport-Security header counts (and only over https,
-        // which `observe` checks).
-        if let Some(sts) = first_header(&response_headers, "strict-transport-security") {
+        // RFC 6797 8.1: only the first Strict-Transport-Security header counts, only over https
+        // (which `observe` checks), and only over a connection without certificate errors: after
+        // a click-through the header is ignored.
+        if let Some(sts) = first_header(&response_headers, "strict-transport-security")
+            && certificate_trusted != Some(false)
+        {
             self.hsts.observe(&url, sts, now);
         }
         let exchange = Exchange {
             method: hop.method.clone(),
             url,
             upgraded_from,
+            certificate_trusted,
             request_headers,
             cookie_decisions,
             status,
@@ -516,12 +544,10 @@ impl Browser {
 
     /// The headers a Chromium-like browser sends, in the order it sends them.
     ///
-    /// `Host` names the lab host (the connection goes to the routed address). `Origin` goes with
-    /// every POST (Fetch: "null" when there is no initiating page) and with a script's `fetch()`
-    /// to another origin (mode `cors`). `Referer` is as much of the initiating page's URL as the
-    /// request's referrer policy allows (see [`crate::referrer`]): the page's `Referrer-Policy`,
-    /// or the one a redirect on the way named. `Sec-Fetch-Site` / `-Mode` / `-Dest` tell the
-    /// server where the request came from, which is what a server-side CSRF defence can check.
+    /// `Host` names the lab host (the connection goes to the routed address). `Origin` and
+    /// `Sec-Fetch-*` follow the rules of [`fetch_metadata`]. `Referer` is as much of the
+    /// initiating page's URL as the request's referrer policy allows (see [`crate::referrer`]):
+    /// the page's `Referrer-Policy`, or the one a redirect on the way named.
     fn request_headers(
         &self,
         url: &Url,
@@ -530,7 +556,6 @@ impl Browser {
         cookie_header: Option<String>,
         has_form_body: bool,
     ) -> Vec<(String, String)> {
-        let method = hop.method.as_str();
         let navigation = spec.kind == RequestKind::Navigation;
         let mut headers = vec![
             ("Host".to_string(), host_header(url)),
@@ -561,41 +586,17 @@ impl Browser {
                 .or_else(|| self.referrer_policies.get(page).copied())
                 .unwrap_or(ReferrerPolicy::DEFAULT)
         };
-        // The page of a script's fetch() to another origin: a CORS request.
-        let cors_from = spec
-            .initiator
-            .as_ref()
-            .filter(|page| spec.kind == RequestKind::Fetch && page.origin() != url.origin());
-        if let Some(page) = cors_from {
-            // Fetch, "append a request Origin header": a CORS request names its origin as it is;
-            // the referrer policy only hides the origin of non-CORS requests.
-            headers.push(("Origin".to_string(), page.origin().ascii_serialization()));
-        } else if method.eq_ignore_ascii_case("POST") {
-            let origin = spec.initiator.as_ref().map_or("null".to_string(), |page| {
-                policy_of(page).origin_header(page, url)
-            });
+        let initiator = spec.initiator.as_ref();
+        if let Some(origin) =
+            fetch_metadata::origin_header(spec.kind, &hop.method, initiator, url, policy_of)
+        {
             headers.push(("Origin".to_string(), origin));
         }
-        if let Some(referrer) = spec
-            .initiator
-            .as_ref()
-            .and_then(|page| policy_of(page).referrer(page, url))
-        {
+        if let Some(referrer) = initiator.and_then(|page| policy_of(page).referrer(page, url)) {
             headers.push(("Referer".to_string(), referrer));
         }
-        headers.push((
-            "Sec-Fetch-Site".to_string(),
-            sec_fetch_site(spec.initiator.as_ref(), url).to_string(),
-        ));
-        let mode = match spec.kind {
-            RequestKind::Navigation => "navigate",
-            RequestKind::Subresource => "no-cors",
-            RequestKind::Fetch => "cors",
-        };
-        headers.push(("Sec-Fetch-Mode".to_string(), mode.to_string()));
-        headers.push((
-            "Sec-Fetch-Dest".to_string(),
-            if navigation { "document" } else { "empty" }.to_string(),
+        headers.extend(fetch_metadata::fetch_metadata_headers(
+            spec.kind, initiator, url,
         ));
         if has_form_body {
             headers.push((
@@ -604,174 +605,6 @@ impl Browser {
             ));
         }
         headers
-    }
-
-    /// Runs the page's inline scripts through the script model, in document order.
-    ///
-    /// A script runs only if it is a real `<script>` element of the parsed page and the page's
-    /// Content-Security-Policy allows inline script. The exfiltration program reads
-    /// `document.cookie` (no HttpOnly cookies) and requests the collector URL; the auto-submit
-    /// program sends the page's first form; any other script is ignored.
-    async fn run_scripts(&mut self, page: &Page) -> Vec<ScriptEffect> {
-        let policy = content_security_policy(&page.headers);
-        let mut effects = Vec::new();
-        for script in crate::html::inline_scripts_in_place(&page.body) {
-            let effect = if !csp_allows_inline_script(policy.as_deref()) {
-                ScriptEffect::BlockedByCsp {
-                    policy: policy.clone().unwrap_or_default(),
-                }
-            } else if let Some(collector) = parse_exfiltration(&script.source) {
-                self.exfiltrate(&page.url, &collector).await
-            } else if is_auto_submit(&script.source) {
-                self.auto_submit(page, script.forms_before).await
-            } else {
-                ScriptEffect::Ignored {
-                    excerpt: excerpt(&script.source),
-                }
-            };
-            effects.push(effect);
-        }
-        effects
-    }
-
-    /// The auto-submit program: `document.forms[0].submit()`, HTML's form submission of the
-    /// page's first form with its fields as they stand (hidden ones included; `submit()` adds no
-    /// button and fires no submit event). It is a top-level navigation started by the page, so
-    /// the jar applies SameSite to it as to any cross-site POST, and `Origin` / `Sec-Fetch-Site`
-    /// name the page. The script runs where the parser meets it: `forms_before` forms exist then.
-    /// The model does not run the scripts of the page the navigation lands on, so a page that
-    /// submits to itself cannot loop.
-    async fn auto_submit(&mut self, page: &Page, forms_before: usize) -> ScriptEffect {
-        let first = page.forms().into_iter().next().filter(|_| forms_before > 0);
-        let Some(form) = first else {
-            // JavaScript: `document.forms[0]` is undefined, a TypeError.
-            self.script_errors.push(format!(
-                "document.forms[0].submit() on {}: no form before the script",
-                page.url
-            ));
-            return ScriptEffect::Ignored {
-                excerpt: "document.forms[0].submit() with no form before it".to_string(),
-            };
-        };
-        let spec = if form.method == "POST" {
-            RequestSpec::post_form(form.action.clone(), form.fields, Some(page.url.clone()))
-        } else {
-            let mut action = form.action.clone();
-            action.set_query(Some(&urlencode(&form.fields)));
-            RequestSpec::navigate(action, Some(page.url.clone()))
-        };
-        let status = match self.fetch(spec).await {
-            Ok(landed) => Some(landed.status),
-            Err(error) => {
-                self.script_errors.push(format!(
-                    "form submitted by a script on {}: {error}",
-                    page.url
-                ));
-                None
-            }
-        };
-        ScriptEffect::SubmittedForm {
-            action: form.action,
-            method: form.method,
-            status,
-        }
-    }
-
-    /// The exfiltration program: `fetch(collector + encodeURIComponent(document.cookie))`, a
-    /// script fetch started by the page (mode `cors`: the request goes out and the collector
-    /// logs it, whatever CORS later lets the script read). A failed request is recorded in
-    /// `script_errors`.
-    async fn exfiltrate(&mut self, page_url: &Url, collector: &str) -> ScriptEffect {
-        let document_cookie = self.jar.document_cookie(page_url, self.now());
-        let target = format!("{collector}{}", encode_uri_component(&document_cookie));
-        let request = match page_url.join(&target) {
-            Ok(request) => request,
-            Err(error) => {
-                self.script_errors
-                    .push(format!("fetch({target:?}) on {page_url}: {error}"));
-                return ScriptEffect::Ignored {
-                    excerpt: excerpt(&format!("fetch('{collector}'...) to an invalid URL")),
-                };
-            }
-        };
-        let spec = RequestSpec::script_fetch(request.clone(), page_url.clone());
-        if let Err(error) = self.fetch(spec).await {
-            self.script_errors
-                .push(format!("fetch from a script on {page_url}: {error}"));
-        }
-        ScriptEffect::Exfiltrated {
-            document_cookie,
-            request,
-        }
-    }
-}
-
-/// One hop of a redirect chain: what to request next.
-#[derive(Debug, Clone)]
-struct Hop {
-    method: String,
-    url: Url,
-    form: Option<Vec<(String, String)>>,
-    /// Set when a redirect on the way named a `Referrer-Policy` (Fetch, "set request's referrer
-    /// policy on redirect"); until then the initiating page's policy applies.
-    referrer_policy: Option<ReferrerPolicy>,
-}
-
-/// The policy a response's `Referrer-Policy` headers name: the last token the browser knows.
-fn referrer_policy_of(headers: &[(String, String)]) -> Option<ReferrerPolicy> {
-    headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("referrer-policy"))
-        .filter_map(|(_, value)| ReferrerPolicy::parse(value))
-        .next_back()
-}
-
-/// Fetch "HTTP-redirect fetch": the next hop for a redirect response, if it is one with a usable
-/// `Location` (resolved against the current URL). 301/302 turn a POST into a body-less GET and 303
-/// turns anything but GET/HEAD into one (what browsers do, so a form POST lands on a page);
-/// 307/308 repeat the same method and body. A `Referrer-Policy` on the redirect response becomes
-/// the request's policy for the hops that follow.
-fn redirect_hop(current: &Hop, exchange: &Exchange) -> Option<Hop> {
-    if !matches!(exchange.status, 301 | 302 | 303 | 307 | 308) {
-        return None;
-    }
-    let location = exchange.response_header("location")?;
-    let url = exchange.url.join(location.trim()).ok()?;
-    let becomes_get = match exchange.status {
-        301 | 302 => current.method.eq_ignore_ascii_case("POST"),
-        303 => {
-            !(current.method.eq_ignore_ascii_case("GET")
-                || current.method.eq_ignore_ascii_case("HEAD"))
-        }
-        _ => false,
-    };
-    let referrer_policy =
-        referrer_policy_of(&exchange.response_headers).or(current.referrer_policy);
-    Some(if becomes_get {
-        Hop {
-            method: "GET".to_string(),
-            url,
-            form: None,
-            referrer_policy,
-        }
-    } else {
-        Hop {
-            method: current.method.clone(),
-            url,
-            form: current.form.clone(),
-            referrer_policy,
-        }
-    })
-}
-
-/// Sec-Fetch-Site (Fetch Metadata): `none` for a user-started request, `same-origin`,
-/// `same-site` (e.g. `evil.lab.test` -> `app.lab.test`) or `cross-site`.
-fn sec_fetch_site(initiator: Option<&Url>, target: &Url) -> &'static str {
-    match initiator {
-        None => "none",
-        Some(page) if page.origin() == target.origin() => "same-origin",
-        Some(page) if same_site(page, target) => "same-site",
-        Some(_) => "cross-site",
     }
 }
 
@@ -784,41 +617,28 @@ fn host_header(url: &Url) -> String {
     }
 }
 
-/// All `Content-Security-Policy` headers of a response, joined with ", " (each one is enforced).
-/// `Content-Security-Policy-Report-Only` blocks nothing and is not read.
-fn content_security_policy(headers: &[(String, String)]) -> Option<String> {
-    let policies: Vec<&str> = headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("content-security-policy"))
-        .map(|(_, value)| value.as_str())
-        .collect();
-    (!policies.is_empty()).then(|| policies.join(", "))
-}
-
-/// Whether a browser would render this response as an HTML page (and so run its scripts):
-/// an HTML content type and not a redirect.
-fn is_rendered_html(page: &Page) -> bool {
-    let html = page
-        .header("content-type")
-        .is_some_and(|kind| kind.to_ascii_lowercase().contains("text/html"));
-    html && !(300..400).contains(&page.status)
-}
-
-/// The first 80 characters of a script, whitespace collapsed, for reports.
-fn excerpt(script: &str) -> String {
-    let collapsed = script.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut excerpt: String = collapsed.chars().take(80).collect();
-    if collapsed.chars().count() > 80 {
-        excerpt.push_str("...");
-    }
-    excerpt
-}
-
 /// `application/x-www-form-urlencoded` serialisation of form fields.
 fn urlencode(fields: &[(String, String)]) -> String {
     form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
         .finish()
+}
+
+/// The one reqwest client of a browser: it carries bytes and nothing else. No redirects (the
+/// browser follows them itself, applying its cookie rules at every hop), no proxy, no cookie
+/// store (reqwest's would ignore SameSite, HttpOnly and the prefixes), HTTP/1.1 only (so the
+/// explicit `Host` header is the one on the wire), and the lab's TLS trust ([`crate::tls`]),
+/// reporting the server's certificate with each response.
+fn build_client(trusted: &[Vec<u8>], click_through: bool, refusals: &Refusals) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .use_preconfigured_tls(crate::tls::client_config(trusted, click_through, refusals))
+        .tls_info(true)
+        .http1_only()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .expect("reqwest takes a rustls ClientConfig without system configuration")
 }
 
 /// Headers as (name, value) strings; a non-UTF-8 value is shown lossily rather than dropped.
@@ -868,110 +688,6 @@ mod tests {
         Url::parse(text).expect("test URL")
     }
 
-    fn exchange(status: u16, at: &str, location: Option<&str>) -> Exchange {
-        Exchange {
-            method: "POST".into(),
-            url: url(at),
-            upgraded_from: None,
-            request_headers: Vec::new(),
-            cookie_decisions: Vec::new(),
-            status,
-            response_headers: location
-                .map(|l| vec![("location".to_string(), l.to_string())])
-                .unwrap_or_default(),
-            set_cookie_outcomes: Vec::new(),
-            body: String::new(),
-        }
-    }
-
-    fn post_hop() -> Hop {
-        Hop {
-            method: "POST".into(),
-            url: url("http://app.lab.test:1/login"),
-            form: Some(vec![("a".into(), "1".into())]),
-            referrer_policy: None,
-        }
-    }
-
-    #[test]
-    fn redirects_303_and_302_turn_post_into_get() {
-        for status in [301, 302, 303] {
-            let next = redirect_hop(
-                &post_hop(),
-                &exchange(status, "http://app.lab.test:1/login", Some("/account")),
-            )
-            .expect("a redirect");
-            assert_eq!(
-                (next.method.as_str(), next.url.as_str()),
-                ("GET", "http://app.lab.test:1/account")
-            );
-            assert!(next.form.is_none());
-        }
-    }
-
-    #[test]
-    fn redirects_307_and_308_keep_method_and_body() {
-        for status in [307, 308] {
-            let next = redirect_hop(
-                &post_hop(),
-                &exchange(status, "http://app.lab.test:1/a/b", Some("c")),
-            )
-            .expect("a redirect");
-            assert_eq!(
-                (next.method.as_str(), next.url.as_str()),
-                ("POST", "http://app.lab.test:1/a/c")
-            );
-            assert!(next.form.is_some());
-        }
-    }
-
-    #[test]
-    fn no_location_or_no_redirect_status_stops() {
-        assert!(
-            redirect_hop(&post_hop(), &exchange(302, "http://app.lab.test:1/", None)).is_none()
-        );
-        assert!(
-            redirect_hop(
-                &post_hop(),
-                &exchange(200, "http://app.lab.test:1/", Some("/x"))
-            )
-            .is_none()
-        );
-        assert!(
-            redirect_hop(
-                &post_hop(),
-                &exchange(304, "http://app.lab.test:1/", Some("/x"))
-            )
-            .is_none()
-        );
-    }
-
-    #[test]
-    fn sec_fetch_site_values() {
-        let app = url("http://app.lab.test:1/x");
-        assert_eq!(sec_fetch_site(None, &app), "none");
-        assert_eq!(
-            sec_fetch_site(Some(&url("http://app.lab.test:1/y")), &app),
-            "same-origin"
-        );
-        assert_eq!(
-            sec_fetch_site(Some(&url("http://evil.lab.test:2/")), &app),
-            "same-site"
-        );
-        assert_eq!(
-            sec_fetch_site(Some(&url("http://app.lab.test:2/")), &app),
-            "same-site"
-        );
-        assert_eq!(
-            sec_fetch_site(Some(&url("https://app.lab.test:1/")), &app),
-            "cross-site"
-        );
-        assert_eq!(
-            sec_fetch_site(Some(&url("http://evil.example/")), &app),
-            "cross-site"
-        );
-    }
-
     #[test]
     fn host_header_keeps_non_default_ports() {
         assert_eq!(
@@ -979,31 +695,6 @@ mod tests {
             "app.lab.test:4000"
         );
         assert_eq!(host_header(&url("https://app.lab.test/")), "app.lab.test");
-    }
-
-    #[test]
-    fn csp_headers_are_joined() {
-        let headers = vec![
-            (
-                "content-security-policy".to_string(),
-                "script-src 'unsafe-inline'".to_string(),
-            ),
-            (
-                "Content-Security-Policy".to_string(),
-                "default-src 'self'".to_string(),
-            ),
-        ];
-        assert_eq!(
-            content_security_policy(&headers).as_deref(),
-            Some("script-src 'unsafe-inline', default-src 'self'")
-        );
-        assert_eq!(content_security_policy(&[]), None);
-    }
-
-    #[test]
-    fn excerpts_are_short() {
-        assert_eq!(excerpt("  alert(1)\n  "), "alert(1)");
-        assert_eq!(excerpt(&"x".repeat(100)).len(), 83);
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! `host:port` to the socket the server really listens on. Nothing ever asks real DNS, so a
 //! mistyped host fails loudly instead of leaving the machine. Routing a host to a relay instead
 //! of the app is how the sniffing scenario puts an observer on the path.
+//!
+//! The network also holds the certificates its browsers trust (see [`crate::tls`]): the lab's
+//! https server is self-signed, so the lab tells its browsers which certificate is the app's.
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use url::{Host, Url};
@@ -15,6 +18,8 @@ use crate::BrowserError;
 pub struct Network {
     /// (lowercased host, port) -> real socket address.
     routes: HashMap<(String, u16), SocketAddr>,
+    /// DER-encoded certificates an https server may present and be trusted (see [`crate::tls`]).
+    trusted_certificates: Vec<Vec<u8>>,
 }
 
 impl Network {
@@ -33,6 +38,34 @@ impl Network {
     pub fn with_route(mut self, host: &str, port: u16, to: SocketAddr) -> Self {
         self.route(host, port, to);
         self
+    }
+
+    /// Trusts this DER-encoded certificate: an https server that presents exactly it is trusted,
+    /// whatever host it serves. This is how the lab trusts its own self-signed certificate
+    /// instead of clicking through the warning (which would switch HSTS off, RFC 6797 §8.1).
+    pub fn trust_certificate(&mut self, der: impl Into<Vec<u8>>) {
+        let der = der.into();
+        if !self.is_trusted_certificate(&der) {
+            self.trusted_certificates.push(der);
+        }
+    }
+
+    /// [`Network::trust_certificate`] in builder style.
+    pub fn with_trusted_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.trust_certificate(der);
+        self
+    }
+
+    /// Whether this DER-encoded certificate is one this network trusts (byte for byte).
+    pub fn is_trusted_certificate(&self, der: &[u8]) -> bool {
+        self.trusted_certificates
+            .iter()
+            .any(|trusted| trusted.as_slice() == der)
+    }
+
+    /// The certificates this network trusts, DER-encoded, in the order they were added.
+    pub fn trusted_certificates(&self) -> &[Vec<u8>] {
+        &self.trusted_certificates
     }
 
     /// Where a connection to this URL really goes. Unknown hosts are an error: nothing touches real DNS.
@@ -168,6 +201,16 @@ mod tests {
             network.resolve(&url("http://[::1]:4000/")).ok(),
             Some(addr("127.0.0.1:7777"))
         );
+    }
+
+    #[test]
+    fn trusted_certificates_compare_byte_for_byte() {
+        let mut network = Network::new().with_trusted_certificate(vec![1, 2, 3]);
+        network.trust_certificate(vec![1, 2, 3]);
+        assert_eq!(network.trusted_certificates(), [vec![1, 2, 3]]);
+        assert!(network.is_trusted_certificate(&[1, 2, 3]));
+        assert!(!network.is_trusted_certificate(&[1, 2]));
+        assert!(!Network::new().is_trusted_certificate(&[1, 2, 3]));
     }
 
     #[test]

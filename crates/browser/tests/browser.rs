@@ -172,8 +172,26 @@ async fn routes_lab_host_to_the_server_with_the_lab_host_header() {
         exchange.request_header("host"),
         Some(format!("app.lab.test:{}", server.port).as_str())
     );
+    // http://app.lab.test is not potentially trustworthy, although the lab routes it to
+    // loopback: no Fetch Metadata (see `loopback_literals_get_fetch_metadata`).
+    for name in ["sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest"] {
+        assert_eq!(exchange.request_header(name), None, "{name}");
+    }
+}
+
+/// A loopback address written in the URL is potentially trustworthy (W3C Secure Contexts), so
+/// Fetch Metadata goes to it even over plain http.
+#[tokio::test]
+async fn loopback_literals_get_fetch_metadata() {
+    let server = start().await;
+    let mut browser = server.browser();
+    let loopback = Url::parse(&format!("http://127.0.0.1:{}/host", server.port)).expect("URL");
+    let page = browser.open(&loopback, None).await.expect("page");
+    assert_eq!(page.body, format!("127.0.0.1:{}", server.port));
+    let exchange = browser.last_exchange().expect("an exchange");
     assert_eq!(exchange.request_header("sec-fetch-site"), Some("none"));
     assert_eq!(exchange.request_header("sec-fetch-mode"), Some("navigate"));
+    assert_eq!(exchange.request_header("sec-fetch-dest"), Some("document"));
 }
 
 #[tokio::test]
@@ -268,10 +286,8 @@ async fn cross_site_subresource_withholds_lax_cookies_and_says_why() {
     assert_eq!(page.body, "");
     let exchange = browser.last_exchange().expect("exchange");
     assert_eq!(exchange.request_header("cookie"), None);
-    assert_eq!(
-        exchange.request_header("sec-fetch-site"),
-        Some("cross-site")
-    );
+    // Plain http to a lab host: no Sec-Fetch-Site to say "cross-site".
+    assert_eq!(exchange.request_header("sec-fetch-site"), None);
     assert!(exchange.cookie_decisions.iter().all(|decision| matches!(
         decision,
         CookieDecision::Withheld {
@@ -362,10 +378,11 @@ async fn submit_form_keeps_hidden_fields_and_sends_origin() {
         .await
         .expect("submitted");
     let origin = format!("http://app.lab.test:{}", server.port);
+    // Origin goes with every POST; Sec-Fetch-Site not over plain http to a lab host.
     assert_eq!(
         page.body,
         format!(
-            "csrf=tok&username=alice&password=wonder+land\norigin={origin}\nsite=same-origin\ntype=application/x-www-form-urlencoded"
+            "csrf=tok&username=alice&password=wonder+land\norigin={origin}\nsite=\ntype=application/x-www-form-urlencoded"
         )
     );
     let exchange = browser.last_exchange().expect("exchange");
@@ -423,9 +440,10 @@ async fn inline_script_exfiltrates_readable_cookies_without_csp() {
         fetch.request_header("referer"),
         Some(server.app("/").as_str())
     );
-    assert_eq!(fetch.request_header("sec-fetch-site"), Some("same-site"));
-    // A script's fetch(url) is a CORS request: it says so, and names its origin.
-    assert_eq!(fetch.request_header("sec-fetch-mode"), Some("cors"));
+    // Plain http to a lab host: no Sec-Fetch-Site / -Mode (they go to trustworthy URLs only).
+    assert_eq!(fetch.request_header("sec-fetch-site"), None);
+    assert_eq!(fetch.request_header("sec-fetch-mode"), None);
+    // A script's fetch(url) to another origin is a CORS request: it names its origin.
     assert_eq!(
         fetch.request_header("origin"),
         Some(server.app("/").origin().ascii_serialization().as_str())
