@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use sessionlab_browser::browser::{ExchangeTap, TappedExchange};
-use sessionlab_browser::{Browser, BrowserError, Network, html};
+use sessionlab_browser::{Browser, BrowserError, Network, fetch_peer_certificate, html};
 use sessionlab_protocol::clock::{FIELD, KEY_HEADER, MAX_ADVANCE_SECONDS, PATH};
 use sessionlab_protocol::{DEMO_ATTACKER, DEMO_VICTIM, LabInfo, WELL_KNOWN_PATH, element};
 use url::Url;
@@ -95,13 +95,28 @@ pub struct Target {
     pub session_cookie: String,
     /// Whether the app says its lab clock can be moved over HTTP (`serve --lab-clock`).
     pub lab_clock: bool,
+    /// The app's TLS certificate (DER), the only one the run's browsers trust;
+    /// `None` for an app without TLS.
+    pub certificate: Option<Vec<u8>>,
     /// How this run may move the app's lab clock, if at all (see [`ClockControl`]).
     pub clock_control: Option<Arc<dyn ClockControl>>,
 }
 
 impl Target {
-    /// Checks the URL, then asks the app who it is.
+    /// Checks the URL, then asks the app who it is. An app that speaks TLS
+    /// is trusted by the certificate it presents now (trust on first use):
+    /// from then on, the run's browsers trust exactly that certificate.
     pub async fn discover(url: &str, authorized: bool) -> Result<Target, TargetError> {
+        Self::discover_trusting(url, authorized, None).await
+    }
+
+    /// [`Target::discover`], trusting exactly `certificate` (DER) when the app
+    /// speaks TLS: the harness knows the certificate of an app it started.
+    pub async fn discover_trusting(
+        url: &str,
+        authorized: bool,
+        certificate: Option<Vec<u8>>,
+    ) -> Result<Target, TargetError> {
         let url = Url::parse(url)
             .map_err(|e| TargetError::BadUrl(format!("bad target URL {url:?}: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -135,16 +150,31 @@ impl Target {
             defenses: Vec::new(),
             session_cookie: String::new(),
             lab_clock: false,
+            certificate,
             clock_control: None,
         };
-        let mut browser = Browser::new("lab", target.network());
-        let page = browser
-            .open(&target.app_url(WELL_KNOWN_PATH), None)
+        let unreachable = |e: BrowserError| TargetError::Unreachable {
+            url: url.to_string(),
+            reason: e.to_string(),
+        };
+        let well_known = target.app_url(WELL_KNOWN_PATH);
+        let page = match Browser::new("lab", target.network())
+            .open(&well_known, None)
             .await
-            .map_err(|e| TargetError::Unreachable {
-                url: url.to_string(),
-                reason: e.to_string(),
-            })?;
+        {
+            // Plain HTTP may redirect to https: then learn the certificate and ask again.
+            Err(BrowserError::UntrustedCertificate { .. }) if target.certificate.is_none() => {
+                let learned = fetch_peer_certificate(target.addr, APP_HOST)
+                    .await
+                    .map_err(unreachable)?;
+                target.certificate = Some(learned);
+                Browser::new("lab", target.network())
+                    .open(&well_known, None)
+                    .await
+                    .map_err(unreachable)?
+            }
+            opened => opened.map_err(unreachable)?,
+        };
         let info: LabInfo = serde_json::from_str(&page.body).map_err(|e| TargetError::NotALab {
             url: url.to_string(),
             reason: e.to_string(),
@@ -165,10 +195,14 @@ impl Target {
         self
     }
 
-    /// The lab network: `app.lab.test:<port>` leads to the app.
+    /// The lab network: `app.lab.test:<port>` leads to the app, whose
+    /// certificate (if it speaks TLS) is the one the browsers trust.
     pub fn network(&self) -> Network {
         let mut network = Network::new();
         network.route(APP_HOST, self.addr.port(), self.addr);
+        if let Some(certificate) = &self.certificate {
+            network.trust_certificate(certificate.clone());
+        }
         network
     }
 

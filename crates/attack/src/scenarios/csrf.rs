@@ -237,10 +237,14 @@ fn describe_forged_request(ctx: &RunContext, victim: &Browser, page: &Page) -> S
             victim.script_errors.join("; ")
         );
     };
+    let fetch_site = match post.request_header("sec-fetch-site") {
+        Some(site) => format!("Sec-Fetch-Site {site}"),
+        // Fetch metadata goes only to potentially trustworthy URLs (https, localhost).
+        None => "no Sec-Fetch-Site over plain HTTP".to_string(),
+    };
     format!(
-        "her browser POSTed the form to the app (Origin {}, Sec-Fetch-Site {}) and {}; the app answered {}",
+        "her browser POSTed the form to the app (Origin {}, {fetch_site}) and {}; the app answered {}",
         post.request_header("origin").unwrap_or("none"),
-        post.request_header("sec-fetch-site").unwrap_or("none"),
         session_cookie_decision(ctx, victim, post),
         app_answer(post)
     )

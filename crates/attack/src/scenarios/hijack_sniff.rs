@@ -42,7 +42,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         .find(|x| x.upgraded_from.is_some() || x.url == old_link);
     let what_left = match first {
         Some(x) if x.upgraded_from.is_some() => {
-            "HSTS upgraded it to https:// before it left".to_string()
+            "HSTS, remembered from the app's answers over its trusted certificate, upgraded it to https:// before it left".to_string()
         }
         Some(x)
             if x.request_headers
