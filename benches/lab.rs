@@ -12,9 +12,9 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use sessionlab::demo::{builtin_profiles, run_matrix, start_profiles, stop};
 use sessionlab_app::{Defense, Profile, ProfileName, ServeOptions};
 use sessionlab_attack::{Outcome, catalog};
+use sessionlab_harness::{builtin_profiles, run_matrix, start_profiles, stop};
 
 const STARTUP_SAMPLES: usize = 20;
 const DEMO_SAMPLES: usize = 5;
