@@ -3,8 +3,8 @@
 //! - start-up: from `sessionlab_app::start` to the first complete response to
 //!   `GET /` (goal: under 50 ms), per profile;
 //! - demo: wall time of the whole `demo` matrix, every scenario against the
-//!   three profiles including their start-up (goal: under 1.5 s for the 14
-//!   scenarios of the full catalog).
+//!   three profiles including their start-up (goal: under 1.5 s for every
+//!   scenario of the full catalog).
 //!
 //! Only loopback is used. Loops are bounded; the bench ends by itself.
 

@@ -1,14 +1,12 @@
 //! The scenario files, the lessons and the code agree with each other.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use sessionlab_app::Defense;
 use sessionlab_attack::catalog::{self, SCENARIO_FILES};
 
-fn repo(path: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+mod common;
+use common::repo;
 
 #[test]
 fn every_file_in_scenarios_is_compiled_in_and_parses() {
