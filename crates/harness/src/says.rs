@@ -230,6 +230,16 @@ impl fmt::Display for Verdict {
     }
 }
 
+/// `host-prefix (needs tls)`: a layer a scenario file names, with what the
+/// file says it requires (`requires = { host-prefix = ["tls"] }`).
+pub fn layer(id: &str, needs: &[String]) -> String {
+    if needs.is_empty() {
+        id.to_string()
+    } else {
+        format!("{id} (needs {})", needs.join(" + "))
+    }
+}
+
 /// ` (no verdict without tls, ...)`: removals that left one attack without a verdict.
 pub fn no_verdict_without(defenses: &[Defense]) -> String {
     format!(" (no verdict without {})", listed(defenses))
@@ -263,5 +273,53 @@ impl fmt::Display for UncheckedClaim {
             self.claim.profile.label(),
             self.evidence
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_verdict_says_what_the_runs_measured_first() {
+        let alone = Verdict::Holds {
+            reopened_by: vec![Defense::ServerLogout],
+            layers: Vec::new(),
+            foundation: Vec::new(),
+            contradicted: Vec::new(),
+        };
+        assert_eq!(alone.to_string(), "stopped by server-logout alone");
+        let layered = Verdict::Holds {
+            reopened_by: Vec::new(),
+            layers: vec![layer("host-prefix", &["tls".into()])],
+            foundation: Vec::new(),
+            contradicted: vec![Said::HardenedBlocks],
+        };
+        assert_eq!(
+            layered.to_string(),
+            format!(
+                "no single removal reopens it; the scenario file names these layers: \
+                 host-prefix (needs tls) ({CLAIMS_CHECKED_BY}); ⚠ the runs contradict the \
+                 scenario file: hardened blocks every attack"
+            )
+        );
+    }
+
+    #[test]
+    fn a_claim_about_a_profile_without_a_session_says_so() {
+        let said = Said::CannotKeepSession {
+            refused_by: vec![Defense::SecureCookie, Defense::HostPrefix],
+            instead_of: Box::new(Said::NotNeeded {
+                defense: Defense::Tls,
+            }),
+        };
+        let text = said.to_string();
+        assert!(
+            text.starts_with(
+                "a profile with secure-cookie + host-prefix but not tls keeps no session"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("\"tls is in neither blocked_by"), "{text}");
     }
 }

@@ -5,7 +5,7 @@ use sessionlab_attack::catalog::Requires;
 use sessionlab_attack::{Outcome, ScenarioMeta};
 
 use super::Ablation;
-use crate::says::{Said, Verdict};
+use crate::says::{self, Said, Verdict};
 
 /// What holds one attack in the hardened profile.
 #[derive(Debug, Clone)]
@@ -73,10 +73,8 @@ impl Ablation {
                     .iter()
                     .filter(|id| !reopened_by.iter().any(|d| d.id() == id.as_str()))
                     .map(|id| match &meta.requires {
-                        Requires::Each(_) if !meta.requires.of(id).is_empty() => {
-                            format!("{id} (needs {})", meta.requires.of(id).join(" + "))
-                        }
-                        _ => id.clone(),
+                        Requires::Each(_) => says::layer(id, meta.requires.of(id)),
+                        Requires::Every(_) => id.clone(),
                     })
                     .collect();
                 let foundation = match &meta.requires {
