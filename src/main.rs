@@ -523,8 +523,7 @@ async fn serve(
         if let Some(key) = server.lab_clock_key() {
             outln!("  lab clock {key}");
         }
-        let _ = ctrl_c.await;
-        server.shutdown().await;
+        harness::ctrl_c::serve_one_until(ctrl_c, server).await;
         return ExitCode::SUCCESS;
     }
     let defenses: Vec<&str> = server.profile.defenses.iter().map(|d| d.id()).collect();
@@ -565,8 +564,7 @@ async fn serve(
         outln!("(The timeout scenarios also need --lab-clock here, and the key it prints.)");
     }
     outln!("Ctrl-C stops the server.");
-    let _ = ctrl_c.await;
-    server.shutdown().await;
+    harness::ctrl_c::serve_one_until(ctrl_c, server).await;
     ExitCode::SUCCESS
 }
 

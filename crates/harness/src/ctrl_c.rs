@@ -4,6 +4,8 @@
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use sessionlab_app::RunningServer;
+
 use crate::lab::{LabProfile, stop};
 
 /// A Ctrl-C that is already listened for.
@@ -29,4 +31,10 @@ pub fn ctrl_c_armed() -> CtrlC {
 pub async fn serve_until<T>(signal: impl Future<Output = T>, lab: Vec<LabProfile>) {
     let _ = signal.await;
     stop(lab).await;
+}
+
+/// [`serve_until`] for one server started by hand (`sessionlab serve`).
+pub async fn serve_one_until<T>(signal: impl Future<Output = T>, server: RunningServer) {
+    let _ = signal.await;
+    server.shutdown().await;
 }
