@@ -3,8 +3,8 @@
 //! - start-up: from `sessionlab_app::start` to the first complete response to
 //!   `GET /` (goal: under 50 ms), per profile;
 //! - demo: wall time of the whole `demo` matrix, every scenario against the
-//!   three profiles including their start-up (goal: under 1.5 s for the 14
-//!   scenarios of the full catalog).
+//!   three profiles including their start-up (goal: under 1.5 s for every
+//!   scenario of the full catalog).
 //!
 //! Only loopback is used. Loops are bounded; the bench ends by itself.
 
@@ -12,9 +12,9 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use sessionlab::demo::{builtin_profiles, run_matrix, start_profiles, stop};
 use sessionlab_app::{Defense, Profile, ProfileName, ServeOptions};
 use sessionlab_attack::{Outcome, catalog};
+use sessionlab_harness::{builtin_profiles, run_matrix, start_profiles, stop};
 
 const STARTUP_SAMPLES: usize = 20;
 const DEMO_SAMPLES: usize = 5;

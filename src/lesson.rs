@@ -13,11 +13,15 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use colored::{ColoredString, Colorize};
 use sessionlab_app::{Defense, Profile, ProfileName, defense_source};
-use sessionlab_attack::catalog::{self, Layers, Requires, ScenarioMeta};
+use sessionlab_attack::catalog::{self, ScenarioMeta};
 use sessionlab_attack::outcome::{CookieAction, HttpExchange};
-use sessionlab_attack::{Actor, Credentials, Outcome, ProofKind, RunResult, Step, run_scenario};
+use sessionlab_attack::{Actor, Credentials, Outcome, ProofKind, RunResult, Step};
 
-use crate::demo;
+use sessionlab_harness::Ablation;
+use sessionlab_harness::ablation;
+use sessionlab_harness::batch::ignore_results;
+use sessionlab_harness::says;
+
 use crate::{out, outln};
 
 /// How many exchanges of one step the lesson prints before it summarises the rest.
@@ -144,7 +148,7 @@ pub async fn run(meta: &ScenarioMeta, pace: Pace, quiet: bool) -> anyhow::Result
                 .dimmed()
             );
         }
-        let ablation = ablate(meta).await?;
+        let ablation = ablate(meta, &hardened).await?;
         out!("{}", render_attribution(meta, &ablation));
     }
 
@@ -157,59 +161,34 @@ pub async fn run(meta: &ScenarioMeta, pace: Pace, quiet: bool) -> anyhow::Result
 
 /// One scenario against one profile started for it in this process.
 async fn run_against(id: &str, profile: Profile) -> anyhow::Result<RunResult> {
-    let mut lab = demo::start_profiles(std::slice::from_ref(&profile)).await?;
-    let profile_lab = lab.pop().expect("one profile started");
-    let result = run_scenario(
-        id,
-        &profile_lab.target,
-        &Credentials::default_victim(),
-        &Credentials::default_attacker(),
+    sessionlab_harness::lab::run_once(id, &profile).await
+}
+
+/// The scenario against "hardened without D", for each D its file claims,
+/// beside the `hardened` run the lesson already made: the harness's
+/// ablation, for one scenario.
+async fn ablate(meta: &ScenarioMeta, hardened: &RunResult) -> anyhow::Result<Ablation> {
+    let claimed: Vec<Defense> = meta
+        .blocked_by
+        .iter()
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    ablation::run_beside(
+        vec![hardened.clone()],
+        std::slice::from_ref(meta),
+        &claimed,
+        ignore_results(),
     )
-    .await;
-    profile_lab.server.shutdown().await;
-    Ok(result)
+    .await
 }
 
-/// The outcome against "hardened without D", for each D the scenario file claims.
-pub struct Ablation {
-    pub without: Vec<(Defense, RunResult)>,
-    /// Claimed ids that name no defense (a broken scenario file; a test rules it out).
-    pub unknown: Vec<String>,
-}
-
-impl Ablation {
-    /// The defenses whose removal alone reopens the attack.
-    pub fn decisive(&self) -> Vec<Defense> {
-        self.without
-            .iter()
-            .filter(|(_, result)| result.outcome == Outcome::Compromised)
-            .map(|(defense, _)| *defense)
-            .collect()
-    }
-}
-
-async fn ablate(meta: &ScenarioMeta) -> anyhow::Result<Ablation> {
-    let mut defenses = Vec::new();
-    let mut unknown = Vec::new();
-    for id in &meta.blocked_by {
-        match id.parse::<Defense>() {
-            Ok(defense) => defenses.push(defense),
-            Err(_) => unknown.push(id.clone()),
-        }
-    }
-    // One app per removal, all at once: each run is independent of the others.
-    let runs = defenses.iter().map(|defense| {
-        run_against(
-            &meta.id,
-            Profile::new(ProfileName::Hardened).without(*defense),
-        )
-    });
-    let results = futures::future::join_all(runs).await;
-    let mut without = Vec::with_capacity(defenses.len());
-    for (defense, result) in defenses.into_iter().zip(results) {
-        without.push((defense, result?));
-    }
-    Ok(Ablation { without, unknown })
+/// Claimed ids that name no defense (a broken scenario file; a test rules it out).
+fn unknown_defenses(meta: &ScenarioMeta) -> Vec<&str> {
+    meta.blocked_by
+        .iter()
+        .filter(|id| id.parse::<Defense>().is_err())
+        .map(String::as_str)
+        .collect()
 }
 
 /// The lesson's title and story.
@@ -517,75 +496,46 @@ pub fn render_hardened(result: &RunResult) -> String {
     out
 }
 
-/// Which defense broke the attack, with where to read its code.
+/// Which defense broke the attack, with where to read its code. The
+/// sentence is the ablation's verdict (`sessionlab_harness::says`).
 pub fn render_attribution(meta: &ScenarioMeta, ablation: &Ablation) -> String {
     let mut out = String::new();
-    let decisive = ablation.decisive();
-    for (defense, result) in &ablation.without {
-        out.push_str(&format!(
-            "  hardened without {:<DEFENSE_ID_WIDTH$}  {}\n",
-            defense.id(),
-            crate::report::outcome_word(result.outcome)
-        ));
+    for removal in &ablation.removals {
+        for result in &removal.results {
+            out.push_str(&format!(
+                "  hardened without {:<DEFENSE_ID_WIDTH$}  {}\n",
+                removal.defense.id(),
+                crate::report::outcome_word(result.outcome)
+            ));
+        }
     }
-    for id in &ablation.unknown {
+    for id in unknown_defenses(meta) {
         out.push_str(&format!(
             "  {} the scenario file names {id:?}, which is no defense of the app\n",
             "warning:".yellow().bold()
         ));
     }
-    let no_verdict = |defense: Defense| {
-        ablation
-            .without
-            .iter()
-            .any(|(d, r)| *d == defense && r.outcome == Outcome::Error)
+    let Some(holding) = ablation.holdings().into_iter().next() else {
+        return out;
     };
-    if decisive.is_empty() {
-        match ablation.without.as_slice() {
-            // The file names one defense as what stops the attack: its removal must reopen it.
-            [(sole, _)] if meta.layers == Layers::Any && !no_verdict(*sole) => {
-                out.push_str(&format!(
-                    "\n{}\n",
-                    wrap(
-                        &format!(
-                            "the scenario file names {sole} alone as what stops this attack, \
-                             but hardened without {sole} still blocked it: the file and the \
-                             code disagree (the test suite, tests/ablation.rs, fails on this)"
-                        ),
-                        &format!("{} ", "warning:".yellow().bold())
-                    )
-                ));
-            }
-            _ => {
-                let combined = match meta.layers {
-                    Layers::Any => "says each of them blocks it on its own",
-                    Layers::All => "says they block it only together",
-                };
-                out.push_str(&format!(
-                    "\n{}\n",
-                    wrap(
-                        &format!(
-                            "no single removal reopens the attack. The scenario file names these \
-                             layers and {combined}{} ({}):",
-                            requirements(meta),
-                            crate::ablate::CLAIMS_CHECKED_BY
-                        ),
-                        &format!("{} ", "Defense in depth:".green().bold())
-                    )
-                ));
-            }
-        }
-        for defense in ablation.without.iter().map(|(d, _)| *d) {
-            out.push_str(&defense_line(defense));
+    let mut verdict = holding.verdict().to_string();
+    if !holding.errored_by.is_empty() {
+        verdict.push_str(&says::no_verdict_without(&holding.errored_by));
+    }
+    let heading = if !holding.contradicted.is_empty() {
+        "warning:".yellow().bold()
+    } else if holding.reopened_by.is_empty() {
+        "Defense in depth:".green().bold()
+    } else {
+        "What broke it:".green().bold()
+    };
+    out.push_str(&format!("\n{}\n", wrap(&verdict, &format!("{heading} "))));
+    if holding.reopened_by.is_empty() {
+        for removal in &ablation.removals {
+            out.push_str(&defense_line(removal.defense));
         }
     } else {
-        let heading = if decisive.len() == 1 {
-            "What broke it:"
-        } else {
-            "What broke it (each one's removal alone reopens the attack):"
-        };
-        out.push_str(&format!("\n{}\n", heading.green().bold()));
-        for defense in decisive {
+        for &defense in &holding.reopened_by {
             out.push_str(&defense_line(defense));
         }
         out.push_str(&format!(
@@ -595,20 +545,6 @@ pub fn render_attribution(meta: &ScenarioMeta, ablation: &Ablation) -> String {
         ));
     }
     out
-}
-
-/// What the layers stand on, as the scenario file says: ", on top of tls",
-/// "; host-prefix needs tls".
-fn requirements(meta: &ScenarioMeta) -> String {
-    match &meta.requires {
-        Requires::Every(ids) if !ids.is_empty() => format!(", all on top of {}", ids.join(" + ")),
-        Requires::Every(_) => String::new(),
-        Requires::Each(map) => map
-            .iter()
-            .filter(|(_, needs)| !needs.is_empty())
-            .map(|(id, needs)| format!("; {id} needs {}", needs.join(" + ")))
-            .collect(),
-    }
 }
 
 /// `csrf-token  forms that change state carry a token ...  crates/app/src/defenses/csrf_token.rs:50`

@@ -11,12 +11,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressStyle};
 use sessionlab::report::{self, Format, ListFormat};
-use sessionlab::{ablate, demo, out, outln};
+use sessionlab::{demo, out, outln};
 use sessionlab_app::{Defense, Profile, ProfileName, ServeOptions};
 use sessionlab_attack::lab::HttpClockControl;
 use sessionlab_attack::{
     Credentials, RunResult, Target, TargetError, catalog, run_scenarios, select,
 };
+use sessionlab_harness::{self as harness, OnResult, ablation, toggles};
 
 /// Exit code when the command line was wrong (clap uses it too).
 const EXIT_USAGE: u8 = 2;
@@ -30,11 +31,7 @@ const EXIT_FAILURE: u8 = 1;
     name = "sessionlab",
     version,
     about = "Attack-versus-defense lab for web session management",
-    long_about = "Attack-versus-defense lab for web session management.\n\n\
-        A target app runs as an insecure, a tutorial or a hardened profile; an attacker\n\
-        with a simulated victim replays 14 session attacks against it (hijacking, fixation,\n\
-        reuse after logout, timeouts, CSRF, ...) and proves each success by reading the\n\
-        victim's private note, or by the victim seeing her account changed.",
+    long_about = long_about(),
     after_help = "Start here:\n  sessionlab demo                      every scenario against every profile\n  \
         sessionlab list                      the scenarios, in teaching order\n  \
         sessionlab lesson hijack-xss         one attack, step by step, with its HTTP\n  \
@@ -52,6 +49,18 @@ struct Cli {
     quiet: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The long `--help` text; the number of attacks comes from the catalog.
+fn long_about() -> String {
+    format!(
+        "Attack-versus-defense lab for web session management.\n\n\
+         A target app runs as an insecure, a tutorial or a hardened profile; an attacker\n\
+         with a simulated victim replays {} session attacks against it (hijacking, fixation,\n\
+         reuse after logout, timeouts, CSRF, ...) and proves each success by reading the\n\
+         victim's private note, or by the victim seeing her account changed.",
+        catalog::all().len()
+    )
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -164,7 +173,8 @@ enum Command {
     #[command(after_help = "Examples:\n  sessionlab ablate\n  \
         sessionlab ablate --scenario hijack-xss,csrf --format html > ablation.html\n\n\
         Shows which single defense is what stops which attack, and where defense in\n\
-        depth means that no single removal reopens an attack. 24 apps run in-process.\n\
+        depth means that no single removal reopens an attack. One app per defense,\n\
+        and one intact hardened, run in-process.\n\
         --format junit fails only where a run contradicts a scenario file; removals\n\
         that leave an app unable to work (no tls) are skipped.")]
     Ablate {
@@ -366,7 +376,7 @@ fn warn(message: &str) {
 
 /// Warns about each profile whose session cookie no browser would keep.
 fn warn_about_unusable_cookies(profiles: &[Profile]) {
-    for warning in profiles.iter().filter_map(demo::unusable_cookie_warning) {
+    for warning in profiles.iter().filter_map(toggles::unusable_cookie_warning) {
         warn(&warning);
     }
 }
@@ -388,11 +398,11 @@ impl Toggles {
     }
 
     fn contradiction(&self) -> Option<String> {
-        demo::contradictory_toggles(&self.without, &self.with)
+        toggles::contradictory_toggles(&self.without, &self.with)
     }
 
     fn apply(&self, name: ProfileName) -> Profile {
-        demo::toggled(name, &self.without, &self.with)
+        toggles::toggled(name, &self.without, &self.with)
     }
 }
 
@@ -431,9 +441,9 @@ async fn run_demo(
         Err(e) => return fail(EXIT_USAGE, &e),
     };
     // No contradiction possible: --without and --with change different columns.
-    let profiles = demo::toggled_profiles(&toggles.without, &toggles.with);
+    let profiles = toggles::toggled_profiles(&toggles.without, &toggles.with);
     warn_about_unusable_cookies(&profiles);
-    let lab = match demo::start_profiles(&profiles).await {
+    let lab = match harness::start_profiles(&profiles).await {
         Ok(lab) => lab,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not start the lab: {e:#}")),
     };
@@ -453,7 +463,7 @@ async fn run_demo(
         bar.set_message(format!("{} vs {}", r.scenario, r.profile));
         bar.inc(1);
     };
-    let results = demo::run_matrix(&lab, &scenarios, &on_result).await;
+    let results = harness::run_matrix(&lab, &scenarios, &on_result).await;
     bar.finish_and_clear();
     out!(
         "{}",
@@ -466,13 +476,13 @@ async fn run_demo(
             "\nNext: `sessionlab lesson <scenario>` walks through one attack step by step; \
              `--serve` runs fresh apps for a browser; `--format html > report.html` makes a handout.",
         );
-        demo::stop(lab).await;
+        harness::stop(lab).await;
         return ExitCode::SUCCESS;
     }
     // The matrix's apps carry its traces (a script in the insecure guestbook,
     // alice's sessions): a browser gets apps of its own, as fresh as `serve`'s.
-    demo::stop(lab).await;
-    let fresh = match demo::start_profiles(&profiles).await {
+    harness::stop(lab).await;
+    let fresh = match harness::start_profiles(&profiles).await {
         Ok(fresh) => fresh,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not start the apps: {e:#}")),
     };
@@ -507,14 +517,13 @@ async fn serve(
         }
         Err(e) => return fail(EXIT_FAILURE, &e.to_string()),
     };
-    let ctrl_c = demo::ctrl_c_armed();
+    let ctrl_c = harness::ctrl_c::ctrl_c_armed();
     if quiet {
         outln!("  URL       {}", server.url());
         if let Some(key) = server.lab_clock_key() {
             outln!("  lab clock {key}");
         }
-        let _ = ctrl_c.await;
-        server.shutdown().await;
+        harness::ctrl_c::serve_one_until(ctrl_c, server).await;
         return ExitCode::SUCCESS;
     }
     let defenses: Vec<&str> = server.profile.defenses.iter().map(|d| d.id()).collect();
@@ -555,8 +564,7 @@ async fn serve(
         outln!("(The timeout scenarios also need --lab-clock here, and the key it prints.)");
     }
     outln!("Ctrl-C stops the server.");
-    let _ = ctrl_c.await;
-    server.shutdown().await;
+    harness::ctrl_c::serve_one_until(ctrl_c, server).await;
     ExitCode::SUCCESS
 }
 
@@ -599,7 +607,7 @@ async fn attack(
             }
             let profile = toggles.apply(name);
             warn_about_unusable_cookies(std::slice::from_ref(&profile));
-            match demo::start_profiles(&[profile]).await {
+            match harness::start_profiles(&[profile]).await {
                 Ok(mut lab) => (lab[0].target.clone(), lab.pop()),
                 Err(e) => return fail(EXIT_FAILURE, &format!("could not start the app: {e:#}")),
             }
@@ -625,7 +633,7 @@ async fn attack(
     let results = run_scenarios(&scenarios, &target, victim, attacker, &on_result).await;
     bar.finish_and_clear();
     if let Some(lab) = lab {
-        demo::stop(vec![lab]).await;
+        harness::stop(vec![lab]).await;
     }
     out!(
         "{}",
@@ -671,13 +679,13 @@ async fn ablate(requested: &[String], format: Format, quiet: bool) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let bar = progress(ablate::planned_runs(&scenarios), format, quiet);
+    let bar = progress(ablation::planned_runs(&scenarios), format, quiet);
     let ticker = bar.clone();
-    let on_result: demo::OnResult = Arc::new(move |r: &RunResult| {
+    let on_result: OnResult = Arc::new(move |r: &RunResult| {
         ticker.set_message(format!("{} vs {}", r.scenario, r.profile));
         ticker.inc(1);
     });
-    let ablation = match ablate::run(&scenarios, on_result).await {
+    let ablation = match ablation::run(&scenarios, on_result).await {
         Ok(a) => a,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not run the ablation: {e:#}")),
     };

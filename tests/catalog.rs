@@ -1,15 +1,13 @@
 //! The scenario files, the lessons and the code agree with each other.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use sessionlab_app::Defense;
 use sessionlab_attack::REGISTRY;
 use sessionlab_attack::catalog;
 
-fn repo(path: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+mod common;
+use common::repo;
 
 /// The names in `dir` that end in `extension`, without it.
 fn names_in(dir: &str, extension: &str) -> BTreeSet<String> {

@@ -3,21 +3,15 @@
 //! any packet is sent.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use sessionlab_app::{Profile, ProfileName, ServeOptions};
 
-fn sessionlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sessionlab"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+mod common;
+use common::{
+    assert_self_contained_html, assert_well_formed_xml, binary, junit_count, sessionlab,
+    sessionlab_ok, stderr, stdout,
+};
 
 #[test]
 fn list_names_every_scenario() {
@@ -171,10 +165,9 @@ impl ServeProcess {
     /// at start-up.
     fn start(args: &[&str]) -> Self {
         use std::io::BufRead;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sessionlab"))
+        let mut child = binary()
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(args)
-            .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("serve starts");
@@ -293,92 +286,6 @@ fn without_a_lab_clock_key_the_timeout_scenarios_say_how_to_get_one() {
     let evidence = results[0]["evidence"].as_str().unwrap_or_default();
     assert_eq!(results[0]["outcome"], "error");
     assert!(evidence.contains("refused the lab clock key"), "{evidence}");
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Runs the binary and insists it succeeded.
-fn sessionlab_ok(args: &[&str]) -> String {
-    let out = sessionlab(args);
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    stdout(&out)
-}
-
-/// A small well-formedness check: every tag closes in order, and the
-/// document has one root element.
-fn assert_well_formed_xml(xml: &str) {
-    let body = xml
-        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
-        .expect("an XML declaration first");
-    let mut open: Vec<String> = Vec::new();
-    let mut roots = 0;
-    let mut rest = body;
-    while let Some(start) = rest.find('<') {
-        assert!(
-            !rest[..start].contains('>'),
-            "a stray '>' in text: {}",
-            &rest[..start]
-        );
-        let end = rest[start..].find('>').expect("every tag ends") + start;
-        let tag = &rest[start + 1..end];
-        assert!(!tag.contains('<'), "a '<' inside a tag: {tag}");
-        if let Some(name) = tag.strip_prefix('/') {
-            assert_eq!(
-                open.pop().as_deref(),
-                Some(name),
-                "closing tag out of order"
-            );
-        } else {
-            let name = tag.split_whitespace().next().unwrap_or_default();
-            if open.is_empty() {
-                roots += 1;
-            }
-            if !tag.ends_with('/') {
-                open.push(name.trim_end_matches('/').to_string());
-            }
-        }
-        rest = &rest[end + 1..];
-    }
-    assert!(open.is_empty(), "unclosed tags: {open:?}");
-    assert_eq!(roots, 1, "one root element");
-}
-
-/// `tests="3" failures="1"` of the first element that has them.
-fn junit_count(xml: &str, attribute: &str) -> usize {
-    let needle = format!(" {attribute}=\"");
-    let start = xml.find(&needle).expect(attribute) + needle.len();
-    let end = xml[start..].find('"').expect("a closing quote") + start;
-    xml[start..end].parse().expect("a number")
-}
-
-fn assert_self_contained_html(html: &str) {
-    assert!(html.starts_with("<!doctype html>"), "{}", &html[..40]);
-    assert!(html.trim_end().ends_with("</html>"));
-    assert!(html.contains("<style>"), "the style is inline");
-    // Evidence and transcripts are escaped text, so only real tags start with '<'.
-    for tag in html
-        .split('<')
-        .skip(1)
-        .map(|rest| rest.split('>').next().unwrap_or_default())
-    {
-        let name = tag.split_whitespace().next().unwrap_or_default();
-        assert!(
-            !["script", "link", "img", "iframe", "object", "embed"].contains(&name),
-            "an element that could load something: <{tag}>"
-        );
-        assert!(!tag.contains("src="), "an external asset: <{tag}>");
-        assert!(!tag.contains("href=\"http"), "an external link: <{tag}>");
-    }
-    let style = html
-        .split("<style>")
-        .nth(1)
-        .and_then(|s| s.split("</style>").next());
-    assert!(
-        style.is_some_and(|css| !css.contains("url(") && !css.contains("@import")),
-        "the style loads nothing"
-    );
 }
 
 #[test]
@@ -533,11 +440,11 @@ fn contradictory_or_misplaced_toggles_are_usage_errors() {
 }
 
 #[test]
-fn defenses_lists_all_23_with_the_scenarios_that_claim_them() {
+fn defenses_lists_every_defense_with_the_scenarios_that_claim_them() {
     let json: serde_json::Value =
         serde_json::from_str(&sessionlab_ok(&["defenses", "--format", "json"])).expect("JSON");
     let rows = json.as_array().expect("an array");
-    assert_eq!(rows.len(), 23);
+    assert_eq!(rows.len(), sessionlab_app::Defense::ALL.len());
     let row = |id: &str| rows.iter().find(|r| r["id"] == id).expect(id);
     assert_eq!(
         row("server-logout")["stops"],
@@ -557,7 +464,7 @@ fn defenses_lists_all_23_with_the_scenarios_that_claim_them() {
     let markdown = sessionlab_ok(&["defenses", "--format", "markdown"]);
     assert_eq!(
         markdown.lines().filter(|l| l.starts_with("| [`")).count(),
-        23
+        sessionlab_app::Defense::ALL.len()
     );
 }
 
@@ -584,7 +491,8 @@ fn ablate_shows_which_removal_reopens_an_attack() {
         .expect("server-logout was removed");
     assert_eq!(removal["reopens"], serde_json::json!(["logout-reuse"]));
     // The baseline and one run per removed defense.
-    assert_eq!(json["results"].as_array().map(Vec::len), Some(24));
+    let removals = sessionlab_app::Defense::ALL.len();
+    assert_eq!(json["results"].as_array().map(Vec::len), Some(removals + 1));
     let reopened = json["results"]
         .as_array()
         .expect("results")
@@ -604,7 +512,11 @@ fn ablate_reports_are_well_formed() {
     ];
     let xml = sessionlab_ok(&[&args[..], &["junit"]].concat());
     assert_well_formed_xml(&xml);
-    assert_eq!(junit_count(&xml, "tests"), 48);
+    // Two scenarios against intact hardened and hardened minus each defense.
+    assert_eq!(
+        junit_count(&xml, "tests"),
+        2 * (sessionlab_app::Defense::ALL.len() + 1)
+    );
     // A healthy tree is green: removing server-logout reopens one and
     // separate-session-keys the other, as their files say, so both pass.
     assert_eq!(junit_count(&xml, "failures"), 0, "{xml}");
@@ -684,9 +596,8 @@ impl Drop for DemoServe {
 #[test]
 fn demo_serve_prints_the_urls_and_stops_cleanly_on_ctrl_c() {
     use std::io::{BufRead, Read};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sessionlab"))
+    let mut child = binary()
         .args(["demo", "--scenario", "logout-reuse,hijack-xss", "--serve"])
-        .env("NO_COLOR", "1")
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("demo --serve starts");
@@ -783,9 +694,8 @@ fn a_reader_that_leaves_early_is_no_error() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     let spawn = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_sessionlab"))
+        binary()
             .args(args)
-            .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

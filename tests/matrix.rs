@@ -10,9 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use sessionlab::demo::{run_matrix, start_profiles, stop};
 use sessionlab_app::{Profile, ProfileName};
 use sessionlab_attack::{Outcome, RunResult, catalog};
+use sessionlab_harness::{run_matrix, start_profiles, stop};
 
 async fn run_all_against(profile: ProfileName) -> Vec<RunResult> {
     let lab = start_profiles(&[Profile::new(profile)])

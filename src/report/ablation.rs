@@ -1,8 +1,9 @@
 //! The reports of `sessionlab ablate`.
 //!
-//! 23 defenses × 14 scenarios does not fit a projector as a grid, so people
+//! Every defense × every scenario does not fit a projector as a grid, so people
 //! get two short tables: the removals that reopen something (and only what
-//! they reopen), then per scenario what holds it. The HTML page adds the full
+//! they reopen), then per scenario what holds it. Runs without a verdict (the
+//! run ended in error) are counted and listed apart, never as a reopening. The HTML page adds the full
 //! coloured grid for those who want every cell.
 
 use colored::Colorize;
@@ -12,7 +13,8 @@ use sessionlab_attack::{Outcome, RunResult};
 
 use super::junit::{self, Case};
 use super::{actor_label, claim, coloured, html::escape, markdown, new_table, steps_of};
-use crate::ablate::{Ablation, Holding};
+use sessionlab_harness::ablation::{Ablation, Holding};
+use sessionlab_harness::says;
 
 /// The whole report in `format`.
 pub fn render(ablation: &Ablation, format: super::Format) -> String {
@@ -50,12 +52,7 @@ pub fn junit_report(ablation: &Ablation) -> String {
         let contradicted: Vec<String> = contradictions
             .iter()
             .filter(|c| c.claim.scenario == r.scenario && c.claim.profile.label() == r.profile)
-            .map(|c| {
-                format!(
-                    "scenarios/{}.toml: \"{}\" is false",
-                    r.scenario, c.claim.says
-                )
-            })
+            .map(|c| says::file_claim_is_false(&r.scenario, &c.claim.says))
             .collect();
         if contradicted.is_empty() {
             Case::Passed
@@ -141,8 +138,13 @@ fn heading(ablation: &Ablation) -> String {
         1 => "1 scenario".to_string(),
         n => format!("{n} scenarios"),
     };
+    let no_verdict = match ablation.no_verdict().len() {
+        0 => String::new(),
+        1 => "; 1 run without a verdict (it ended in error), counted apart".to_string(),
+        n => format!("; {n} runs without a verdict (they ended in error), counted apart"),
+    };
     format!(
-        "{scenarios} × {} defenses removed one at a time: {} runs, intact hardened included",
+        "{scenarios} × {} defenses removed one at a time: {} runs, intact hardened included{no_verdict}",
         ablation.removals.len(),
         ablation.run_count()
     )
@@ -188,11 +190,7 @@ pub fn table(ablation: &Ablation) -> String {
     }
     let quiet = no_single_effect(ablation);
     if !quiet.is_empty() {
-        out.push_str(&super::hanging(
-            "",
-            "Removed alone, these reopen nothing here (one layer among several, \
-             or they guard other scenarios):",
-        ));
+        out.push_str(&super::hanging("", &format!("{}:", says::REOPEN_NOTHING)));
         out.push('\n');
         out.push_str(&super::hanging("  ", &quiet));
         out.push_str("\n\n");
@@ -214,16 +212,17 @@ pub fn table(ablation: &Ablation) -> String {
 /// verdict (those that broke every run are said once, in the first table).
 fn verdict_with_errors(ablation: &Ablation, h: &Holding<'_>) -> String {
     let breaking = ablation.breaking();
-    let ids: Vec<&str> = h
+    let ids: Vec<sessionlab_app::Defense> = h
         .errored_by
         .iter()
+        .copied()
         .filter(|d| !breaking.contains(d))
-        .map(|d| d.id())
         .collect();
+    let verdict = h.verdict().to_string();
     if ids.is_empty() {
-        h.verdict()
+        verdict
     } else {
-        format!("{} (no verdict without {})", h.verdict(), ids.join(", "))
+        format!("{verdict}{}", says::no_verdict_without(&ids))
     }
 }
 
@@ -234,9 +233,23 @@ struct JsonReport<'a> {
     command: &'static str,
     wall_ms: u64,
     runs: usize,
+    /// Runs that ended in error: no verdict, so neither under `reopens` nor
+    /// a check of any claim.
+    no_verdict_count: usize,
+    no_verdict: Vec<JsonNoVerdict<'a>>,
+    /// Scenario file claims whose run reached no verdict, in words.
+    unchecked_claims: Vec<String>,
     defenses: Vec<JsonRemoval<'a>>,
     scenarios: Vec<JsonHolding>,
     results: Vec<RunResult>,
+}
+
+#[derive(Serialize)]
+struct JsonNoVerdict<'a> {
+    scenario: &'a str,
+    /// The removed defense; `null` for the intact hardened profile.
+    removed: Option<&'static str>,
+    evidence: &'a str,
 }
 
 #[derive(Serialize)]
@@ -259,12 +272,27 @@ struct JsonHolding {
 }
 
 pub fn json(ablation: &Ablation) -> String {
+    let no_verdict = ablation.no_verdict();
     let report = JsonReport {
         tool: "sessionlab",
         version: env!("CARGO_PKG_VERSION"),
         command: "ablate",
         wall_ms: ablation.wall_ms,
         runs: ablation.run_count(),
+        no_verdict_count: no_verdict.len(),
+        no_verdict: no_verdict
+            .iter()
+            .map(|n| JsonNoVerdict {
+                scenario: n.scenario,
+                removed: n.removed.map(|d| d.id()),
+                evidence: n.evidence,
+            })
+            .collect(),
+        unchecked_claims: ablation
+            .unchecked()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         defenses: ablation
             .removals
             .iter()
@@ -283,7 +311,7 @@ pub fn json(ablation: &Ablation) -> String {
                 reopened_by: h.reopened_by.iter().map(|d| d.id()).collect(),
                 errored_by: h.errored_by.iter().map(|d| d.id()).collect(),
                 layers: h.layers.clone(),
-                verdict: h.verdict(),
+                verdict: h.verdict().to_string(),
                 file_claims: claim(h.meta),
                 lesson: h.meta.lesson_path(),
             })
@@ -317,8 +345,8 @@ pub fn markdown_page(ablation: &Ablation) -> String {
     let quiet = no_single_effect(ablation);
     if !quiet.is_empty() {
         out.push_str(&format!(
-            "\nRemoved alone, these reopen nothing here (one layer among several, or they guard \
-             other scenarios): {}.\n",
+            "\n{}: {}.\n",
+            says::REOPEN_NOTHING,
             markdown::escape(&quiet)
         ));
     }
@@ -407,8 +435,8 @@ pub fn html_page(ablation: &Ablation) -> String {
     let quiet = no_single_effect(ablation);
     if !quiet.is_empty() {
         out.push_str(&format!(
-            "<p>Removed alone, these reopen nothing here (one layer among several, or they guard \
-             other scenarios): {}.</p>\n",
+            "<p>{}: {}.</p>\n",
+            escape(says::REOPEN_NOTHING),
             escape(&quiet)
         ));
     }
@@ -537,7 +565,7 @@ mod tests {
     use sessionlab_attack::catalog;
 
     use super::*;
-    use crate::ablate::{Removal, hardened_without};
+    use sessionlab_harness::ablation::{Removal, hardened_without};
 
     fn run(profile: String, outcome: Outcome) -> RunResult {
         RunResult {
@@ -580,9 +608,13 @@ mod tests {
         }
     }
 
+    /// A count on the report's root element, `<testsuites tests="..." ...>`.
     fn count(xml: &str, attribute: &str) -> String {
-        let start = xml.find(&format!(" {attribute}=\"")).expect(attribute) + attribute.len() + 3;
-        xml[start..start + xml[start..].find('"').expect("quote")].to_string()
+        let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
+        doc.root_element()
+            .attribute(attribute)
+            .expect(attribute)
+            .to_string()
     }
 
     #[test]
@@ -592,22 +624,27 @@ mod tests {
             (Defense::Tls, Outcome::Error),
         ]);
         let xml = junit_report(&healthy);
-        assert_eq!(count(&xml, "tests"), "24");
+        // The intact hardened run and one run per removed defense.
+        assert_eq!(count(&xml, "tests"), (Defense::ALL.len() + 1).to_string());
         assert_eq!(count(&xml, "failures"), "0", "{xml}");
         assert_eq!(count(&xml, "errors"), "0", "{xml}");
         assert_eq!(count(&xml, "skipped"), "1", "{xml}");
-        let verdict = healthy.holdings()[0].verdict();
+        let verdict = healthy.holdings()[0].verdict().to_string();
         assert_eq!(verdict, "stopped by server-logout alone");
     }
 
     #[test]
     fn a_run_that_contradicts_the_scenario_file_fails() {
         // The file's sole blocker does not matter, and an unnamed defense does.
-        let broken = ablation(&[(Defense::Csp, Outcome::Compromised)]);
+        // Without tls the app keeps no session, as in every real run.
+        let broken = ablation(&[
+            (Defense::Csp, Outcome::Compromised),
+            (Defense::Tls, Outcome::Error),
+        ]);
         let xml = junit_report(&broken);
         assert_eq!(count(&xml, "failures"), "2", "{xml}");
         assert!(xml.contains("type=\"contradicts-scenario-file\""), "{xml}");
-        let verdict = broken.holdings()[0].verdict();
+        let verdict = broken.holdings()[0].verdict().to_string();
         assert!(
             verdict.starts_with("removing csp alone reopens it"),
             "{verdict}"

@@ -284,10 +284,8 @@ pub fn scenario_listing(scenarios: &[ScenarioMeta], format: ListFormat) -> Strin
 pub fn claim(meta: &ScenarioMeta) -> String {
     use sessionlab_attack::catalog::{Layers, Requires};
     let each = |id: &String| match &meta.requires {
-        Requires::Each(_) if !meta.requires.of(id).is_empty() => {
-            format!("{id} (needs {})", meta.requires.of(id).join(" + "))
-        }
-        _ => id.clone(),
+        Requires::Each(_) => sessionlab_harness::says::layer(id, meta.requires.of(id)),
+        Requires::Every(_) => id.clone(),
     };
     let listed: Vec<String> = meta.blocked_by.iter().map(each).collect();
     let combined = match (listed.len(), meta.layers) {

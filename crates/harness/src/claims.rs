@@ -5,70 +5,86 @@
 //! field claims is written down in `crates/attack/src/catalog.rs`
 //! (`ScenarioMeta`). [`claims`] turns one file into expectations about runs
 //! ("hardened without X is compromised"); [`check_claims`] runs everything
-//! they need and reports every false one (the test suite does, in
-//! `tests/ablation.rs`); `sessionlab ablate` checks the ones its single
-//! removals can check ([`crate::ablate::Ablation::contradictions`]).
+//! they need and reports every false claim, and every claim no run could
+//! check (the test suite does, in `tests/ablation.rs`); `sessionlab ablate`
+//! checks the ones its single removals can check
+//! ([`crate::Ablation::contradictions`]).
+//!
+//! A claim passes or fails only on a real verdict, `blocked` or
+//! `compromised`. A run that ended in `error` decides nothing: the claim is
+//! *unchecked*, counted apart, never passed. The one foreseen error is a
+//! profile that cannot keep a session (a `Secure` or `__Host-` cookie without
+//! tls, see [`crate::toggles::unusable_cookie`]): a claim about such a
+//! profile is stated as what the run can show, that it ends in error
+//! ([`Said::CannotKeepSession`], [`Expect::NoSession`]).
 
 use std::collections::{BTreeSet, HashMap};
-use std::fmt;
-use std::sync::Arc;
 
 use sessionlab_app::{Defense, Profile, ProfileName};
 use sessionlab_attack::catalog::{Layers, Requires};
-use sessionlab_attack::{Outcome, RunResult, ScenarioMeta};
+use sessionlab_attack::{Outcome, ScenarioMeta};
 
-use crate::demo::{Job, default_parallelism, run_jobs};
+use crate::batch::{Job, default_parallelism, ignore_results, run_jobs};
+use crate::says::Said;
+use crate::toggles::unusable_cookie;
 
-/// What a claim expects of one run.
+/// What a claim expects of one run. "X does not block" expects the attack
+/// to succeed: with only two verdicts, not blocked is compromised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
     Blocked,
     Compromised,
-    /// Compromised or error: the defense does not stop the attack.
-    NotBlocked,
-    /// Blocked or error: the attack does not get through.
-    NotCompromised,
+    /// The profile keeps no session, so the run ends in error.
+    NoSession,
+}
+
+/// What one run says of a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    Holds,
+    False,
+    /// The run ended in error: no verdict, so the claim is neither true nor false.
+    Unchecked,
 }
 
 impl Expect {
-    pub fn holds(self, outcome: Outcome) -> bool {
-        match self {
-            Self::Blocked => outcome == Outcome::Blocked,
-            Self::Compromised => outcome == Outcome::Compromised,
-            Self::NotBlocked => outcome != Outcome::Blocked,
-            Self::NotCompromised => outcome != Outcome::Compromised,
+    /// Whether `outcome` bears the claim out; `error` checks nothing except
+    /// the claim that the run cannot work.
+    pub fn check(self, outcome: Outcome) -> Check {
+        match (self, outcome) {
+            (Self::NoSession, Outcome::Error) => Check::Holds,
+            (Self::NoSession, _) => Check::False,
+            (_, Outcome::Error) => Check::Unchecked,
+            (Self::Blocked, Outcome::Blocked) | (Self::Compromised, Outcome::Compromised) => {
+                Check::Holds
+            }
+            _ => Check::False,
         }
     }
 }
 
 /// One expectation a scenario file implies: `scenario` against `profile`
-/// ends as `expect` says; `says` is the claim in words.
+/// ends as `expect` says; `says` is the claim, worded by its `Display`.
 #[derive(Debug, Clone)]
 pub struct Claim {
     pub scenario: String,
     pub profile: Profile,
     pub expect: Expect,
-    pub says: String,
+    pub says: Said,
 }
 
-fn insecure_with(added: &[Defense]) -> Profile {
+/// Insecure with `added` on.
+pub fn insecure_with(added: &[Defense]) -> Profile {
     added
         .iter()
         .fold(Profile::new(ProfileName::Insecure), |p, &d| p.with(d))
 }
 
-fn hardened_minus(removed: &[Defense]) -> Profile {
+/// Hardened with `removed` off.
+pub fn hardened_minus(removed: &[Defense]) -> Profile {
     removed
         .iter()
         .fold(Profile::new(ProfileName::Hardened), |p, &d| p.without(d))
-}
-
-fn ids(defenses: &[Defense]) -> String {
-    defenses
-        .iter()
-        .map(|d| d.id())
-        .collect::<Vec<_>>()
-        .join(" + ")
 }
 
 fn defenses(meta: &ScenarioMeta, ids: &[String]) -> Result<Vec<Defense>, String> {
@@ -83,7 +99,20 @@ fn defenses(meta: &ScenarioMeta, ids: &[String]) -> Result<Vec<Defense>, String>
 /// Every claim of one scenario file; an error when it names no defense of the app.
 pub fn claims(meta: &ScenarioMeta) -> Result<Vec<Claim>, String> {
     let mut claims = Vec::new();
-    let mut claim = |profile: Profile, expect: Expect, says: String| {
+    let mut claim = |profile: Profile, expect: Expect, says: Said| {
+        let refused_by = unusable_cookie(&profile);
+        let (expect, says) = if refused_by.is_empty() {
+            (expect, says)
+        } else {
+            let instead_of = Box::new(says);
+            (
+                Expect::NoSession,
+                Said::CannotKeepSession {
+                    refused_by,
+                    instead_of,
+                },
+            )
+        };
         claims.push(Claim {
             scenario: meta.id.clone(),
             profile,
@@ -92,46 +121,34 @@ pub fn claims(meta: &ScenarioMeta) -> Result<Vec<Claim>, String> {
         });
     };
     let blocked_by = defenses(meta, &meta.blocked_by)?;
-    let listed_ids: Vec<&str> = meta.blocked_by.iter().map(String::as_str).collect();
     let prerequisites = defenses(meta, &meta.requires.all())?;
     let mut requires_of = HashMap::new();
     for &d in &blocked_by {
         requires_of.insert(d, defenses(meta, meta.requires.of(d.id()))?);
     }
     let with_requirements = |d: Defense| {
-        let mut set = requires_of[&d].clone();
+        let mut set: Vec<Defense> = requires_of[&d].clone();
         set.push(d);
         set
     };
     match meta.layers {
         Layers::Any => {
             for &d in &blocked_by {
-                let needs = &requires_of[&d];
-                let needs_text = if needs.is_empty() {
-                    String::new()
-                } else {
-                    format!(" with {}", ids(needs))
-                };
                 claim(
                     insecure_with(&with_requirements(d)),
                     Expect::Blocked,
-                    format!(
-                        "layers = \"any\": {d}{needs_text}, added to insecure, blocks the attack"
-                    ),
+                    Said::AddedAloneBlocks {
+                        defense: d,
+                        needs: requires_of[&d].clone(),
+                    },
                 );
             }
-            let removed = if blocked_by.len() == 1 {
-                "removed"
-            } else {
-                "removed together"
-            };
             claim(
                 hardened_minus(&blocked_by),
                 Expect::Compromised,
-                format!(
-                    "layers = \"any\": blocked_by ({}) is what holds; {removed} from hardened, the attack reopens",
-                    listed_ids.join(", ")
-                ),
+                Said::RemovedTogetherReopens {
+                    blocked_by: blocked_by.clone(),
+                },
             );
         }
         Layers::All => {
@@ -140,101 +157,93 @@ pub fn claims(meta: &ScenarioMeta) -> Result<Vec<Claim>, String> {
             claim(
                 insecure_with(&all),
                 Expect::Blocked,
-                format!(
-                    "layers = \"all\": {}, added together to insecure, block the attack",
-                    ids(&all)
-                ),
+                Said::AddedTogetherBlock { defenses: all },
             );
             for &d in &blocked_by {
                 claim(
                     hardened_minus(&[d]),
                     Expect::Compromised,
-                    format!(
-                        "layers = \"all\": each is needed, so removing {d} from hardened reopens the attack"
-                    ),
+                    Said::EachNeeded { defense: d },
                 );
             }
         }
     }
+    // `requires`: a defense without what it needs, or a prerequisite alone,
+    // leaves the attack to succeed: compromised, nothing less.
     for &d in &blocked_by {
         let needs = &requires_of[&d];
         if !needs.is_empty() {
             claim(
                 insecure_with(&[d]),
-                Expect::NotBlocked,
-                format!(
-                    "requires: {d} does nothing without {}, so {d} alone on insecure does not block",
-                    ids(needs)
-                ),
+                Expect::Compromised,
+                Said::NothingWithout {
+                    defense: d,
+                    needs: needs.clone(),
+                },
             );
         }
     }
     for &r in &prerequisites {
         claim(
             insecure_with(&[r]),
-            Expect::NotBlocked,
-            format!(
-                "requires: {r} is a prerequisite, not a layer, so {r} alone on insecure does not block"
-            ),
+            Expect::Compromised,
+            Said::PrerequisiteAlone { prerequisite: r },
         );
         if let Requires::Every(_) = meta.requires {
             claim(
                 hardened_minus(&[r]),
-                Expect::NotBlocked,
-                format!(
-                    "requires = [..]: every layer needs {r}, so hardened without {r} does not block"
-                ),
+                Expect::Compromised,
+                Said::EveryLayerNeeds { prerequisite: r },
             );
         }
     }
     // Nothing missing: no other single defense blocks alone, or holds alone.
     for d in Defense::ALL {
-        if listed_ids.contains(&d.id()) {
+        if blocked_by.contains(&d) {
             continue;
         }
         claim(
             insecure_with(&[d]),
-            Expect::NotBlocked,
-            format!(
-                "{d} is not in blocked_by, so {d} alone on insecure does not block (or the file misses a layer)"
-            ),
+            Expect::Compromised,
+            Said::NotALayer {
+                defense: d,
+                on: Vec::new(),
+            },
         );
         if !prerequisites.contains(&d) && !prerequisites.is_empty() {
             let mut on_its_foundation = prerequisites.clone();
             on_its_foundation.push(d);
             claim(
                 insecure_with(&on_its_foundation),
-                Expect::NotBlocked,
-                format!(
-                    "{d} is not in blocked_by, so {d} with {} on insecure does not block (or the file misses a layer)",
-                    ids(&prerequisites)
-                ),
+                Expect::Compromised,
+                Said::NotALayer {
+                    defense: d,
+                    on: prerequisites.clone(),
+                },
             );
         }
         if !prerequisites.contains(&d) {
             claim(
                 hardened_minus(&[d]),
-                Expect::NotCompromised,
-                format!(
-                    "{d} is in neither blocked_by nor requires, so removing it from hardened does not reopen the attack (or the file misses a claim)"
-                ),
+                Expect::Blocked,
+                Said::NotNeeded { defense: d },
             );
         }
     }
     claim(
         Profile::new(ProfileName::Hardened),
         Expect::Blocked,
-        "hardened blocks every attack".into(),
+        Said::HardenedBlocks,
     );
     claim(
         Profile::new(ProfileName::Insecure),
         Expect::Compromised,
-        "insecure falls to every attack".into(),
+        Said::InsecureFalls,
     );
     Ok(claims)
 }
 
-/// A claim the runs contradict, with the run that does.
+/// A claim the runs contradict, with the run that does (worded in [`crate::says`]).
 #[derive(Debug, Clone)]
 pub struct FalseClaim {
     pub claim: Claim,
@@ -242,18 +251,11 @@ pub struct FalseClaim {
     pub evidence: String,
 }
 
-impl fmt::Display for FalseClaim {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "scenarios/{}.toml: \"{}\" is false: against {} the run was {}: {}",
-            self.claim.scenario,
-            self.claim.says,
-            self.claim.profile.label(),
-            self.outcome,
-            self.evidence
-        )
-    }
+/// A claim whose run ended in error: nothing could check it (worded in [`crate::says`]).
+#[derive(Debug, Clone)]
+pub struct UncheckedClaim {
+    pub claim: Claim,
+    pub evidence: String,
 }
 
 /// What [`check_claims`] found.
@@ -263,6 +265,8 @@ pub struct ClaimCheck {
     pub runs: usize,
     pub profiles: usize,
     pub false_claims: Vec<FalseClaim>,
+    /// Claims whose run reached no verdict: neither passed nor failed.
+    pub unchecked: Vec<UncheckedClaim>,
 }
 
 /// Runs every scenario against every profile its file's claims name
@@ -298,15 +302,16 @@ pub async fn check_claims(scenarios: &[ScenarioMeta]) -> anyhow::Result<ClaimChe
         })
         .collect();
     let run_count = jobs.iter().map(|j| j.scenarios.len()).sum();
-    let results = run_jobs(jobs, default_parallelism(), Arc::new(|_: &RunResult| {})).await?;
-    let mut runs: HashMap<(String, String), RunResult> = HashMap::new();
+    let results = run_jobs(jobs, default_parallelism(), ignore_results()).await?;
+    let mut runs = HashMap::new();
     for ((profile, _), results) in plan.iter().zip(results) {
         for r in results {
             runs.insert((profile.label(), r.scenario.clone()), r);
         }
     }
     let mut false_claims = Vec::new();
-    for claim in &all_claims {
+    let mut unchecked = Vec::new();
+    for claim in all_claims.iter().cloned() {
         let run = runs
             .get(&(claim.profile.label(), claim.scenario.clone()))
             .ok_or_else(|| {
@@ -316,12 +321,17 @@ pub async fn check_claims(scenarios: &[ScenarioMeta]) -> anyhow::Result<ClaimChe
                     claim.profile.label()
                 )
             })?;
-        if !claim.expect.holds(run.outcome) {
-            false_claims.push(FalseClaim {
-                claim: claim.clone(),
+        match claim.expect.check(run.outcome) {
+            Check::Holds => {}
+            Check::False => false_claims.push(FalseClaim {
+                claim,
                 outcome: run.outcome,
                 evidence: run.evidence.clone(),
-            });
+            }),
+            Check::Unchecked => unchecked.push(UncheckedClaim {
+                claim,
+                evidence: run.evidence.clone(),
+            }),
         }
     }
     Ok(ClaimCheck {
@@ -329,6 +339,7 @@ pub async fn check_claims(scenarios: &[ScenarioMeta]) -> anyhow::Result<ClaimChe
         runs: run_count,
         profiles: plan.len(),
         false_claims,
+        unchecked,
     })
 }
 
@@ -362,16 +373,36 @@ mod tests {
         );
         assert_eq!(
             about(&hardened.clone().without(Defense::Csp)),
-            [Expect::NotCompromised]
+            [Expect::Blocked]
         );
         assert_eq!(about(&hardened), [Expect::Blocked]);
+        // Hardened without tls keeps no session: the claim says so.
+        assert_eq!(about(&hardened.without(Defense::Tls)), [Expect::NoSession]);
     }
 
     #[test]
     fn an_error_is_neither_blocked_nor_compromised() {
-        assert!(!Expect::Blocked.holds(Outcome::Error));
-        assert!(!Expect::Compromised.holds(Outcome::Error));
-        assert!(Expect::NotBlocked.holds(Outcome::Error));
-        assert!(Expect::NotCompromised.holds(Outcome::Error));
+        assert_eq!(Expect::Blocked.check(Outcome::Error), Check::Unchecked);
+        assert_eq!(Expect::Compromised.check(Outcome::Error), Check::Unchecked);
+        assert_eq!(Expect::Compromised.check(Outcome::Blocked), Check::False);
+        assert_eq!(Expect::Blocked.check(Outcome::Compromised), Check::False);
+        assert_eq!(Expect::Blocked.check(Outcome::Blocked), Check::Holds);
+        assert_eq!(Expect::NoSession.check(Outcome::Error), Check::Holds);
+        assert_eq!(Expect::NoSession.check(Outcome::Blocked), Check::False);
+    }
+
+    #[test]
+    fn a_prerequisite_alone_leaves_the_attack_to_succeed() {
+        let claims = claims(&meta("hijack-sniff")).expect("claims");
+        let tls_alone = claims
+            .iter()
+            .find(|c| {
+                c.says
+                    == Said::PrerequisiteAlone {
+                        prerequisite: Defense::Tls,
+                    }
+            })
+            .expect("the prerequisite's claim");
+        assert_eq!(tls_alone.expect, Expect::Compromised);
     }
 }

@@ -1,0 +1,78 @@
+//! Apps started in this process, on ephemeral loopback ports, each reached by
+//! the engine as a [`Target`] with a hold on the app's lab clock.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use sessionlab_app::{Profile, ProfileName, RunningServer, ServeOptions};
+use sessionlab_attack::lab::{ClockControl, ClockFuture};
+use sessionlab_attack::{Credentials, RunResult, Target, run_scenario};
+
+/// One running profile: its server and how the engine reaches it.
+pub struct LabProfile {
+    pub server: RunningServer,
+    pub target: Target,
+}
+
+/// The engine's hold on an in-process app's clock: the timeout scenarios move
+/// it through the engine's [`ClockControl`] trait, which never links the app.
+#[derive(Debug)]
+struct InProcessClock(sessionlab_app::LabClock);
+
+impl ClockControl for InProcessClock {
+    fn advance(&self, _target: &Target, by: std::time::Duration) -> ClockFuture<'_> {
+        self.0.advance_std(by);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// Starts one app per profile on `127.0.0.1:0` and discovers each as a target,
+/// with a hold on its lab clock (the apps run in this process).
+pub async fn start_profiles(profiles: &[Profile]) -> anyhow::Result<Vec<LabProfile>> {
+    let mut lab = Vec::with_capacity(profiles.len());
+    for profile in profiles {
+        lab.push(start_profile(profile).await?);
+    }
+    Ok(lab)
+}
+
+/// [`start_profiles`] for one profile.
+pub async fn start_profile(profile: &Profile) -> anyhow::Result<LabProfile> {
+    let server = sessionlab_app::start(ServeOptions {
+        profile: profile.clone(),
+        addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        allow_non_loopback: false,
+        lab_clock: false,
+    })
+    .await?;
+    let target = Target::discover(&server.url(), false)
+        .await?
+        .with_clock_control(InProcessClock(server.clock().clone()));
+    Ok(LabProfile { server, target })
+}
+
+/// The three built-in profiles.
+pub fn builtin_profiles() -> Vec<Profile> {
+    ProfileName::ALL.into_iter().map(Profile::new).collect()
+}
+
+/// One scenario against one profile started for it, with the demo accounts;
+/// the app stops afterwards.
+pub async fn run_once(scenario: &str, profile: &Profile) -> anyhow::Result<RunResult> {
+    let lab = start_profile(profile).await?;
+    let result = run_scenario(
+        scenario,
+        &lab.target,
+        &Credentials::default_victim(),
+        &Credentials::default_attacker(),
+    )
+    .await;
+    lab.server.shutdown().await;
+    Ok(result)
+}
+
+/// Stops every server of `lab`.
+pub async fn stop(lab: Vec<LabProfile>) {
+    for p in lab {
+        p.server.shutdown().await;
+    }
+}
