@@ -15,8 +15,8 @@ use time::Duration;
 use tower_sessions::cookie::{Cookie, Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::app::App;
 use crate::defenses::{host_prefix, http_only, same_site_strict, secure_cookie};
+use crate::state::App;
 use crate::store::LabStore;
 use crate::{Profile, ProfileName};
 

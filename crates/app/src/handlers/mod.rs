@@ -15,7 +15,6 @@ pub(crate) mod password_change;
 pub(crate) mod sessions_page;
 pub(crate) mod settings;
 
-use crate::app::App;
 use crate::defenses::{
     csrf_token, escape_output, password_check, rotate_id_at_login, separate_session_keys,
     server_logout,
@@ -24,6 +23,7 @@ use crate::guestbook::{Entry, MAX_MESSAGE_CHARS};
 use crate::pages::{
     AccountPage, GuestbookPage, HomePage, LoginPage, LogoutPage, NotFoundPage, render,
 };
+use crate::state::App;
 
 /// Session key written by `GET /login`, so every visitor holds an issued
 /// session (express-session's `saveUninitialized: true`).

@@ -15,10 +15,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use super::{InternalError, Result, render_private, signed_in_user};
-use crate::app::App;
 use crate::defenses::revoke_on_password_change::{self, Revocation};
 use crate::defenses::{csrf_token, password_check};
 use crate::pages::PasswordPage;
+use crate::state::App;
 
 /// The longest password accepted (argon2 takes more, but nobody needs it).
 pub(crate) const MAX_PASSWORD_CHARS: usize = 128;

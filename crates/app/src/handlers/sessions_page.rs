@@ -16,9 +16,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use super::{Result, render_private, signed_in_user};
-use crate::app::App;
 use crate::defenses::{csrf_token, log_out_everywhere};
 use crate::pages::{SessionRow, SessionsPage};
+use crate::state::App;
 
 /// A handle is 16 lowercase hex digits (`session_index::SignIn::handle`).
 const HANDLE_CHARS: usize = 16;

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use super::{Result, form_token, render_private, signed_in_user};
-use crate::app::App;
 use crate::pages::SettingsPage;
+use crate::state::App;
 
 /// RFC 5321's limit on a forward path, less the angle brackets.
 pub(crate) const MAX_EMAIL_CHARS: usize = 254;
