@@ -184,6 +184,7 @@ pub(crate) fn build_app(
         name: cookie.name,
         signed: signing.key.is_some(),
         secure: cookie.secure,
+        ignore_unverifiable: signed_cookie::ignores_unverifiable_cookies(profile),
     };
     if cookie_only_ids::ids_from_urls(profile) {
         router = router.layer(from_fn_with_state(
