@@ -1,7 +1,9 @@
 //! The app as an axum `Router`, with its layers in the order they act on a
 //! request (outermost first):
 //!
-//! 1. malformed cookies get a 400 (`malformed_cookies.rs`; every profile);
+//! 1. malformed cookies get a 400 (`malformed_cookies.rs`; every profile, but
+//!    the tutorial ignores a session cookie it cannot verify, as
+//!    express-session does);
 //! 2. only with the `cookie-only-ids` weakness: `?sid=` taken as the session
 //!    cookie, and the ID written into the response's links and redirects
 //!    (`defenses/cookie_only_ids.rs`, `trans_sid.rs`);

@@ -90,6 +90,7 @@ async fn answers_at_once_and_shuts_down() {
                 .any(|a| a.username == "bob" && a.password == "builder")
         );
         assert!(server.certificate_pem().is_none());
+        assert!(server.certificate_der().is_none());
 
         // An idle connection does not hold the shutdown up.
         let idle = TcpStream::connect(server.addr).await.expect("connect");

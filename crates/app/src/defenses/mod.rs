@@ -11,9 +11,11 @@
 //! - `referrer_policy`, weak side: insecure sends `unsafe-url`, the tutorial
 //!   sends no `Referrer-Policy` at all (Express sets none), so the browser's
 //!   default applies;
-//! - `signed_cookie`, where the key comes from: the tutorial derives it from
-//!   `SESSION_SECRET` as the seed does (so it is only as strong as that
-//!   secret), hardened takes 64 random bytes at every start.
+//! - `signed_cookie`, in two places: where the key comes from (the tutorial
+//!   derives it from `SESSION_SECRET` as the seed does, so it is only as
+//!   strong as that secret; hardened takes 64 random bytes at every start),
+//!   and what a cookie it cannot verify gets (the tutorial ignores it, as
+//!   express-session does; hardened answers 400, `malformed_cookies.rs`).
 //!
 //! Adding a defense: its module file here, one line in the registry below
 //! (variant, module, id, one-line summary), and its membership in the
