@@ -12,9 +12,7 @@ const FORM: &str = "application/x-www-form-urlencoded";
 
 /// The e-mail shown on the account page.
 fn shown_email(body: &str) -> Option<&str> {
-    let start = body.find("<p id=\"email\">")? + "<p id=\"email\">".len();
-    let end = body[start..].find("</p>")? + start;
-    Some(&body[start..end])
+    element_text(body, sessionlab_protocol::element::EMAIL)
 }
 
 /// A form POST with the visitor's cookie and the given extra headers, sent as is.
