@@ -1,7 +1,9 @@
 //! The app as an axum `Router`, with its layers in the order they act on a
 //! request (outermost first):
 //!
-//! 1. malformed cookies get a 400 (`malformed_cookies.rs`; every profile);
+//! 1. malformed cookies get a 400 (`malformed_cookies.rs`; every profile, but
+//!    the tutorial ignores a session cookie it cannot verify, as
+//!    express-session does);
 //! 2. only with the `cookie-only-ids` weakness: `?sid=` taken as the session
 //!    cookie, and the ID written into the response's links and redirects
 //!    (`defenses/cookie_only_ids.rs`, `trans_sid.rs`);
@@ -19,6 +21,9 @@
 //!
 //! With `serve --lab-clock`, the lab clock's control (`clock_control.rs`) is
 //! merged in last, outside all of these layers.
+//!
+//! This module only assembles: what the handlers and defenses share is the
+//! [`App`] state in `state.rs`, which nothing here is needed to read.
 
 use std::sync::Arc;
 
@@ -40,28 +45,12 @@ use crate::handlers;
 use crate::malformed_cookies::{self, SessionCookieRules};
 use crate::pages::Banner;
 use crate::session_cookie::{self, SessionCookie};
+use crate::state::App;
 use crate::store::LabStore;
 use crate::users::UserDirectory;
 use crate::{DemoAccount, LabClock, Profile};
 
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
-
-/// What the handlers share.
-#[derive(Debug)]
-pub(crate) struct App {
-    pub profile: Profile,
-    pub banner: Banner,
-    pub cookie: SessionCookie,
-    pub users: Arc<UserDirectory>,
-    pub guestbook: Guestbook,
-    /// The time every timeout reads (see `clock.rs`).
-    pub clock: LabClock,
-    /// The session store, for ending a user's other sessions (`session_index.rs`).
-    pub store: LabStore,
-    /// The key of the lab clock's HTTP control; `None`: no such route (`clock_control.rs`).
-    pub lab_clock_key: Option<LabClockKey>,
-}
+pub use crate::state::MAX_BODY_BYTES;
 
 /// What a caller needs to know about an app built by [`build_router`].
 pub struct AppInfo {
@@ -197,6 +186,7 @@ pub(crate) fn build_app(
         name: cookie.name,
         signed: signing.key.is_some(),
         secure: cookie.secure,
+        ignore_unverifiable: signed_cookie::ignores_unverifiable_cookies(profile),
     };
     if cookie_only_ids::ids_from_urls(profile) {
         router = router.layer(from_fn_with_state(

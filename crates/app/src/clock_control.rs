@@ -34,7 +34,7 @@ use subtle::ConstantTimeEq;
 use time::Duration;
 
 use crate::LabClock;
-use crate::app::App;
+use crate::state::App;
 
 pub use sessionlab_protocol::clock::{FIELD, KEY_HEADER, MAX_ADVANCE_SECONDS, PATH};
 /// The form is one short field: anything larger gets 413.

@@ -6,11 +6,12 @@
 //! file under [`defenses`], next to the weakness it replaces, so the
 //! difference between the profiles can be read one defense at a time.
 //!
-//! Where to look: [`app`] assembles the router and its layers,
-//! [`malformed_cookies`] the input check every profile applies first, `handlers.rs`
-//! holds the routes (which call the defense hooks), [`session_cookie`] the
-//! cookie's attributes, `store.rs` the session store, [`server`] the socket,
-//! TLS on the same port and the loopback guard, [`users`] the demo accounts.
+//! Where to look: [`app`] assembles the router and its layers, `state.rs`
+//! holds what the handlers and defenses share, [`malformed_cookies`] the
+//! input check every profile applies first, `handlers/` the routes (which
+//! call the defense hooks), [`session_cookie`] the cookie's attributes,
+//! `store.rs` the session store, [`server`] the socket, TLS on the same port
+//! and the loopback guard, [`users`] the demo accounts.
 
 pub mod app;
 pub mod clock;
@@ -25,6 +26,7 @@ pub mod server;
 pub mod session_cookie;
 mod session_index;
 pub mod source;
+mod state;
 mod store;
 mod trans_sid;
 pub mod users;

@@ -7,7 +7,17 @@
 //! - a session cookie (this profile's name; a header may carry several, e.g. a
 //!   host-only one and one a sibling host set for the parent domain: each is
 //!   checked) has a value not shaped like an ID this app issues
-//!   ([`is_shaped_like_an_id`]).
+//!   ([`is_shaped_like_an_id`]), including 22 characters that look like an ID
+//!   but that tower-sessions' own decoder (`session::Id::from_str`) refuses:
+//!   without this check such an ID would be silently replaced by a fresh one,
+//!   which a learner who typed it in cannot tell from "adopted";
+//! - a session cookie is sent under a percent-escaped name.
+//!
+//! One exception, the tutorial (`signed_cookie::ignores_unverifiable_cookies`):
+//! like express-session, it ignores a session cookie whose signature it
+//! cannot verify, bad, missing or garbled, and the visitor simply gets a
+//! fresh session. Only bytes outside printable ASCII and escaped names still
+//! get the 400 there.
 //!
 //! The answer names the problem in a short text/plain body, says
 //! `Cache-Control: no-store`, and expires the bad cookie.
@@ -33,6 +43,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::cookie::Cookie;
+use tower_sessions::session::Id;
 
 /// A tower-sessions ID as its `Display` writes it: 16 bytes in base64url
 /// without padding.
@@ -51,26 +62,65 @@ pub struct SessionCookieRules {
     /// The cookie is Secure (`secure-cookie`, or forced by the `__Host-` prefix):
     /// a removal without `Secure` would be dropped by the browser.
     pub secure: bool,
+    /// A session cookie value that cannot be verified is left for the session
+    /// layer to ignore instead of refused (the tutorial, as express-session:
+    /// `signed_cookie::ignores_unverifiable_cookies`).
+    pub ignore_unverifiable: bool,
 }
 
 /// The exact shape of a session cookie value this app issues:
-/// - unsigned: 22 characters of `A-Z a-z 0-9 - _`;
+/// - unsigned: 22 characters of `A-Z a-z 0-9 - _` that tower-sessions'
+///   decoder reads as an ID;
 /// - signed: 43 characters of `A-Z a-z 0-9 + /` and one `=` (the signature),
-///   then the 22-character ID.
+///   then that ID.
 ///
 /// The shape says nothing about whether the ID exists or the signature
 /// verifies: that is for the store and the signing key to decide.
 pub fn is_shaped_like_an_id(value: &str, signed: bool) -> bool {
+    shape_problem(value, signed).is_none()
+}
+
+/// Why a session cookie value is not shaped like one this app issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShapeProblem {
+    /// Wrong length or characters.
+    NotAnIdShape,
+    /// 22 base64url characters that tower-sessions' `Id::from_str` refuses:
+    /// 22 characters carry 132 bits, an ID 128, and the last character's 4
+    /// spare bits must be zero.
+    NotAnId,
+}
+
+/// [`is_shaped_like_an_id`], saying what is wrong.
+pub fn shape_problem(value: &str, signed: bool) -> Option<ShapeProblem> {
     let id = if signed {
         match value.split_at_checked(SIGNATURE_LEN) {
             Some((signature, id)) if is_shaped_like_a_signature(signature) => id,
-            _ => return false,
+            _ => return Some(ShapeProblem::NotAnIdShape),
         }
     } else {
         value
     };
-    id.len() == ID_LEN && id.bytes().all(is_base64url)
+    if id.len() != ID_LEN || !id.bytes().all(is_base64url) {
+        Some(ShapeProblem::NotAnIdShape)
+    } else if id.parse::<Id>().is_err() {
+        Some(ShapeProblem::NotAnId)
+    } else {
+        None
+    }
 }
+
+/// The text of a 400 for a session cookie (or `?sid=`) value with `problem`.
+pub fn shape_problem_text(problem: ShapeProblem, signed: bool) -> String {
+    match problem {
+        ShapeProblem::NotAnIdShape => format!("its value is not {}", expected_shape(signed)),
+        ShapeProblem::NotAnId => NOT_AN_ID.to_owned(),
+    }
+}
+
+const NOT_AN_ID: &str = "its 22 characters are no session ID: 22 base64url characters \
+    hold 132 bits, an ID 128, so the last character's 4 spare bits must be zero \
+    (it must be one of A, Q, g, w); tower-sessions would silently replace it with a fresh ID";
 
 fn is_shaped_like_a_signature(signature: &str) -> bool {
     signature
@@ -143,12 +193,14 @@ fn check_pair(pair: &[u8], rules: &SessionCookieRules) -> Option<Problem> {
         );
         return Some(problem(name, what));
     }
-    if is_shaped_like_an_id(value, rules.signed) {
+    // The tutorial leaves a value it cannot verify to the session layer, which ignores it.
+    if rules.ignore_unverifiable {
         return None;
     }
+    let shape = shape_problem(value, rules.signed)?;
     let what = format!(
-        "the session cookie `{name}` is malformed: its value is not {}",
-        expected_shape(rules.signed)
+        "the session cookie `{name}` is malformed: {}",
+        shape_problem_text(shape, rules.signed)
     );
     Some(problem(name, what))
 }

@@ -99,7 +99,8 @@ impl RunningServer {
     pub fn certificate_pem(&self) -> Option<&str> {
         self.certificate.as_ref().map(|(pem, _)| pem.as_str())
     }
-    /// The same certificate, DER-encoded.
+    /// The same certificate, DER-encoded: what a client pins when it trusts
+    /// exactly this app (the lab's simulated browsers do). `None` without `tls`.
     pub fn certificate_der(&self) -> Option<&[u8]> {
         self.certificate.as_ref().map(|(_, der)| der.as_slice())
     }

@@ -15,8 +15,8 @@ use time::Duration;
 use tower_sessions::cookie::{Cookie, Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::app::App;
 use crate::defenses::{host_prefix, http_only, same_site_strict, secure_cookie};
+use crate::state::App;
 use crate::store::LabStore;
 use crate::{Profile, ProfileName};
 
@@ -114,24 +114,27 @@ pub(crate) fn add_session_layer(
 /// Response middleware: the last word on the session cookie's `Set-Cookie`
 /// headers, for the attributes tower-sessions cannot express (see
 /// `same_site_strict::strip_same_site` and `host_prefix::ensure_secure_attribute`).
+/// Each header is parsed with the `cookie` crate, changed, and written back
+/// the way tower-cookies writes it (`Display`); other cookies pass untouched.
 pub(crate) async fn finish_set_cookie_headers(
     State(app): State<Arc<App>>,
     mut response: Response,
 ) -> Response {
     let profile = &app.profile;
-    let prefix = format!("{}=", app.cookie.name);
+    let finish = |value: &HeaderValue| -> Option<HeaderValue> {
+        let mut cookie = Cookie::parse(value.to_str().ok()?).ok()?;
+        if cookie.name() != app.cookie.name {
+            return None;
+        }
+        same_site_strict::strip_same_site(profile, &mut cookie);
+        host_prefix::ensure_secure_attribute(profile, &mut cookie);
+        HeaderValue::from_str(&cookie.to_string()).ok()
+    };
     let rewritten: Vec<HeaderValue> = response
         .headers()
         .get_all(header::SET_COOKIE)
         .iter()
-        .map(|value| match value.to_str() {
-            Ok(set_cookie) if set_cookie.starts_with(&prefix) => {
-                let set_cookie = same_site_strict::strip_same_site(profile, set_cookie);
-                let set_cookie = host_prefix::ensure_secure_attribute(profile, &set_cookie);
-                HeaderValue::from_str(&set_cookie).unwrap_or_else(|_| value.clone())
-            }
-            _ => value.clone(),
-        })
+        .map(|value| finish(value).unwrap_or_else(|| value.clone()))
         .collect();
     let headers = response.headers_mut();
     headers.remove(header::SET_COOKIE);

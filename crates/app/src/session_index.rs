@@ -27,7 +27,7 @@ use time::OffsetDateTime;
 use tower_sessions::session::Id;
 use tower_sessions::{Session, SessionStore, session};
 
-use crate::app::App;
+use crate::state::App;
 use crate::store::LabStore;
 
 /// Session key of the [`SignIn`] record.

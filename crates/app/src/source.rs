@@ -1,5 +1,7 @@
 //! Where each defense lives in the source, so a lesson can send the learner
-//! to the exact line: `crates/app/src/defenses/csrf_token.rs:50`.
+//! to the exact line, e.g. the line of `csrf_token::check_unsafe_requests`
+//! that asks whether `csrf-token` is on. The module file itself comes from
+//! the defense registry (`defenses/mod.rs`).
 //!
 //! The line is found in the defense module's own text, compiled in, so it
 //! follows the code as it is edited: the first line that is code (not a
@@ -12,7 +14,7 @@ use crate::Defense;
 /// checks whether it is on. A module that never names its variant (which a
 /// test rules out) points at its first line.
 pub fn defense_source(defense: Defense) -> (&'static str, u32) {
-    let (path, text) = defense_file(defense);
+    let (path, text) = defense.module_file();
     (path, first_code_use(text, defense).unwrap_or(1))
 }
 
@@ -29,43 +31,6 @@ fn first_code_use(text: &str, defense: Defense) -> Option<u32> {
     })
 }
 
-/// Each defense's module, by path and compiled-in text.
-fn defense_file(defense: Defense) -> (&'static str, &'static str) {
-    macro_rules! module {
-        ($file:literal) => {
-            (
-                concat!("crates/app/src/defenses/", $file),
-                include_str!(concat!("defenses/", $file)),
-            )
-        };
-    }
-    match defense {
-        Defense::RandomIds => module!("random_ids.rs"),
-        Defense::StrictIds => module!("strict_ids.rs"),
-        Defense::CookieOnlyIds => module!("cookie_only_ids.rs"),
-        Defense::RotateIdAtLogin => module!("rotate_id_at_login.rs"),
-        Defense::ServerLogout => module!("server_logout.rs"),
-        Defense::HttpOnly => module!("http_only.rs"),
-        Defense::Tls => module!("tls.rs"),
-        Defense::SecureCookie => module!("secure_cookie.rs"),
-        Defense::Hsts => module!("hsts.rs"),
-        Defense::HostPrefix => module!("host_prefix.rs"),
-        Defense::SameSiteStrict => module!("same_site_strict.rs"),
-        Defense::EscapeOutput => module!("escape_output.rs"),
-        Defense::Csp => module!("csp.rs"),
-        Defense::SignedCookie => module!("signed_cookie.rs"),
-        Defense::IdleTimeout => module!("idle_timeout.rs"),
-        Defense::AbsoluteTimeout => module!("absolute_timeout.rs"),
-        Defense::CsrfToken => module!("csrf_token.rs"),
-        Defense::OriginCheck => module!("origin_check.rs"),
-        Defense::SeparateSessionKeys => module!("separate_session_keys.rs"),
-        Defense::RevokeOnPasswordChange => module!("revoke_on_password_change.rs"),
-        Defense::LogOutEverywhere => module!("log_out_everywhere.rs"),
-        Defense::ReferrerPolicy => module!("referrer_policy.rs"),
-        Defense::PasswordCheck => module!("password_check.rs"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,7 +38,7 @@ mod tests {
     #[test]
     fn every_defense_points_at_the_line_that_checks_it() {
         for defense in Defense::ALL {
-            let (path, text) = defense_file(defense);
+            let (path, text) = defense.module_file();
             assert_eq!(
                 path,
                 format!(

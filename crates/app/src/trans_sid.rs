@@ -6,6 +6,7 @@
 use axum::body::{Body, HttpBody, to_bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tower_sessions::cookie::Cookie;
 
 /// Largest page the link writer buffers; the app's own pages are a few KiB.
 pub(crate) const MAX_REWRITTEN_PAGE_BYTES: usize = 1024 * 1024;
@@ -44,19 +45,17 @@ pub(crate) fn sent_cookie_value(request_headers: &HeaderMap, name: &str) -> Opti
 
 /// The session cookie's value in the response's `Set-Cookie`, "" when it is being removed.
 pub(crate) fn set_cookie_value(response_headers: &HeaderMap, name: &str) -> Option<String> {
-    let prefix = format!("{name}=");
     response_headers
         .get_all(header::SET_COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&prefix))
-        .map(|v| {
-            let value = v[prefix.len()..].split(';').next().unwrap_or_default();
-            let removed = v.to_ascii_lowercase().contains("max-age=0");
+        .filter_map(|v| Cookie::parse(v.to_str().ok()?).ok())
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| {
+            let removed = cookie.max_age().is_some_and(|age| age.is_zero());
             if removed {
                 String::new()
             } else {
-                value.to_owned()
+                cookie.value().to_owned()
             }
         })
 }

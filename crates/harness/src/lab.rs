@@ -44,7 +44,9 @@ pub async fn start_profile(profile: &Profile) -> anyhow::Result<LabProfile> {
         lab_clock: false,
     })
     .await?;
-    let target = Target::discover(&server.url(), false)
+    // The harness started the app: its browsers trust exactly its certificate.
+    let certificate = server.certificate_der().map(<[u8]>::to_vec);
+    let target = Target::discover_trusting(&server.url(), false, certificate)
         .await?
         .with_clock_control(InProcessClock(server.clock().clone()));
     Ok(LabProfile { server, target })

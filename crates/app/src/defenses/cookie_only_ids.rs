@@ -13,7 +13,9 @@
 //!   request's `Cookie` header to carry `<session cookie name>=X` (replacing any
 //!   session cookie already there), so everything downstream believes the
 //!   browser sent X. An X not shaped like a session ID is ignored, as PHP
-//!   ignores a `PHPSESSID` with illegal characters.
+//!   ignores a `PHPSESSID` with illegal characters; 22 ID characters that
+//!   tower-sessions cannot decode get a 400 saying why (else the app would
+//!   silently hand out another ID than the one in the link).
 //! - *writing*: every link, form action and redirect to the app's own pages
 //!   gets `?sid=<the current ID>` appended, so the ID sits in the address bar,
 //!   the history, the server logs and the `Referer` of outbound links.
@@ -23,11 +25,11 @@
 //! CWE-384, CWE-598 · ASVS 4.0.3 3.1.1, 3.2.1 · ASVS 5.0.0 7.2.4 · WSTG-SESS-03, WSTG-SESS-04
 
 use axum::extract::{Query, Request, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
-use crate::malformed_cookies::{SessionCookieRules, is_shaped_like_an_id};
+use crate::malformed_cookies::{self, SessionCookieRules, ShapeProblem};
 use crate::trans_sid;
 use crate::{Defense, Profile};
 
@@ -46,21 +48,31 @@ struct SidParameter {
 pub async fn take_session_id_from_url(
     State(rules): State<SessionCookieRules>,
     mut request: Request,
-) -> Request {
+) -> Result<Request, Response> {
     let Ok(Query(SidParameter { sid: Some(sid) })) =
         Query::<SidParameter>::try_from_uri(request.uri())
     else {
-        return request;
+        return Ok(request);
     };
     // Only a value shaped like an ID: `?sid=a;b=c` must not smuggle in more cookies.
-    if !is_shaped_like_an_id(&sid, rules.signed) {
-        return request;
+    match malformed_cookies::shape_problem(&sid, rules.signed) {
+        None => {}
+        Some(ShapeProblem::NotAnIdShape) => return Ok(request),
+        Some(problem @ ShapeProblem::NotAnId) => {
+            let text = malformed_cookies::shape_problem_text(problem, rules.signed);
+            let body = format!("The ?sid= parameter is malformed: {text}.\n");
+            let headers = [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ];
+            return Err((StatusCode::BAD_REQUEST, headers, body).into_response());
+        }
     }
     if let Some(cookie) = trans_sid::cookie_header_with_sid(request.headers(), rules.name, &sid) {
         request.headers_mut().remove(header::COOKIE);
         request.headers_mut().insert(header::COOKIE, cookie);
     }
-    request
+    Ok(request)
 }
 
 /// The weakness's writing half, as `axum::middleware::from_fn_with_state`

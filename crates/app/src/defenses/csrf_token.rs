@@ -39,7 +39,7 @@ use rand::RngCore;
 use subtle::ConstantTimeEq;
 use tower_sessions::{Session, session};
 
-use crate::app::{App, MAX_BODY_BYTES};
+use crate::state::{App, MAX_BODY_BYTES};
 use crate::{Defense, Profile};
 
 /// Session key of the token; also the name of the hidden form field.

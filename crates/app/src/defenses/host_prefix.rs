@@ -16,7 +16,7 @@
 //!
 //! CWE-384 · ASVS 4.0.3 3.4.4, 3.2.1 · ASVS 5.0.0 3.3.3 · WSTG-SESS-03
 
-use std::borrow::Cow;
+use tower_sessions::cookie::Cookie;
 
 use crate::session_cookie;
 use crate::{Defense, Profile};
@@ -37,18 +37,13 @@ pub fn requires_secure(profile: &Profile) -> bool {
     profile.has(Defense::HostPrefix)
 }
 
-/// Applied to the session cookie's `Set-Cookie` headers. tower-sessions builds
-/// its *removal* cookie (at logout) from the request's `name=value` plus Path,
-/// without Secure; a browser drops a `__Host-` cookie without Secure, so the
-/// removal would be ignored. Add the attribute where it is missing.
-pub fn ensure_secure_attribute<'a>(profile: &Profile, set_cookie: &'a str) -> Cow<'a, str> {
-    let has_secure = set_cookie
-        .split(';')
-        .skip(1)
-        .any(|attribute| attribute.trim().eq_ignore_ascii_case("secure"));
-    if requires_secure(profile) && !has_secure {
-        Cow::Owned(format!("{set_cookie}; Secure"))
-    } else {
-        Cow::Borrowed(set_cookie)
+/// Applied to the session cookie of every `Set-Cookie` header. tower-sessions
+/// builds its *removal* cookie (at logout) from the request's `name=value`
+/// plus Path, without Secure; a browser drops a `__Host-` cookie without
+/// Secure, so the removal would be ignored. Turn the attribute on where it is
+/// missing.
+pub fn ensure_secure_attribute(profile: &Profile, cookie: &mut Cookie<'_>) {
+    if requires_secure(profile) && cookie.secure() != Some(true) {
+        cookie.set_secure(true);
     }
 }

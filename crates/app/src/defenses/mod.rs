@@ -11,30 +11,111 @@
 //! - `referrer_policy`, weak side: insecure sends `unsafe-url`, the tutorial
 //!   sends no `Referrer-Policy` at all (Express sets none), so the browser's
 //!   default applies;
-//! - `signed_cookie`, where the key comes from: the tutorial derives it from
-//!   `SESSION_SECRET` as the seed does (so it is only as strong as that
-//!   secret), hardened takes 64 random bytes at every start.
+//! - `signed_cookie`, in two places: where the key comes from (the tutorial
+//!   derives it from `SESSION_SECRET` as the seed does, so it is only as
+//!   strong as that secret; hardened takes 64 random bytes at every start),
+//!   and what a cookie it cannot verify gets (the tutorial ignores it, as
+//!   express-session does; hardened answers 400, `malformed_cookies.rs`).
+//!
+//! Adding a defense: its module file here, one line in the registry below
+//! (variant, module, id, one-line summary), and its membership in the
+//! profiles (`profile.rs`). The enum, [`Defense::ALL`], `id()`, `FromStr`,
+//! `summary()` and the source file a lesson points at (see
+//! [`crate::source::defense_source`]) all come from that line.
 
-pub mod absolute_timeout;
-pub mod cookie_only_ids;
-pub mod csp;
-pub mod csrf_token;
-pub mod escape_output;
-pub mod host_prefix;
-pub mod hsts;
-pub mod http_only;
-pub mod idle_timeout;
-pub mod log_out_everywhere;
-pub mod origin_check;
-pub mod password_check;
-pub mod random_ids;
-pub mod referrer_policy;
-pub mod revoke_on_password_change;
-pub mod rotate_id_at_login;
-pub mod same_site_strict;
-pub mod secure_cookie;
-pub mod separate_session_keys;
-pub mod server_logout;
-pub mod signed_cookie;
-pub mod strict_ids;
-pub mod tls;
+use std::fmt;
+use std::str::FromStr;
+
+/// Declares each defense's module and the [`Defense`] enum with everything
+/// that is read from the registry line.
+macro_rules! defense_registry {
+    ($($variant:ident => $module:ident, $id:literal, $summary:literal;)+) => {
+        $(pub mod $module;)+
+
+        /// Every defense the app knows. Each has a module in [`crate::defenses`]
+        /// with the defended and the weak behaviour side by side.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        pub enum Defense {
+            $(
+                #[doc = concat!($summary, ".\n\nSee [`", stringify!($module), "`].")]
+                #[serde(rename = $id)]
+                $variant,
+            )+
+        }
+
+        impl Defense {
+            /// Every defense, in registry order.
+            pub const ALL: [Defense; [$(Defense::$variant),+].len()] = [$(Defense::$variant),+];
+
+            /// The kebab-case id used on the command line, in `scenarios/*.toml` and in reports.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $id,)+
+                }
+            }
+
+            /// One line for `--help`, banners and `sessionlab defenses`.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $summary,)+
+                }
+            }
+
+            /// The defense's module: its path from the repository root, and its
+            /// text, compiled in.
+            pub(crate) fn module_file(self) -> (&'static str, &'static str) {
+                match self {
+                    $(Self::$variant => (
+                        concat!("crates/app/src/defenses/", stringify!($module), ".rs"),
+                        include_str!(concat!(stringify!($module), ".rs")),
+                    ),)+
+                }
+            }
+        }
+    };
+}
+
+defense_registry! {
+    RandomIds => random_ids, "random-ids", "128-bit CSPRNG session IDs instead of a counter";
+    StrictIds => strict_ids, "strict-ids", "an ID the server never issued gets a fresh session";
+    CookieOnlyIds => cookie_only_ids, "cookie-only-ids", "session IDs travel only in the cookie, never in URLs";
+    RotateIdAtLogin => rotate_id_at_login, "rotate-id-at-login", "a new session ID at login (cycle_id)";
+    ServerLogout => server_logout, "server-logout", "logout destroys the server session; no-store, Clear-Site-Data";
+    HttpOnly => http_only, "http-only", "HttpOnly: scripts cannot read the session cookie";
+    Tls => tls, "tls", "TLS with a self-signed certificate; plain HTTP only redirects";
+    SecureCookie => secure_cookie, "secure-cookie", "Secure: the cookie never travels over plain HTTP";
+    Hsts => hsts, "hsts", "Strict-Transport-Security: browsers upgrade http:// links";
+    HostPrefix => host_prefix, "host-prefix", "__Host- prefix: no Domain, so sibling hosts cannot toss it";
+    SameSiteStrict => same_site_strict, "same-site-strict", "SameSite=Strict: no cookie on cross-site requests";
+    EscapeOutput => escape_output, "escape-output", "askama auto-escaping of user content";
+    Csp => csp, "csp", "Content-Security-Policy forbids inline script";
+    SignedCookie => signed_cookie, "signed-cookie", "the cookie is signed with a secret kept out of the source";
+    IdleTimeout => idle_timeout, "idle-timeout", "the server ends a session idle for 15 minutes";
+    AbsoluteTimeout => absolute_timeout, "absolute-timeout", "the server ends any session 8 hours after it began";
+    CsrfToken => csrf_token, "csrf-token", "forms that change state carry a token bound to the session";
+    OriginCheck => origin_check, "origin-check", "unsafe requests must come from the app's own origin";
+    SeparateSessionKeys => separate_session_keys, "separate-session-keys", "one meaning per session key; an explicit authenticated flag";
+    RevokeOnPasswordChange => revoke_on_password_change, "revoke-on-password-change", "a password change ends the user's other sessions";
+    LogOutEverywhere => log_out_everywhere, "log-out-everywhere", "\"log out everywhere\" really ends every session of the user";
+    ReferrerPolicy => referrer_policy, "referrer-policy", "Referrer-Policy: no-referrer keeps URLs off other sites";
+    PasswordCheck => password_check, "password-check", "login checks the password against an argon2id hash";
+}
+
+impl fmt::Display for Defense {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for Defense {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|d| d.id() == s).ok_or_else(|| {
+            let valid: Vec<&str> = Self::ALL.iter().map(|d| d.id()).collect();
+            format!(
+                "unknown defense {s:?}; valid defenses: {}",
+                valid.join(", ")
+            )
+        })
+    }
+}

@@ -3,17 +3,29 @@
 //! **What it does.** A middleware over every route refuses (403) a request
 //! with an unsafe method when the browser says it was started elsewhere:
 //! `Sec-Fetch-Site` other than `same-origin` or `none` (typed, bookmarked),
-//! or an `Origin` that is not the app's own (`<scheme>://<Host>`). A request
-//! with neither header passes: every current browser sends `Sec-Fetch-Site`,
-//! and `Origin` on every cross-origin POST, so a request without both was not
-//! started by another site's page in a browser that could carry the victim's
-//! cookie (it is curl, a script, a test), and the token covers the rest. This
-//! is the rule of Go's `http.CrossOriginProtection`.
+//! or an `Origin` that is not the app's own (`<scheme>://<Host>`). This is
+//! the rule of Go's `http.CrossOriginProtection`.
 //!
-//! `Origin: null` is refused unless `Sec-Fetch-Site` vouches for the request:
-//! browsers send `null` from sandboxed or opaque pages, but also for the
-//! app's own forms when its pages say `Referrer-Policy: no-referrer`, as the
-//! hardened profile's do. `Sec-Fetch-Site` does not depend on that policy.
+//! **The two headers.** Browsers send `Origin` with every cross-origin POST,
+//! over plain HTTP too. `Sec-Fetch-Site` (with the other `Sec-Fetch-*`
+//! headers) they send only to *potentially trustworthy* origins: `https`,
+//! and `localhost` / `127.0.0.1`. To `http://app.lab.test` a real Chromium
+//! sends none, so over plain HTTP `Origin` alone decides. A request with
+//! neither header passes: it was not started by another site's page in a
+//! browser that could carry the victim's cookie (it is curl, a script, a
+//! test), and the token covers the rest.
+//!
+//! **`Origin: null`** is refused unless `Sec-Fetch-Site` vouches for the
+//! request: browsers send `null` from sandboxed or opaque pages, which may
+//! be anyone's. But they also send it for the app's *own* forms when its
+//! pages say `Referrer-Policy: no-referrer` (the hardened profile's do).
+//! Over https `Sec-Fetch-Site: same-origin` comes along and the form passes.
+//! Over plain HTTP nothing comes along, so with `origin-check` and
+//! `referrer-policy` both on (`serve --profile insecure --with
+//! origin-check,referrer-policy`) a real browser's own login POST is
+//! refused. The check stays honest, a null origin proves nothing, and the
+//! 403 says why in its first line; the fix is TLS (as in hardened) or a
+//! referrer policy that keeps the origin (`strict-origin-when-cross-origin`).
 //!
 //! **Why it matters.** It needs no state and no change to any form: the
 //! browser itself reports where a request came from, and a page on another
@@ -32,7 +44,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::App;
+use crate::state::App;
 use crate::defenses::tls;
 use crate::{Defense, Profile};
 
@@ -45,6 +57,7 @@ pub(crate) async fn check_unsafe_requests(
     if !app.profile.has(Defense::OriginCheck) || request.method().is_safe() {
         return next.run(request).await;
     }
+    // The first line of the body says why: a learner reads it in the browser.
     match refusal(request.headers(), own_scheme(&app.profile)) {
         None => next.run(request).await,
         Some(reason) => (
@@ -73,15 +86,29 @@ fn refusal(headers: &HeaderMap, scheme: &str) -> Option<String> {
     }
     let origin = text(header::ORIGIN)?;
     if origin == "null" {
-        return fetch_site
-            .is_none()
-            .then(|| "Origin is null and no Sec-Fetch-Site vouches for it".to_owned());
+        return fetch_site.is_none().then(|| null_origin_reason(scheme));
     }
     let own = text(header::HOST).map(|host| format!("{scheme}://{host}"));
     match own {
         Some(own) if same_origin(&origin, &own, scheme) => None,
         Some(own) => Some(format!("Origin {origin} is not {own}")),
         None => Some(format!("Origin {origin}, and no Host to compare it with")),
+    }
+}
+
+/// Why `Origin: null` without `Sec-Fetch-Site` is refused; over plain HTTP
+/// that is also what a real browser sends for the app's own form under
+/// `Referrer-Policy: no-referrer`, and the reason says so.
+fn null_origin_reason(scheme: &str) -> String {
+    let why = "Origin: null and no Sec-Fetch-Site, so nothing shows that this app's own page sent it";
+    if scheme == "http" {
+        format!(
+            "{why} (over plain HTTP browsers send no Sec-Fetch-* headers, and under \
+             Referrer-Policy: no-referrer even the app's own forms send Origin: null; \
+             serve it over https or with a policy that keeps the origin)"
+        )
+    } else {
+        why.to_owned()
     }
 }
 
@@ -163,5 +190,20 @@ mod tests {
         ] {
             assert!(refusal(&headers(&pairs), "http").is_some(), "{pairs:?}");
         }
+    }
+
+    #[test]
+    fn a_null_origin_over_plain_http_says_why() {
+        let null = headers(&[("host", "app.lab.test"), ("origin", "null")]);
+        let http = refusal(&null, "http").expect("refused");
+        assert!(
+            http.starts_with("Origin: null and no Sec-Fetch-Site")
+                && http.contains("over plain HTTP browsers send no Sec-Fetch-* headers")
+                && http.contains("Referrer-Policy: no-referrer")
+                && !http.contains('\n'),
+            "{http}"
+        );
+        let https = refusal(&null, "https").expect("refused");
+        assert!(!https.contains("plain HTTP"), "{https}");
     }
 }

@@ -12,13 +12,12 @@
 //! "Lax by default": the cookie still goes with top-level cross-site GET
 //! navigations, and Chromium also sends a fresh one (under 2 minutes old) with
 //! a cross-site top-level POST ("Lax+POST"). tower-sessions always writes a
-//! SameSite attribute, so [`strip_same_site`] removes it from the response.
+//! SameSite attribute, so [`strip_same_site`] removes it from the cookie
+//! before the response leaves.
 //!
 //! CWE-352, CWE-1275 · ASVS 4.0.3 3.4.3, 4.2.2 · ASVS 5.0.0 3.5.1-3.5.3 · WSTG-SESS-05
 
-use std::borrow::Cow;
-
-use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::{Cookie, SameSite};
 
 use crate::{Defense, Profile};
 
@@ -32,20 +31,10 @@ pub fn same_site(profile: &Profile) -> SameSite {
     }
 }
 
-/// Applied to the session cookie's `Set-Cookie` headers: with the defense off,
-/// drop the `SameSite=...` attribute, mirroring express-session.
-pub fn strip_same_site<'a>(profile: &Profile, set_cookie: &'a str) -> Cow<'a, str> {
-    if profile.has(Defense::SameSiteStrict) {
-        return Cow::Borrowed(set_cookie);
+/// Applied to the session cookie of every `Set-Cookie` header: with the
+/// defense off, drop the `SameSite=...` attribute, mirroring express-session.
+pub fn strip_same_site(profile: &Profile, cookie: &mut Cookie<'_>) {
+    if !profile.has(Defense::SameSiteStrict) {
+        cookie.set_same_site(None);
     }
-    let is_same_site = |part: &&str| part.trim().to_ascii_lowercase().starts_with("samesite");
-    let mut parts = set_cookie.split(';');
-    let name_value = parts.next().unwrap_or_default();
-    let attributes: Vec<&str> = parts.filter(|part| !is_same_site(part)).collect();
-    Cow::Owned(
-        std::iter::once(name_value)
-            .chain(attributes)
-            .collect::<Vec<_>>()
-            .join(";"),
-    )
 }

@@ -24,7 +24,7 @@
 use axum::http::HeaderMap;
 use tower_sessions::{Session, session};
 
-use crate::app::App;
+use crate::state::App;
 use crate::session_index;
 use crate::{Defense, Profile};
 

@@ -3,7 +3,11 @@
 //! **What it does.** `SessionManagerLayer::with_signed(key)`: the cookie value
 //! is `base64(HMAC-SHA256(key, id))` followed by the ID; a cookie whose
 //! signature does not verify is ignored (the visitor just gets a fresh
-//! session). The key never appears in the source:
+//! session). What happens to a value not even shaped like a signed ID
+//! differs by profile ([`ignores_unverifiable_cookies`]): the tutorial
+//! ignores it too, as express-session ignores any `connect.sid` it cannot
+//! unsign; hardened refuses it with a 400 that says what is wrong
+//! (`malformed_cookies.rs`). The key never appears in the source:
 //! - tutorial: derived from the `SESSION_SECRET` environment variable, the
 //!   seed article's `process.env.SESSION_SECRET` (stretched to the 64 bytes
 //!   the cookie crate needs with argon2id and a fixed lab salt, because the
@@ -59,6 +63,16 @@ pub fn signing_for(profile: &Profile, secret_from_env: Option<String>) -> Cookie
         },
         None => random_key_with_notice("SESSION_SECRET is not set"),
     }
+}
+
+/// Whether a session cookie this app cannot verify (signature wrong, missing
+/// or garbled) is ignored, the visitor getting a fresh session, rather than
+/// refused with a 400 by `malformed_cookies.rs`. The tutorial ignores it,
+/// because express-session does: `getcookie` logs "cookie unsigned" or
+/// "cookie signature invalid" and goes on without a session ID. Hardened keeps
+/// the stricter answer, which tells a client what it sent wrong.
+pub fn ignores_unverifiable_cookies(profile: &Profile) -> bool {
+    profile.has(Defense::SignedCookie) && profile.name == ProfileName::Tutorial
 }
 
 /// 64 bytes from the secret: argon2id (default parameters) with the lab salt.

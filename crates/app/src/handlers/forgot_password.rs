@@ -16,9 +16,9 @@ use axum::response::Response;
 use tower_sessions::Session;
 
 use super::{Result, form_token, signed_in_user};
-use crate::app::App;
 use crate::defenses::separate_session_keys;
 use crate::pages::{ForgotPage, render};
+use crate::state::App;
 
 /// Longer than any username this app has, short enough to show.
 const MAX_USERNAME_CHARS: usize = 64;

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
@@ -15,7 +16,6 @@ pub(crate) mod password_change;
 pub(crate) mod sessions_page;
 pub(crate) mod settings;
 
-use crate::app::App;
 use crate::defenses::{
     csrf_token, escape_output, password_check, rotate_id_at_login, separate_session_keys,
     server_logout,
@@ -24,6 +24,7 @@ use crate::guestbook::{Entry, MAX_MESSAGE_CHARS};
 use crate::pages::{
     AccountPage, GuestbookPage, HomePage, LoginPage, LogoutPage, NotFoundPage, render,
 };
+use crate::state::App;
 
 /// Session key written by `GET /login`, so every visitor holds an issued
 /// session (express-session's `saveUninitialized: true`).
@@ -50,6 +51,68 @@ type Result<T> = std::result::Result<T, InternalError>;
 /// (`separate-session-keys` decides what counts).
 pub(crate) async fn signed_in_user(app: &App, session: &Session) -> Result<Option<String>> {
     Ok(separate_session_keys::signed_in_user(session, &app.profile).await?)
+}
+
+/// The user a page that needs a login is for, as an extractor: a handler
+/// that takes `SignedIn` runs only for a signed-in session (who counts is
+/// `separate-session-keys`' call); anyone else gets `303 See Other` to
+/// `/login`.
+pub(crate) struct SignedIn {
+    pub username: String,
+}
+
+impl FromRequestParts<Arc<App>> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<App>,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let username = signed_in_or_redirect(app, &session).await?;
+        Ok(Self { username })
+    }
+}
+
+/// [`SignedIn`] for a handler that also takes a form: the form is read
+/// first, so a malformed one is the same 4xx whoever sends it, and only a
+/// well-formed form from someone not signed in is sent to `/login`.
+pub(crate) struct SignedInForm<T> {
+    pub username: String,
+    pub form: T,
+}
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequest<Arc<App>> for SignedInForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(
+        request: Request,
+        app: &Arc<App>,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let session = Session::from_request_parts(&mut parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let username = signed_in_or_redirect(app, &session).await?;
+        Ok(Self { username, form })
+    }
+}
+
+/// The signed-in user's name, or the response for everyone else: `303` to `/login`.
+async fn signed_in_or_redirect(
+    app: &App,
+    session: &Session,
+) -> std::result::Result<String, Response> {
+    match signed_in_user(app, session).await {
+        Ok(Some(username)) => Ok(username),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(error) => Err(error.into_response()),
+    }
 }
 
 /// The hidden field's value for the page's forms (`csrf-token`), if the defense is on.
@@ -153,10 +216,11 @@ pub(crate) async fn logout_link(State(app): State<Arc<App>>, session: Session) -
     Ok(render_private(&app, StatusCode::OK, &page))
 }
 
-pub(crate) async fn account(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
-    let Some(username) = signed_in_user(&app, &session).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
+pub(crate) async fn account(
+    State(app): State<Arc<App>>,
+    SignedIn { username }: SignedIn,
+    session: Session,
+) -> Result<Response> {
     let (Some(note), Some(email)) = (
         app.users.private_note(&username),
         app.users.email(&username),
@@ -214,11 +278,11 @@ pub(crate) struct GuestbookForm {
 pub(crate) async fn sign_guestbook(
     State(app): State<Arc<App>>,
     session: Session,
-    Form(form): Form<GuestbookForm>,
+    SignedInForm {
+        username: author,
+        form,
+    }: SignedInForm<GuestbookForm>,
 ) -> Result<Response> {
-    let Some(author) = signed_in_user(&app, &session).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let problem = if form.message.trim().is_empty() {
         Some("The message is empty.".to_owned())
     } else if form.message.chars().count() > MAX_MESSAGE_CHARS {

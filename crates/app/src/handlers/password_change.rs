@@ -8,17 +8,16 @@
 
 use std::sync::Arc;
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use super::{InternalError, Result, render_private, signed_in_user};
-use crate::app::App;
+use super::{InternalError, Result, SignedIn, SignedInForm, render_private};
 use crate::defenses::revoke_on_password_change::{self, Revocation};
 use crate::defenses::{csrf_token, password_check};
 use crate::pages::PasswordPage;
+use crate::state::App;
 
 /// The longest password accepted (argon2 takes more, but nobody needs it).
 pub(crate) const MAX_PASSWORD_CHARS: usize = 128;
@@ -31,22 +30,20 @@ pub(crate) struct PasswordForm {
 
 pub(crate) async fn password_form(
     State(app): State<Arc<App>>,
+    SignedIn { username: user }: SignedIn,
     session: Session,
 ) -> Result<Response> {
-    let Some(user) = signed_in_user(&app, &session).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     password_page(&app, &session, &user, StatusCode::OK, Ok(None)).await
 }
 
 pub(crate) async fn change_password(
     State(app): State<Arc<App>>,
     session: Session,
-    Form(form): Form<PasswordForm>,
+    SignedInForm {
+        username: user,
+        form,
+    }: SignedInForm<PasswordForm>,
 ) -> Result<Response> {
-    let Some(user) = signed_in_user(&app, &session).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     if !app.users.knows(&user) {
         return Ok(Redirect::to("/login").into_response());
     }

@@ -9,16 +9,15 @@
 
 use std::sync::Arc;
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use super::{Result, render_private, signed_in_user};
-use crate::app::App;
+use super::{Result, SignedIn, SignedInForm, render_private};
 use crate::defenses::{csrf_token, log_out_everywhere};
 use crate::pages::{SessionRow, SessionsPage};
+use crate::state::App;
 
 /// A handle is 16 lowercase hex digits (`session_index::SignIn::handle`).
 const HANDLE_CHARS: usize = 16;
@@ -30,22 +29,20 @@ pub(crate) struct EndForm {
 
 pub(crate) async fn list_sessions(
     State(app): State<Arc<App>>,
+    SignedIn { username: user }: SignedIn,
     session: Session,
 ) -> Result<Response> {
-    let Some(user) = signed_in_user(&app, &session).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     sessions_page(&app, &session, &user, StatusCode::OK, None).await
 }
 
 pub(crate) async fn end_session(
     State(app): State<Arc<App>>,
     session: Session,
-    Form(form): Form<EndForm>,
+    SignedInForm {
+        username: user,
+        form,
+    }: SignedInForm<EndForm>,
 ) -> Result<Response> {
-    let Some(user) = signed_in_user(&app, &session).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     if !is_handle(&form.handle) {
         let problem = Some("That is not a session handle.");
         return sessions_page(
@@ -75,11 +72,9 @@ pub(crate) async fn end_session(
 
 pub(crate) async fn end_all_sessions(
     State(app): State<Arc<App>>,
+    SignedIn { username: user }: SignedIn,
     session: Session,
 ) -> Result<Response> {
-    let Some(user) = signed_in_user(&app, &session).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let headers =
         log_out_everywhere::end_all(&session, &app.profile, &app.store, &app.cookie, &user).await?;
     Ok((headers, Redirect::to("/")).into_response())

@@ -3,15 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use super::{Result, form_token, render_private, signed_in_user};
-use crate::app::App;
+use super::{Result, SignedIn, SignedInForm, form_token, render_private};
 use crate::pages::SettingsPage;
+use crate::state::App;
 
 /// RFC 5321's limit on a forward path, less the angle brackets.
 pub(crate) const MAX_EMAIL_CHARS: usize = 254;
@@ -20,11 +19,9 @@ const MAX_LOCAL_PART_CHARS: usize = 64;
 
 pub(crate) async fn settings_page(
     State(app): State<Arc<App>>,
+    SignedIn { username }: SignedIn,
     session: Session,
 ) -> Result<Response> {
-    let Some(username) = signed_in_user(&app, &session).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let Some(email) = app.users.email(&username) else {
         return Ok(Redirect::to("/login").into_response());
     };
@@ -46,11 +43,8 @@ pub(crate) struct EmailForm {
 pub(crate) async fn change_email(
     State(app): State<Arc<App>>,
     session: Session,
-    Form(form): Form<EmailForm>,
+    SignedInForm { username, form }: SignedInForm<EmailForm>,
 ) -> Result<Response> {
-    let Some(username) = signed_in_user(&app, &session).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let email = form.email.trim();
     if let Some(problem) = email_problem(email) {
         let current = app.users.email(&username).unwrap_or_default();

@@ -8,6 +8,7 @@ use tower_sessions::session::Id;
 
 use super::*;
 use crate::Defense;
+use crate::defenses::signed_cookie;
 use crate::malformed_cookies::is_shaped_like_an_id;
 
 fn form_request(path: &str, content_type: Option<&str>, body: Vec<u8>) -> Request<Body> {
@@ -281,8 +282,14 @@ async fn malformed_cookies_get_400_and_are_cleared_in_every_profile() {
         let (router, info) = app(&profile);
         let cookie = info.session_cookie_name;
         let secure = profile.has(Defense::SecureCookie) || cookie.starts_with("__Host-");
+        let signed = info.signing_key.is_some();
         let good = unknown_but_well_formed(&info);
         let id = Id::default().to_string();
+        let fake_signature = if signed {
+            format!("{}=", "A".repeat(43))
+        } else {
+            String::new()
+        };
         // The other kind of value: signed where the app does not sign, and vice versa.
         let other_kind = match info.signing_key {
             Some(_) => id.clone(),
@@ -303,19 +310,52 @@ async fn malformed_cookies_get_400_and_are_cleared_in_every_profile() {
             format!("%{}", &good[1..]),
             format!("{}{}", "A".repeat(44), id), // a signature without its `=`
             format!("{}-={id}", "A".repeat(42)), // a base64url character in it
+            // Shaped like an ID, but the last character has stray bits: no `Id` parses from it.
+            format!("{fake_signature}{}B", "A".repeat(21)),
         ];
-        let mut cookies: Vec<Vec<u8>> = values
+        let mut unverifiable: Vec<Vec<u8>> = values
             .iter()
             .map(|value| format!("{cookie}={value}").into_bytes())
             .collect();
         // Several cookies of that name: each is checked, a good one does not excuse a bad one.
-        cookies.push(format!("{cookie}=a; {cookie}=b; {cookie}=c").into_bytes());
-        cookies.push(format!("{cookie}={good}; theme=dark; {cookie}=bad").into_bytes());
-        cookies.push(format!("{cookie}=bad; {cookie}={good}").into_bytes());
-        cookies.push([format!("{cookie}=").as_bytes(), b"\xff\xfe\x80\xc3"].concat());
-        cookies.push([format!("{cookie}={good}").as_bytes(), b"\xe2\x82"].concat());
+        unverifiable.push(format!("{cookie}=a; {cookie}=b; {cookie}=c").into_bytes());
+        unverifiable.push(format!("{cookie}={good}; theme=dark; {cookie}=bad").into_bytes());
+        unverifiable.push(format!("{cookie}=bad; {cookie}={good}").into_bytes());
+        let bad_bytes: Vec<Vec<u8>> = vec![
+            [format!("{cookie}=").as_bytes(), b"\xff\xfe\x80\xc3"].concat(),
+            [format!("{cookie}={good}").as_bytes(), b"\xe2\x82"].concat(),
+        ];
 
-        for raw in &cookies {
+        // The tutorial, like express-session, ignores a session cookie it
+        // cannot verify: a fresh anonymous session, never a 4xx or 5xx.
+        let refused: Vec<Vec<u8>> = if signed_cookie::ignores_unverifiable_cookies(&profile) {
+            for raw in &unverifiable {
+                let shown: String = String::from_utf8_lossy(raw).chars().take(60).collect();
+                let reply = send(&router, get_with_cookie_bytes("/login", raw)).await;
+                assert_eq!(reply.status, StatusCode::OK, "{label} {shown:?}");
+                let issued = reply.cookie_value(cookie).expect("a fresh session cookie");
+                assert!(is_shaped_like_an_id(&issued, signed), "{label} {shown:?}");
+                assert!(
+                    !String::from_utf8_lossy(raw).contains(&issued),
+                    "{label} {shown:?}: a fresh session"
+                );
+                for path in ["/", "/guestbook", "/logout", "/style.css"] {
+                    let reply = send(&router, get_with_cookie_bytes(path, raw)).await;
+                    assert!(
+                        !reply.status.is_client_error() && !reply.status.is_server_error(),
+                        "{label} {path} {shown:?}: {}",
+                        reply.status
+                    );
+                }
+                let reply = send(&router, get_with_cookie_bytes("/account", raw)).await;
+                assert_eq!(reply.location(), Some("/login"), "{label} {shown:?}");
+            }
+            bad_bytes
+        } else {
+            unverifiable.into_iter().chain(bad_bytes).collect()
+        };
+
+        for raw in &refused {
             let shown: String = String::from_utf8_lossy(raw).chars().take(60).collect();
             for path in [
                 "/",
@@ -382,10 +422,7 @@ async fn well_formed_cookies_naming_no_session_mean_a_fresh_anonymous_session() 
         } else {
             String::new()
         };
-        let mut values = vec![
-            // Shaped like an ID, but the last character has stray bits: no `Id` parses from it.
-            format!("{fake_signature}{}B", "A".repeat(21)),
-        ];
+        let mut values = vec![];
         if signed {
             // Wrongly signed.
             values.push(format!("{fake_signature}{}", Id(7)));
@@ -477,4 +514,99 @@ async fn sid_in_the_url_is_ignored_unless_shaped_like_an_id() {
         .get(&format!("/login?sid={planted}"))
         .await;
     assert_eq!(reply.cookie_value("sid"), Some(planted));
+}
+
+/// Every base64url character.
+const BASE64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+#[tokio::test]
+async fn a_hand_typed_id_is_adopted_or_refused_with_a_reason() {
+    // 22 characters hold 132 bits, an ID 128: only a last character whose 4
+    // spare bits are zero decodes (A, Q, g, w). The insecure profile adopts
+    // such an ID (no strict-ids); any other gets a 400 that says why, never a
+    // silently different session.
+    let (router, info) = app(&builtin(ProfileName::Insecure));
+    let cookie = info.session_cookie_name;
+    let mut adopted = Vec::new();
+    for last in BASE64URL.chars() {
+        for (prefix, in_url) in [
+            ("HandTypedSessionIdXyz", false),
+            ("UrlTypedSessionIdXyzA", true),
+        ] {
+            let typed = format!("{prefix}{last}");
+            let reply = if in_url {
+                Visitor::new(&router, &info)
+                    .get(&format!("/login?sid={typed}"))
+                    .await
+            } else {
+                let raw = format!("{cookie}={typed}");
+                send(&router, get_with_cookie_bytes("/login", raw.as_bytes())).await
+            };
+            if typed.parse::<Id>().is_ok() {
+                assert_eq!(reply.status, StatusCode::OK, "{typed}");
+                assert_eq!(reply.cookie_value(cookie), Some(typed.clone()), "adopted");
+                if !in_url {
+                    adopted.push(last);
+                }
+            } else if in_url {
+                assert_eq!(reply.status, StatusCode::BAD_REQUEST, "?sid={typed}");
+                assert!(
+                    reply.body.starts_with("The ?sid= parameter is malformed")
+                        && reply.body.contains("spare bits"),
+                    "{}",
+                    reply.body
+                );
+            } else {
+                assert_refused_and_cleared(&reply, cookie, false, &typed);
+                assert!(reply.body.contains("spare bits"), "{}", reply.body);
+            }
+        }
+    }
+    assert_eq!(adopted, ['A', 'Q', 'g', 'w']);
+}
+
+#[tokio::test]
+async fn an_unverifiable_cookie_is_ignored_by_the_tutorial_and_refused_by_hardened() {
+    for name in [ProfileName::Tutorial, ProfileName::Hardened] {
+        let (router, info) = app(&builtin(name));
+        let cookie = info.session_cookie_name;
+        let id = Id::default().to_string();
+        let key = info.signing_key.clone().expect("both sign");
+        let values = [
+            // No signature at all: express-session's "cookie unsigned".
+            id.clone(),
+            // A signature made with another key: "cookie signature invalid".
+            signed_value(&signed_cookie::random_key(), cookie, &id),
+            // Not even shaped like a cookie this app signs.
+            "s:garbage.signature".to_owned(),
+        ];
+        for value in values {
+            let raw = format!("{cookie}={value}");
+            let reply = send(&router, get_with_cookie_bytes("/login", raw.as_bytes())).await;
+            // A wrong signature on a well-shaped value is ignored everywhere.
+            let well_shaped = is_shaped_like_an_id(&value, true);
+            if name == ProfileName::Tutorial || well_shaped {
+                assert_eq!(reply.status, StatusCode::OK, "{name} {value}");
+                let issued = reply.cookie_value(cookie).expect("a fresh session");
+                assert_ne!(issued, value, "{name}");
+                assert!(is_shaped_like_an_id(&issued, true), "{name} {issued}");
+                let reply = send(&router, get_with_cookie_bytes("/account", raw.as_bytes())).await;
+                assert_eq!(
+                    reply.location(),
+                    Some("/login"),
+                    "{name} {value}: anonymous"
+                );
+            } else {
+                assert_refused_and_cleared(&reply, cookie, true, &format!("{name} {value}"));
+            }
+        }
+        // The app's own signature still works, in both.
+        let mut visitor = Visitor::new(&router, &info);
+        visitor.log_in_as_alice().await;
+        let own = visitor.cookie.clone().expect("cookie");
+        assert_eq!(
+            own,
+            signed_value(&key, cookie, &session_id(&own).to_string())
+        );
+    }
 }

@@ -12,9 +12,7 @@ const FORM: &str = "application/x-www-form-urlencoded";
 
 /// The e-mail shown on the account page.
 fn shown_email(body: &str) -> Option<&str> {
-    let start = body.find("<p id=\"email\">")? + "<p id=\"email\">".len();
-    let end = body[start..].find("</p>")? + start;
-    Some(&body[start..end])
+    element_text(body, sessionlab_protocol::element::EMAIL)
 }
 
 /// A form POST with the visitor's cookie and the given extra headers, sent as is.
@@ -416,4 +414,48 @@ async fn get_logout_without_a_login_goes_home() {
         (StatusCode::SEE_OTHER, Some("/"))
     );
     assert!(reply.set_cookie(info.session_cookie_name).is_none());
+}
+
+#[tokio::test]
+async fn a_real_browsers_own_login_over_plain_http_under_no_referrer_is_refused_with_the_reason() {
+    // What Chromium sends for the app's own login form on http://app.lab.test
+    // when the page says `Referrer-Policy: no-referrer`: `Origin: null`, and no
+    // `Sec-Fetch-*` at all (they go only to https and localhost).
+    let profile = builtin(ProfileName::Insecure)
+        .with(Defense::OriginCheck)
+        .with(Defense::ReferrerPolicy);
+    let (router, info) = app(&profile);
+    let mut visitor = Visitor::new(&router, &info);
+    let form = visitor.get("/login").await;
+    assert_eq!(form.header("referrer-policy"), Some("no-referrer"));
+    let reply = post_with_headers(
+        &visitor,
+        "/login",
+        "username=alice&password=wonderland",
+        &[("host", "app.lab.test"), ("origin", "null")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let first_line = reply.body.lines().next().unwrap_or_default();
+    for part in [
+        "Cross-origin request refused",
+        "Origin: null and no Sec-Fetch-Site",
+        "over plain HTTP browsers send no Sec-Fetch-* headers",
+        "Referrer-Policy: no-referrer",
+    ] {
+        assert!(first_line.contains(part), "{part:?} in {first_line:?}");
+    }
+    // The same form over https, where Sec-Fetch-Site comes along, passes.
+    let reply = post_with_headers(
+        &visitor,
+        "/login",
+        "username=alice&password=wonderland",
+        &[
+            ("host", "app.lab.test"),
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin"),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
 }

@@ -196,7 +196,13 @@ pub(crate) fn signed_value(key: &tower_sessions::cookie::Key, name: &str, value:
 
 /// The private note shown on an account page.
 pub(crate) fn private_note(body: &str) -> Option<&str> {
-    let start = body.find("<p id=\"private-note\">")? + "<p id=\"private-note\">".len();
+    element_text(body, sessionlab_protocol::element::PRIVATE_NOTE)
+}
+
+/// The text of the page's `<p id="{id}">`.
+pub(crate) fn element_text<'a>(body: &'a str, id: &str) -> Option<&'a str> {
+    let open = format!("<p id=\"{id}\">");
+    let start = body.find(&open)? + open.len();
     let end = body[start..].find("</p>")? + start;
     Some(&body[start..end])
 }

@@ -81,7 +81,10 @@ async fn every_route_answers_in_every_profile() {
         );
         let account = visitor.get("/account").await;
         assert_eq!(account.status, StatusCode::OK);
-        assert!(account.body.contains("<p id=\"username\">alice</p>"));
+        assert!(account.body.contains(&format!(
+            "<p id=\"{}\">alice</p>",
+            sessionlab_protocol::element::USERNAME
+        )));
         let note = private_note(&account.body).expect("a private note");
         assert!(note.starts_with("private note of alice #"), "{note}");
         assert!(

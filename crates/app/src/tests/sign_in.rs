@@ -36,7 +36,10 @@ async fn password_check_versus_any_password() {
             assert_eq!(reply.status, StatusCode::SEE_OTHER, "{label}");
             assert_eq!(account.status, StatusCode::OK, "{label}");
             assert!(
-                account.body.contains("<p id=\"username\">alice</p>"),
+                account.body.contains(&format!(
+                    "<p id=\"{}\">alice</p>",
+                    sessionlab_protocol::element::USERNAME
+                )),
                 "{label}"
             );
         }
