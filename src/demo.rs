@@ -32,16 +32,14 @@ pub async fn serve_until_ctrl_c(lab: Vec<LabProfile>, out: &mut dyn Write, quiet
         ));
     }
     for p in &lab {
-        let tls_note = if p.server.scheme() == "https" && !quiet {
-            "  (self-signed certificate: accept the browser's warning)"
-        } else {
-            ""
-        };
         say(format!(
-            "  {:<width$}  {}{tls_note}",
+            "  {:<width$}  {}",
             p.target.profile,
             p.server.url()
         ));
+        if let Some(spki) = p.server.certificate_spki_sha256().filter(|_| !quiet) {
+            say(format!("  {:<width$}  {}", "", trust_hint(spki)));
+        }
     }
     if !quiet {
         if let Some(first) = lab.first() {
@@ -70,4 +68,13 @@ pub async fn serve_until_ctrl_c(lab: Vec<LabProfile>, out: &mut dyn Write, quiet
         }
     };
     serve_until(stopping, lab).await;
+}
+
+/// How to trust a TLS app's self-signed certificate in a real browser, and
+/// why not to click through the warning instead.
+pub fn trust_hint(spki_sha256: &str) -> String {
+    format!(
+        "self-signed: trust it, don't click through the warning (that silently turns HSTS off): \
+         chromium --ignore-certificate-errors-spki-list={spki_sha256}"
+    )
 }

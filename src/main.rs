@@ -547,6 +547,9 @@ async fn serve(
     if let Some(notice) = &server.notice {
         outln!("  {} {notice}", "note:".yellow());
     }
+    if let Some(spki) = server.certificate_spki_sha256() {
+        outln!("  TLS       {}", sessionlab::demo::trust_hint(spki));
+    }
     if let Some(key) = server.lab_clock_key() {
         outln!(
             "  lab clock {key}  (this key moves the app's clock: keep it to yourself, pass it to `attack`)"

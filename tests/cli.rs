@@ -116,6 +116,90 @@ fn demo_json_has_a_result_per_scenario_and_profile() {
     assert_eq!(outcome("hardened"), "blocked");
 }
 
+/// The proof rule as a reader of the JSON checks it: a compromised result has
+/// a `proof` whose `value` is in the body excerpt of the exchange it names
+/// (`steps[proof.step].exchanges[proof.exchange]`) and `decided_at` is that
+/// step; any other result has `proof: null`.
+fn assert_proofs_hold(results: &[serde_json::Value]) -> usize {
+    let mut compromised = 0;
+    for r in results {
+        let cell = format!("{} × {}", r["scenario"], r["profile"]);
+        let proof = &r["proof"];
+        assert!(r.get("proof").is_some(), "{cell}: no proof field");
+        if r["outcome"] != "compromised" {
+            assert!(proof.is_null(), "{cell}: {} with a proof", r["outcome"]);
+            continue;
+        }
+        compromised += 1;
+        let step = proof["step"].as_u64().expect("proof.step") as usize;
+        let exchange = proof["exchange"].as_u64().expect("proof.exchange") as usize;
+        let value = proof["value"].as_str().expect("proof.value");
+        assert!(!value.is_empty(), "{cell}: an empty proof");
+        assert_eq!(r["decided_at"].as_u64(), Some(step as u64), "{cell}");
+        let excerpt = r["steps"][step]["exchanges"][exchange]["body"]["excerpt"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{cell}: no exchange at {step}/{exchange}"));
+        assert!(
+            excerpt.contains(value),
+            "{cell}: {value:?} is not in the excerpt {excerpt:?}"
+        );
+    }
+    compromised
+}
+
+#[test]
+fn every_compromise_in_json_points_at_the_response_that_proves_it() {
+    let out = sessionlab(&["demo", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let results = json["results"].as_array().expect("results");
+    assert_eq!(
+        results.len(),
+        sessionlab_attack::catalog::all().len() * ProfileName::ALL.len()
+    );
+    assert!(assert_proofs_hold(results) > 0, "the insecure column falls");
+    for r in results.iter().filter(|r| r["outcome"] == "compromised") {
+        assert_eq!(
+            r["proof"]["kind"],
+            if r["scenario"] == "csrf" {
+                "forged-change"
+            } else {
+                "victim-note"
+            },
+            "{r}"
+        );
+    }
+}
+
+#[test]
+fn a_csrf_proof_is_her_own_page_after_the_forged_request() {
+    let out = sessionlab(&["demo", "--scenario", "csrf", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let results = json["results"].as_array().expect("results");
+    assert!(assert_proofs_hold(results) > 0);
+    for r in results.iter().filter(|r| r["outcome"] == "compromised") {
+        let proof = &r["proof"];
+        assert!(
+            proof["value"].as_str().unwrap().ends_with("@evil.test"),
+            "{r}"
+        );
+        assert_eq!(
+            r["steps"][proof["step"].as_u64().unwrap() as usize]["actor"],
+            "victim"
+        );
+        let forged = &proof["forged_request"];
+        let request = &r["steps"][forged["step"].as_u64().expect("forged step") as usize]["exchanges"]
+            [forged["exchange"].as_u64().expect("forged exchange") as usize];
+        assert_eq!(request["method"], "POST", "{r}");
+        assert!(
+            request["url"].as_str().unwrap().ends_with("/account/email"),
+            "{request}"
+        );
+        assert!(forged["step"].as_u64() < proof["step"].as_u64(), "{r}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attack_works_against_a_separately_started_server() {
     let server = sessionlab_app::start(ServeOptions {

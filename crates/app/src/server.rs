@@ -64,7 +64,8 @@ pub struct RunningServer {
     session_cookie_name: &'static str,
     clock: LabClock,
     lab_clock_key: Option<LabClockKey>,
-    certificate: Option<(String, Vec<u8>)>,
+    /// PEM, DER and the SPKI hash of the TLS certificate, when the profile has TLS.
+    certificate: Option<(String, Vec<u8>, String)>,
     stop: Arc<Notify>,
     accept_loop: JoinHandle<()>,
 }
@@ -97,12 +98,19 @@ impl RunningServer {
     }
     /// The self-signed certificate (PEM) when the profile has TLS, for clients to trust.
     pub fn certificate_pem(&self) -> Option<&str> {
-        self.certificate.as_ref().map(|(pem, _)| pem.as_str())
+        self.certificate.as_ref().map(|(pem, _, _)| pem.as_str())
     }
     /// The same certificate, DER-encoded: what a client pins when it trusts
     /// exactly this app (the lab's simulated browsers do). `None` without `tls`.
     pub fn certificate_der(&self) -> Option<&[u8]> {
-        self.certificate.as_ref().map(|(_, der)| der.as_slice())
+        self.certificate.as_ref().map(|(_, der, _)| der.as_slice())
+    }
+    /// The base64 SHA-256 of the certificate's public key: how a real browser
+    /// is told to trust exactly this app (`chromium
+    /// --ignore-certificate-errors-spki-list=<this>`) instead of clicking
+    /// through its warning, which would silently turn HSTS off.
+    pub fn certificate_spki_sha256(&self) -> Option<&str> {
+        self.certificate.as_ref().map(|(_, _, spki)| spki.as_str())
     }
     /// Stops accepting connections, closes the open ones and waits for the task to end.
     pub async fn shutdown(self) {
@@ -179,7 +187,13 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         session_cookie_name: info.session_cookie_name,
         clock: info.clock,
         lab_clock_key,
-        certificate: tls_setup.map(|setup| (setup.certificate_pem, setup.certificate_der)),
+        certificate: tls_setup.map(|setup| {
+            (
+                setup.certificate_pem,
+                setup.certificate_der,
+                setup.spki_sha256,
+            )
+        }),
         stop,
         accept_loop,
     })

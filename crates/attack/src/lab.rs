@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use sessionlab_browser::browser::{ExchangeTap, TappedExchange};
-use sessionlab_browser::{Browser, BrowserError, Network, fetch_peer_certificate, html};
+use sessionlab_browser::{
+    Browser, BrowserError, Network, fetch_peer_certificate, html, pinned_client_config,
+};
 use sessionlab_protocol::clock::{FIELD, KEY_HEADER, MAX_ADVANCE_SECONDS, PATH};
 use sessionlab_protocol::{DEMO_ATTACKER, DEMO_VICTIM, LabInfo, WELL_KNOWN_PATH, element};
 use url::Url;
@@ -273,10 +275,11 @@ impl ClockControl for HttpClockControl {
 async fn advance_over_http(target: &Target, key: &str, by: Duration) -> Result<(), RunError> {
     let url = target.app_url(PATH);
     // Not a lab browser: the lab itself speaks here, with a header no browser sends.
-    // The app's TLS certificate is self-signed, as for the browsers.
+    // The key goes only to the app whose certificate the run trusts.
+    let trusted: Vec<Vec<u8>> = target.certificate.iter().cloned().collect();
     let client = reqwest::Client::builder()
         .resolve(APP_HOST, target.addr)
-        .danger_accept_invalid_certs(true)
+        .use_preconfigured_tls(pinned_client_config(&trusted))
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -34,4 +34,4 @@ pub use script::{
     AUTO_SUBMIT_FIRST_FORM, EXFILTRATE_COOKIES_TEMPLATE, ScriptEffect, csp_allows_inline_script,
     encode_uri_component, exfiltration_payload, is_auto_submit, parse_exfiltration,
 };
-pub use tls::fetch_peer_certificate;
+pub use tls::{fetch_peer_certificate, pinned_client_config};

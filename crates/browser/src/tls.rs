@@ -63,6 +63,13 @@ pub(crate) fn client_config(
     config_with(verifier)
 }
 
+/// A TLS client configuration that trusts exactly `trusted` (DER-encoded leaf certificates)
+/// and nothing else: for the lab's own requests that no browser makes (the lab clock's
+/// control carries a key, which must never go to an impostor).
+pub fn pinned_client_config(trusted: &[Vec<u8>]) -> rustls::ClientConfig {
+    client_config(trusted, false, &Refusals::default())
+}
+
 /// Which certificate an https server presents (its DER-encoded leaf certificate), learned by
 /// a TLS handshake with `addr`, naming `server_name` (SNI).
 ///

@@ -20,6 +20,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
+use base64::Engine;
 use axum::http::uri::Authority;
 use axum::http::{Request, Response, StatusCode, header};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -43,6 +44,9 @@ pub struct TlsSetup {
     pub acceptor: TlsAcceptor,
     pub certificate_pem: String,
     pub certificate_der: Vec<u8>,
+    /// The base64 SHA-256 of the certificate's public key (SubjectPublicKeyInfo):
+    /// what `chromium --ignore-certificate-errors-spki-list=` trusts.
+    pub spki_sha256: String,
 }
 
 /// A fresh self-signed certificate and the rustls configuration that serves it.
@@ -58,6 +62,9 @@ pub fn self_signed() -> Result<TlsSetup, String> {
         .distinguished_name
         .push(rcgen::DnType::CommonName, "sessionlab app.lab.test");
     let certificate = params.self_signed(&key_pair).map_err(|e| e.to_string())?;
+    let spki = rcgen::PublicKeyData::subject_public_key_info(&key_pair);
+    let spki_sha256 = base64::engine::general_purpose::STANDARD
+        .encode(ring::digest::digest(&ring::digest::SHA256, &spki));
 
     let private_key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pair.serialize_der()));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -75,6 +82,7 @@ pub fn self_signed() -> Result<TlsSetup, String> {
         acceptor: TlsAcceptor::from(Arc::new(config)),
         certificate_pem: certificate.pem(),
         certificate_der: certificate.der().to_vec(),
+        spki_sha256,
     })
 }
 
