@@ -12,7 +12,7 @@ use serde::Serialize;
 use sessionlab_attack::{Outcome, RunResult};
 
 use super::junit::{self, Case};
-use super::{actor_label, claim, coloured, html::escape, markdown, new_table, steps_of};
+use super::{claim, coloured, html::escape, markdown, new_table, steps_of};
 use sessionlab_harness::ablation::{Ablation, Holding};
 use sessionlab_harness::says;
 
@@ -546,13 +546,7 @@ fn scenario_section(ablation: &Ablation, h: &Holding<'_>) -> String {
             evidence = escape(&r.evidence),
         ));
         for step in steps_of(r) {
-            out.push_str(&format!(
-                "<li><span class=\"actor\">{}</span>: {}. {}{}</li>\n",
-                actor_label(step.actor),
-                escape(&step.action),
-                escape(&step.observed),
-                super::html::transcript(&step.exchanges)
-            ));
+            out.push_str(&super::html::step_item(step));
         }
         out.push_str("</ol></details>\n");
     }

@@ -3,9 +3,10 @@
 //! e-mail attachment exactly as it looked on the projector.
 
 use sessionlab_attack::outcome::HttpExchange;
-use sessionlab_attack::{Outcome, RunResult, ScenarioMeta};
+use sessionlab_attack::{Outcome, RunResult, ScenarioMeta, Step};
 
-use super::{actor_label, cell, steps_of};
+use super::transcript::{self as shared, Medium, actor_label, step_text};
+use super::{cell, steps_of};
 
 const STYLE: &str = "\
 body{font:18px/1.5 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}\
@@ -58,13 +59,7 @@ pub fn render(
             ));
             out.push_str("<details><summary>Steps</summary><ol>\n");
             for step in steps_of(r) {
-                out.push_str(&format!(
-                    "<li><span class=\"actor\">{}</span>: {}. {}{}</li>\n",
-                    actor_label(step.actor),
-                    escape(&step.action),
-                    escape(&step.observed),
-                    transcript(&step.exchanges)
-                ));
+                out.push_str(&step_item(step));
             }
             out.push_str("</ol></details>\n");
         }
@@ -105,42 +100,27 @@ fn matrix(scenarios: &[ScenarioMeta], profiles: &[String], results: &[RunResult]
     out
 }
 
-/// A step's HTTP, folded: request lines, the headers that matter, what the
-/// browser's jar did, abbreviated bodies. Everything escaped: bodies carry
-/// the lab's own attack payloads.
+/// One step in a list: who did what and saw what, then its HTTP, folded.
+pub(super) fn step_item(step: &Step) -> String {
+    format!(
+        "<li><span class=\"actor\">{}</span>: {}{}</li>\n",
+        actor_label(step.actor),
+        escape(&step_text(step)),
+        transcript(&step.exchanges)
+    )
+}
+
+/// A step's HTTP, folded: the shared transcript as plain text. Everything
+/// escaped: bodies carry the lab's own attack payloads.
 pub(super) fn transcript(exchanges: &[HttpExchange]) -> String {
     if exchanges.is_empty() {
         return String::new();
     }
-    let mut text = String::new();
-    for x in exchanges {
-        text.push_str(&format!("→ {}  [{}]\n", x.request_line(), x.browser));
-        if let Some(from) = &x.upgraded_from {
-            text.push_str(&format!("    (HSTS rewrote {from})\n"));
-        }
-        for (name, value) in &x.request_headers {
-            text.push_str(&format!("    {name}: {value}\n"));
-        }
-        for note in &x.cookies_out {
-            text.push_str(&format!("    browser: {note}\n"));
-        }
-        text.push_str(&format!("← {}\n", x.status));
-        for (name, value) in &x.response_headers {
-            text.push_str(&format!("    {name}: {value}\n"));
-        }
-        for note in &x.cookies_in {
-            text.push_str(&format!("    browser: {note}\n"));
-        }
-        let cut = if x.body.truncated { "…" } else { "" };
-        text.push_str(&format!(
-            "    body ({} bytes): {}{cut}\n\n",
-            x.body.length, x.body.excerpt
-        ));
-    }
+    let text = shared::exchanges(exchanges, Medium::Page);
     format!(
         "<details class=\"http\"><summary>HTTP ({} exchanges)</summary><pre>{}</pre></details>",
         exchanges.len(),
-        escape(text.trim_end())
+        escape(text.trim_matches('\n'))
     )
 }
 

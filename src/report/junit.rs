@@ -12,7 +12,8 @@
 
 use sessionlab_attack::{Outcome, RunResult};
 
-use super::{actor_label, html::escape, steps_of};
+use super::transcript::step_line;
+use super::{html::escape, steps_of};
 
 /// What one run is to CI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,15 +133,7 @@ fn transcript(r: &RunResult) -> String {
     steps_of(r)
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            format!(
-                "{}. {}: {}. {}\n",
-                i + 1,
-                actor_label(s.actor),
-                s.action,
-                s.observed
-            )
-        })
+        .map(|(i, step)| format!("{}. {}\n", i + 1, step_line(step)))
         .collect()
 }
 

@@ -3,7 +3,8 @@
 
 use sessionlab_attack::{Outcome, RunResult, ScenarioMeta};
 
-use super::{actor_label, cell, steps_of};
+use super::transcript::{actor_label, step_text};
+use super::{cell, steps_of};
 
 /// The scenario × profile matrix, then per scenario its evidence and steps.
 pub fn render(scenarios: &[ScenarioMeta], profiles: &[String], results: &[RunResult]) -> String {
@@ -41,11 +42,10 @@ pub fn render(scenarios: &[ScenarioMeta], profiles: &[String], results: &[RunRes
             ));
             for (i, step) in steps_of(r).iter().enumerate() {
                 out.push_str(&format!(
-                    "{}. *{}*: {}. {}\n",
+                    "{}. *{}*: {}\n",
                     i + 1,
                     actor_label(step.actor),
-                    escape(&step.action),
-                    escape(&step.observed)
+                    escape(&step_text(step))
                 ));
             }
         }

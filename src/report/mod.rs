@@ -1,11 +1,13 @@
 //! Rendering results: the coloured matrix for people, JSON for programs,
 //! Markdown and a self-contained HTML page for handouts, JUnit XML for CI.
+//! Steps and their HTTP are drawn by [`transcript`], which `lesson` shares.
 
 pub mod ablation;
 pub mod defenses;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod transcript;
 
 use std::io::IsTerminal;
 
@@ -13,7 +15,7 @@ use colored::Colorize;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
-use sessionlab_attack::{Actor, Outcome, RunResult, ScenarioMeta, Step};
+use sessionlab_attack::{Outcome, RunResult, ScenarioMeta, Step};
 
 /// `--format` of `demo`, `attack` and `ablate`: who reads the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -312,14 +314,6 @@ pub(crate) fn cell<'a>(
 
 pub(crate) fn steps_of(result: &RunResult) -> &[Step] {
     &result.steps
-}
-
-pub(crate) fn actor_label(actor: Actor) -> &'static str {
-    match actor {
-        Actor::Victim => "victim",
-        Actor::Attacker => "attacker",
-        Actor::Observer => "observer",
-    }
 }
 
 #[cfg(test)]

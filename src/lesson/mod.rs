@@ -1,0 +1,234 @@
+//! `sessionlab lesson <scenario>`: one attack, step by step, at a terminal.
+//!
+//! The lesson runs the scenario with the same engine as `demo` (no second
+//! implementation of any attack): first against the insecure profile, showing
+//! every step with the HTTP its actor's browser exchanged and what the cookie
+//! jar did; then against the hardened profile, stopping at the step where the
+//! attack broke. To name the defense that broke it, the attack runs again
+//! against "hardened without D" for each defense D the scenario file claims:
+//! a D whose removal reopens the attack is what stopped it. Everything shown
+//! comes from the runs' steps and evidence.
+//!
+//! Here: the flow (choosing a lesson, the two runs, the recap). Beside it:
+//! `outcome.rs` (what each run showed, from its `decided_at` and `proof`),
+//! `attribution.rs` (which defense broke it) and `pause.rs` (waiting for
+//! Enter). The steps and their HTTP are drawn by `crate::report::transcript`,
+//! the renderer the reports share.
+
+use colored::Colorize;
+use sessionlab_app::{Profile, ProfileName};
+use sessionlab_attack::catalog::{self, ScenarioMeta};
+use sessionlab_attack::{Outcome, RunResult};
+
+use crate::report::transcript;
+use crate::{out, outln};
+
+mod attribution;
+mod outcome;
+mod pause;
+
+pub use attribution::render_attribution;
+pub use outcome::{decisive_step, proof_note, render_hardened, render_result};
+pub use pause::Pace;
+use pause::Pauser;
+
+/// The scenario file for `id`, or the message naming the valid lesson ids.
+pub fn find(id: &str) -> Result<ScenarioMeta, String> {
+    let all = catalog::all();
+    all.iter()
+        .find(|meta| meta.id == id)
+        .cloned()
+        .ok_or_else(|| {
+            let valid: Vec<&str> = all.iter().map(|meta| meta.id.as_str()).collect();
+            format!(
+                "unknown lesson {id:?}; valid lessons: {} (`sessionlab lesson` lists them)",
+                valid.join(", ")
+            )
+        })
+}
+
+/// `sessionlab lesson` without an id: the lessons in teaching order, one line
+/// each, and where to start (not with `--quiet`).
+pub fn list(quiet: bool) -> String {
+    let lessons = catalog::all();
+    let width = lessons.iter().map(|m| m.id.len()).max().unwrap_or(0);
+    let mut out = format!("{}\n\n", "Lessons, in teaching order".bold());
+    for meta in &lessons {
+        out.push_str(&format!(
+            "{:>3}. {}  {}\n",
+            meta.order,
+            format!("{:<width$}", meta.id).bold(),
+            meta.title
+        ));
+    }
+    if let Some(first) = lessons.first().filter(|_| !quiet) {
+        out.push_str(&format!(
+            "\nStart with: sessionlab lesson {}   (--no-pause prints it in one go)\n",
+            first.id
+        ));
+    }
+    out
+}
+
+/// Runs the whole lesson for `meta`, printing to stdout; with `quiet`, without
+/// the hints (what runs next, what to try).
+pub async fn run(meta: &ScenarioMeta, pace: Pace, quiet: bool) -> anyhow::Result<()> {
+    let mut pauser = Pauser::new(pace);
+    out!("{}", intro(meta));
+
+    let insecure = run_against(&meta.id, Profile::new(ProfileName::Insecure)).await?;
+    outln!(
+        "\n{} {}\n",
+        "Part 1.".bold(),
+        "The attack against the insecure profile (every weakness on)".bold()
+    );
+    let total = insecure.steps.len();
+    for (i, step) in insecure.steps.iter().enumerate() {
+        out!("{}", transcript::step(i + 1, total, step, None));
+        if !pauser.wait("next step")? {
+            return Ok(());
+        }
+    }
+    out!("{}", render_result(&insecure, meta));
+
+    if !pauser.wait("the same attack against the hardened profile")? {
+        return Ok(());
+    }
+    outln!(
+        "\n{} {}\n",
+        "Part 2.".bold(),
+        "The same attack against the hardened profile (every defense on)".bold()
+    );
+    let hardened = run_against(&meta.id, Profile::new(ProfileName::Hardened)).await?;
+    out!("{}", render_hardened(&hardened));
+
+    if hardened.outcome == Outcome::Blocked {
+        if quiet {
+            outln!();
+        } else {
+            outln!(
+                "\n{}",
+                wrap(
+                    &format!(
+                        "Which defense broke it? Running the attack against the hardened \
+                         profile without each of {} ...",
+                        meta.blocked_by.join(", ")
+                    ),
+                    ""
+                )
+                .dimmed()
+            );
+        }
+        let ablation = attribution::ablate(meta, &hardened).await?;
+        out!("{}", render_attribution(meta, &ablation));
+    }
+
+    if !pauser.wait("the recap")? {
+        return Ok(());
+    }
+    out!("{}", recap(meta, quiet));
+    Ok(())
+}
+
+/// One scenario against one profile started for it in this process.
+async fn run_against(id: &str, profile: Profile) -> anyhow::Result<RunResult> {
+    sessionlab_harness::lab::run_once(id, &profile).await
+}
+
+/// The lesson's title and story.
+fn intro(meta: &ScenarioMeta) -> String {
+    format!(
+        "{} {}\n{}\n\n{}\n",
+        format!("Lesson {}:", meta.order).bold(),
+        meta.title.bold(),
+        format!("({}, {})", meta.id, meta.category).dimmed(),
+        wrap(&meta.story, "")
+    )
+}
+
+/// The recap, from the scenario file; with `quiet`, without "try it".
+pub fn recap(meta: &ScenarioMeta, quiet: bool) -> String {
+    let mut out = format!("\n{} {}\n", "Recap:".bold(), meta.title.bold());
+    out.push_str(&wrap(&meta.fix, "  fix         "));
+    out.push('\n');
+    out.push_str(&wrap(&meta.reference_line(), "  references  "));
+    out.push('\n');
+    out.push_str(&format!("  read        {}\n", meta.lesson_path()));
+    if !quiet {
+        // The timeout attacks move the app's clock: a served app must allow it.
+        let clock = if sessionlab_attack::scenarios::needs_lab_clock(&meta.id) {
+            " --lab-clock"
+        } else {
+            ""
+        };
+        out.push_str(&wrap(
+            &format!(
+                "sessionlab demo --scenario {}   or by hand: sessionlab serve --profile insecure{clock}",
+                meta.id
+            ),
+            "  try it      ",
+        ));
+        out.push('\n');
+    }
+    out
+}
+
+/// `lead` then `text`, wrapped to the terminal with the text's column kept
+/// (see [`crate::report::hanging`]); piped output stays one line, for grep.
+fn wrap(text: &str, lead: &str) -> String {
+    crate::report::hanging(lead, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use sessionlab_attack::{Actor, Credentials, Proof, ProofKind, Step};
+
+    use super::*;
+
+    fn result(outcome: Outcome, evidence: &str, steps: Vec<Step>) -> RunResult {
+        RunResult {
+            scenario: "x".into(),
+            profile: "insecure".into(),
+            base_profile: "insecure".into(),
+            outcome,
+            evidence: evidence.into(),
+            decided_at: None,
+            proof: None,
+            steps,
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn the_proof_note_is_the_proof_the_run_carries() {
+        let victim = Credentials::default_victim().username;
+        let note = format!("private note of {victim} #0123");
+        // Wording says nothing: only the typed proof counts.
+        let step = Step {
+            actor: Actor::Attacker,
+            action: "acted".into(),
+            observed: "no note here".into(),
+            exchanges: Vec::new(),
+        };
+        let mut judged = result(Outcome::Compromised, "no note here", vec![step]);
+        judged.decided_at = Some(0);
+        judged.proof = Some(Proof {
+            kind: ProofKind::VictimNote,
+            value: note.clone(),
+            step: 0,
+            exchange: 0,
+            forged_request: None,
+        });
+        assert_eq!(proof_note(&judged), Some(note.as_str()));
+        assert_eq!(decisive_step(&judged), Some(0));
+        // A forged change is proof, but no note to quote.
+        let mut forged = judged.clone();
+        if let Some(proof) = forged.proof.as_mut() {
+            proof.kind = ProofKind::ForgedChange;
+        }
+        assert_eq!(proof_note(&forged), None);
+        let blocked = result(Outcome::Blocked, &note, vec![]);
+        assert_eq!(proof_note(&blocked), None);
+        assert_eq!(decisive_step(&blocked), None);
+    }
+}

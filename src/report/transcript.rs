@@ -1,0 +1,296 @@
+//! The one renderer of a run's steps and their HTTP, for the lesson at a
+//! terminal and for the reports' pages.
+//!
+//! Everything shown is what the run recorded (`sessionlab_attack::outcome`):
+//! the request line, the headers that matter, the status, a body excerpt and
+//! what the cookie jar did each way. Nothing is re-created for display.
+
+use colored::{ColoredString, Colorize};
+use sessionlab_attack::outcome::{CookieAction, CookieNote, HttpExchange};
+use sessionlab_attack::{Actor, Step};
+
+/// Where a transcript is read, which decides how it looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Medium {
+    /// The lesson at a terminal: colour as `main` set it, lines wrapped to the
+    /// terminal, a long run of exchanges and long bodies cut.
+    Terminal,
+    /// A report's page (HTML): plain text the page escapes and folds away,
+    /// every exchange, every body excerpt whole.
+    Page,
+}
+
+/// How many exchanges of one step a terminal shows before it summarises the rest.
+const EXCHANGES_SHOWN: usize = 8;
+/// How much of a body excerpt a terminal shows.
+const BODY_SHOWN: usize = 240;
+
+/// `victim: logged in. the account page`: a step in one line, as the
+/// reports' step lists and the lesson's hardened run show it.
+pub fn step_line(step: &Step) -> String {
+    format!("{}: {}", actor_label(step.actor), step_text(step))
+}
+
+/// `logged in. the account page`: what a step did and saw, for a page that
+/// sets the actor's label apart (emphasised in Markdown and HTML).
+pub fn step_text(step: &Step) -> String {
+    format!("{}. {}", step.action, step.observed)
+}
+
+/// One step in full: who did what, what they saw, and the HTTP behind it,
+/// with an optional remark after the heading ("where the attack broke").
+pub fn step(number: usize, total: usize, step: &Step, remark: Option<ColoredString>) -> String {
+    let remark = remark.map(|r| format!(" ({r})")).unwrap_or_default();
+    let mut out = format!(
+        "{} {}{remark}\n",
+        format!("Step {number} of {total} ·").dimmed(),
+        actor_colour(step.actor, actor_name(step.actor))
+    );
+    out.push_str(&crate::report::hanging("  action    ", &step.action));
+    out.push('\n');
+    out.push_str(&crate::report::hanging("  observed  ", &step.observed));
+    out.push('\n');
+    out.push_str(&exchanges(&step.exchanges, Medium::Terminal));
+    out
+}
+
+/// A step's exchanges; at a terminal a long run of them (a guessing loop) is
+/// cut in the middle. The browser is named only when several took part.
+pub fn exchanges(exchanges: &[HttpExchange], medium: Medium) -> String {
+    if exchanges.is_empty() {
+        return format!("  {}\n", paint(medium, "(no HTTP in this step)".dimmed()));
+    }
+    let several_browsers = exchanges.iter().any(|x| x.browser != exchanges[0].browser);
+    let each = |shown: &[HttpExchange]| -> String {
+        shown
+            .iter()
+            .map(|x| exchange(x, several_browsers, medium))
+            .collect()
+    };
+    if medium == Medium::Page || exchanges.len() <= EXCHANGES_SHOWN {
+        return each(exchanges);
+    }
+    let head = EXCHANGES_SHOWN / 2;
+    let tail = exchanges.len() - (EXCHANGES_SHOWN - head);
+    let cut = format!(
+        "… {} more exchanges like these (all of them: sessionlab demo --scenario ID --format json)",
+        exchanges.len() - EXCHANGES_SHOWN
+    );
+    format!(
+        "{}\n  {}\n{}",
+        each(&exchanges[..head]),
+        cut.dimmed(),
+        each(&exchanges[tail..])
+    )
+}
+
+/// One request and its response: the headers that matter highlighted, the
+/// body excerpt, and what the cookie jar did each way.
+pub fn exchange(exchange: &HttpExchange, show_browser: bool, medium: Medium) -> String {
+    let mut out = String::from("\n");
+    let browser = if show_browser {
+        paint(medium, format!("  [{}]", exchange.browser).dimmed())
+    } else {
+        String::new()
+    };
+    out.push_str(&format!(
+        "  {} {}{browser}\n",
+        paint(medium, "→".bold()),
+        paint(medium, exchange.request_line().bold())
+    ));
+    if let Some(from) = &exchange.upgraded_from {
+        let note = format!("(HSTS rewrote {from} before it left the browser)");
+        out.push_str(&format!("      {}\n", paint(medium, note.green())));
+    }
+    for (name, value) in &exchange.request_headers {
+        out.push_str(&header_line(name, value, medium));
+    }
+    for note in &exchange.cookies_out {
+        out.push_str(&cookie_line(note, medium));
+    }
+    out.push_str(&format!(
+        "  {} {}\n",
+        paint(medium, "←".bold()),
+        paint(medium, status_word(exchange.status))
+    ));
+    for (name, value) in &exchange.response_headers {
+        out.push_str(&header_line(name, value, medium));
+    }
+    for note in &exchange.cookies_in {
+        out.push_str(&cookie_line(note, medium));
+    }
+    out.push_str(&body_line(exchange, medium));
+    out
+}
+
+/// `200 OK` in green, a redirect in cyan, anything else in red.
+fn status_word(status: u16) -> ColoredString {
+    let reason = match status {
+        200 => " OK",
+        302 => " Found",
+        303 => " See Other",
+        307 => " Temporary Redirect",
+        308 => " Permanent Redirect",
+        400 => " Bad Request",
+        401 => " Unauthorized",
+        403 => " Forbidden",
+        404 => " Not Found",
+        413 => " Content Too Large",
+        422 => " Unprocessable Content",
+        _ => "",
+    };
+    let text = format!("{status}{reason}");
+    match status {
+        200..=299 => text.green().bold(),
+        300..=399 => text.cyan().bold(),
+        _ => text.red().bold(),
+    }
+}
+
+/// `Cookie` and `Set-Cookie` stand out most: they are what every lesson is about.
+fn header_line(name: &str, value: &str, medium: Medium) -> String {
+    let label = format!("{name}:");
+    let label = match name.to_ascii_lowercase().as_str() {
+        "cookie" | "set-cookie" => label.yellow().bold(),
+        "location" | "referer" => label.cyan().bold(),
+        _ => label.blue().bold(),
+    };
+    format!("      {} {value}\n", paint(medium, label))
+}
+
+/// `browser: withheld sid (a SameSite=Strict cookie ...)`: the jar's decision and why.
+fn cookie_line(note: &CookieNote, medium: Medium) -> String {
+    let word = note.action.as_str();
+    let word = match note.action {
+        CookieAction::Sent | CookieAction::Stored | CookieAction::Replaced => word.green(),
+        CookieAction::Withheld | CookieAction::Rejected => word.red().bold(),
+        CookieAction::Deleted => word.yellow(),
+    };
+    let lead = format!(
+        "      {} {} {} ",
+        paint(medium, "browser:".dimmed()),
+        paint(medium, word),
+        note.cookie
+    );
+    match &note.reason {
+        Some(reason) => format!("{}\n", wrap(medium, &lead, &format!("({reason})"))),
+        None => format!("{}\n", lead.trim_end()),
+    }
+}
+
+/// The body's length and its excerpt, with `…` wherever text was left out:
+/// before it (a window around a proof), after it, or cut for the terminal.
+fn body_line(exchange: &HttpExchange, medium: Medium) -> String {
+    let body = &exchange.body;
+    if body.excerpt.is_empty() {
+        let text = format!("(body: {} bytes)", body.length);
+        return format!("      {}\n", paint(medium, text.dimmed()));
+    }
+    let limit = match medium {
+        Medium::Terminal => BODY_SHOWN,
+        Medium::Page => usize::MAX,
+    };
+    let mut shown = String::new();
+    if body.skipped > 0 {
+        shown.push('…');
+    }
+    shown.extend(body.excerpt.chars().take(limit));
+    if body.truncated || body.excerpt.chars().count() > limit {
+        shown.push('…');
+    }
+    let what = if body.from_main {
+        format!("      body, {} bytes; its <main>: ", body.length)
+    } else {
+        format!("      body, {} bytes: ", body.length)
+    };
+    format!("{}\n", paint(medium, wrap(medium, &what, &shown).dimmed()))
+}
+
+/// Who acted, in words: "the victim".
+pub fn actor_name(actor: Actor) -> &'static str {
+    match actor {
+        Actor::Victim => "the victim",
+        Actor::Attacker => "the attacker",
+        Actor::Observer => "the on-path observer",
+    }
+}
+
+/// Who acted, as a label: "victim".
+pub fn actor_label(actor: Actor) -> &'static str {
+    actor.as_str()
+}
+
+fn actor_colour(actor: Actor, text: &str) -> ColoredString {
+    match actor {
+        Actor::Victim => text.cyan().bold(),
+        Actor::Attacker => text.magenta().bold(),
+        Actor::Observer => text.yellow().bold(),
+    }
+}
+
+/// The styled text at a terminal; the plain text on a page.
+fn paint(medium: Medium, text: ColoredString) -> String {
+    match medium {
+        Medium::Terminal => text.to_string(),
+        Medium::Page => text.clear().to_string(),
+    }
+}
+
+/// `lead` then `text`: wrapped with its column kept at a terminal, one line on a page.
+fn wrap(medium: Medium, lead: &str, text: &str) -> String {
+    match medium {
+        Medium::Terminal => crate::report::hanging(lead, text),
+        Medium::Page => format!("{lead}{text}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sessionlab_attack::outcome::BodyExcerpt;
+
+    use super::*;
+
+    fn exchange_with(body: BodyExcerpt) -> HttpExchange {
+        HttpExchange {
+            browser: "attacker".into(),
+            method: "GET".into(),
+            url: "http://app.lab.test:1/account".into(),
+            upgraded_from: None,
+            request_headers: vec![("Cookie".into(), "sid=a".into())],
+            status: 200,
+            response_headers: Vec::new(),
+            body,
+            cookies_out: Vec::new(),
+            cookies_in: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_window_around_a_proof_starts_with_an_ellipsis() {
+        let text = format!("{} the proof", "x".repeat(400));
+        let body = BodyExcerpt::around(&text, false, "the proof").expect("the proof is there");
+        assert!(body.skipped > 0);
+        let shown = exchange(&exchange_with(body), false, Medium::Page);
+        assert!(shown.contains(": …x"), "{shown}");
+        assert!(shown.contains("the proof"), "{shown}");
+    }
+
+    #[test]
+    fn the_start_of_a_body_has_no_leading_ellipsis() {
+        let shown = exchange(
+            &exchange_with(BodyExcerpt::of("hello", false)),
+            false,
+            Medium::Page,
+        );
+        assert!(shown.contains("body, 5 bytes: hello\n"), "{shown}");
+    }
+
+    #[test]
+    fn a_page_gets_plain_text_and_every_exchange() {
+        let many = vec![exchange_with(BodyExcerpt::of("b", false)); EXCHANGES_SHOWN + 3];
+        let page = exchanges(&many, Medium::Page);
+        assert!(!page.contains('\u{1b}'), "{page}");
+        assert_eq!(page.matches("→ GET").count(), EXCHANGES_SHOWN + 3);
+        assert!(page.contains("Cookie: sid=a"), "{page}");
+    }
+}
