@@ -108,6 +108,7 @@ fn both_shapes_of_requires_parse() {
         format!(
             "id = \"x\"\ntitle = \"t\"\ncategory = \"c\"\nstory = \"s\"\nfix = \"f\"\n\
              blocked_by = [\"secure-cookie\", \"hsts\"]\n{requires}layers = \"any\"\n\
+             [tutorial]\noutcome = \"blocked\"\nwhy = \"w\"\n\
              [refs]\ncwe = []\nasvs4 = []\nasvs5 = []\nwstg = []\n"
         )
     };

@@ -3,7 +3,7 @@
 //!
 //! - the hardened profile blocks every scenario;
 //! - the insecure profile falls to every scenario;
-//! - the tutorial profile does exactly what `docs/profiles/tutorial.md` claims.
+//! - the tutorial profile does exactly what each scenario file's `[tutorial]` section claims.
 //!
 //! `compromised` can only come from the attacker's own response showing the
 //! victim's private note, which is random at every start of the app.
@@ -64,63 +64,20 @@ async fn insecure_falls_to_every_scenario() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tutorial_matches_the_outcomes_its_doc_page_claims() {
-    let claimed = documented_tutorial_outcomes();
-    let ids: Vec<String> = catalog::all().into_iter().map(|m| m.id).collect();
-    assert_eq!(
-        claimed.keys().cloned().collect::<Vec<_>>(),
-        sorted(ids),
-        "docs/profiles/tutorial.md lists every scenario once"
-    );
+async fn tutorial_matches_the_outcomes_its_scenario_files_claim() {
+    let claimed: BTreeMap<String, Outcome> = catalog::all()
+        .into_iter()
+        .map(|m| (m.id, m.tutorial.outcome.outcome()))
+        .collect();
     let results = run_all_against(ProfileName::Tutorial).await;
+    assert_eq!(results.len(), claimed.len(), "one run per scenario");
     let wrong: Vec<&RunResult> = results
         .iter()
         .filter(|r| claimed.get(&r.scenario) != Some(&r.outcome))
         .collect();
     assert!(
         wrong.is_empty(),
-        "the tutorial profile must match docs/profiles/tutorial.md:{}",
+        "the tutorial profile must do what the [tutorial] sections of scenarios/*.toml say:{}",
         report(&wrong.into_iter().cloned().collect::<Vec<_>>())
     );
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
-/// Reads the `| scenario | outcome | why |` table of docs/profiles/tutorial.md.
-fn documented_tutorial_outcomes() -> BTreeMap<String, Outcome> {
-    let doc = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/docs/profiles/tutorial.md"
-    ))
-    .expect("docs/profiles/tutorial.md exists");
-    let mut lines = doc
-        .lines()
-        .skip_while(|l| !l.trim_start().starts_with("| scenario | outcome |"));
-    lines.next().expect("the outcome table's header");
-    let mut claimed = BTreeMap::new();
-    for line in lines
-        .skip(1)
-        .take_while(|l| l.trim_start().starts_with('|'))
-    {
-        let cells: Vec<&str> = line
-            .split('|')
-            .map(|c| c.trim().trim_matches('`'))
-            .collect();
-        let outcome = match cells[2] {
-            "compromised" => Outcome::Compromised,
-            "blocked" => Outcome::Blocked,
-            other => panic!(
-                "docs/profiles/tutorial.md: outcome {other:?} is neither compromised nor blocked"
-            ),
-        };
-        assert!(
-            claimed.insert(cells[1].to_string(), outcome).is_none(),
-            "{} listed twice",
-            cells[1]
-        );
-    }
-    claimed
 }

@@ -240,13 +240,21 @@ fn summary(results: &[RunResult]) -> String {
 /// `sessionlab list` as a table.
 pub fn scenario_list(scenarios: &[ScenarioMeta]) -> String {
     let mut table = new_table();
-    table.set_header(vec!["#", "scenario", "title", "blocked by", "references"]);
+    table.set_header(vec![
+        "#",
+        "scenario",
+        "title",
+        "blocked by",
+        "tutorial",
+        "references",
+    ]);
     for m in scenarios {
         table.add_row(vec![
             m.order.to_string(),
             m.id.clone(),
             m.title.clone(),
             claim(m),
+            tutorial_word(m).to_string(),
             m.reference_line(),
         ]);
     }
@@ -263,22 +271,29 @@ pub fn scenario_listing(scenarios: &[ScenarioMeta], format: ListFormat) -> Strin
         ),
         ListFormat::Markdown => {
             let mut out = String::from(
-                "| # | scenario | title | blocked by | references |\n|---|---|---|---|---|\n",
+                "| # | scenario | title | blocked by | tutorial | references |\n|---|---|---|---|---|---|\n",
             );
             for m in scenarios {
                 out.push_str(&format!(
-                    "| {} | [{}]({}) | {} | {} | {} |\n",
+                    "| {} | [{}]({}) | {} | {} | {}: {} | {} |\n",
                     m.order,
                     m.id,
                     m.lesson_path(),
                     markdown::escape(&m.title),
                     markdown::escape(&claim(m)),
+                    tutorial_word(m),
+                    markdown::escape(&m.tutorial.why),
                     markdown::escape(&m.reference_line())
                 ));
             }
             out
         }
     }
+}
+
+/// What the tutorial profile does against the scenario, as its file says.
+fn tutorial_word(meta: &ScenarioMeta) -> &'static str {
+    meta.tutorial.outcome.outcome().as_str()
 }
 
 /// A scenario file's defense claim in words: "any of a, b", "all of a, b",

@@ -78,6 +78,33 @@ impl Requires {
     }
 }
 
+/// What the tutorial profile (the seed article's final code) does against a
+/// scenario, and why: `tests/matrix.rs` checks it against real runs.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TutorialOutcome {
+    pub outcome: ExpectedOutcome,
+    pub why: String,
+}
+
+/// The verdict a scenario file expects of a run.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ExpectedOutcome {
+    Compromised,
+    Blocked,
+}
+
+impl ExpectedOutcome {
+    /// The run outcome this expectation names.
+    pub fn outcome(self) -> crate::Outcome {
+        match self {
+            Self::Compromised => crate::Outcome::Compromised,
+            Self::Blocked => crate::Outcome::Blocked,
+        }
+    }
+}
+
 /// One `scenarios/<id>.toml`.
 ///
 /// What the defense fields claim, checked against real runs by
@@ -124,6 +151,8 @@ pub struct ScenarioMeta {
     #[serde(default)]
     pub requires: Requires,
     pub layers: Layers,
+    /// What the tutorial profile does against it, and why.
+    pub tutorial: TutorialOutcome,
     pub refs: References,
 }
 
