@@ -120,11 +120,9 @@ fn breaking_text(ablation: &Ablation, defense: sessionlab_app::Defense) -> Strin
         .iter()
         .filter_map(|m| ablation.result(defense, &m.id))
         .collect();
-    // A run that says why the browser could not keep a session explains the breakage best.
+    // Every run broke the same way (the app cannot keep a session): the first says why.
     let example = results
-        .iter()
-        .find(|r| r.evidence.contains("refused"))
-        .or(results.first())
+        .first()
         .map(|r| format!(", e.g. {}: {}", r.scenario, r.evidence))
         .unwrap_or_default();
     format!(
