@@ -64,7 +64,7 @@ async fn worker(
     log: Arc<Mutex<Log>>,
     bob: Arc<Bob>,
 ) {
-    let user: &'static str = if n % 2 == 0 { "alice" } else { "bob" };
+    let user: &'static str = if n.is_multiple_of(2) { "alice" } else { "bob" };
     for round in 0..ROUNDS {
         let mut visitor = Visitor {
             router: router.clone(),
