@@ -72,6 +72,8 @@ async fn startup_to_first_response(name: ProfileName) -> Duration {
         addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         allow_non_loopback: false,
         lab_clock: false,
+        lab_clock_key: None,
+        limits: sessionlab_app::Limits::default(),
     })
     .await
     .expect("app starts");

@@ -2,17 +2,20 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use std::sync::Arc;
 
+use clap::builder::TypedValueParser;
 use clap::{Parser, Subcommand, ValueEnum};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressStyle};
 use sessionlab::report::{self, Format, ListFormat};
 use sessionlab::{demo, out, outln};
-use sessionlab_app::{Defense, Profile, ProfileName, ServeOptions};
+use sessionlab_app::clock_control::LabClockKey;
+use sessionlab_app::{Defense, Limits, Profile, ProfileName, ServeOptions};
 use sessionlab_attack::lab::HttpClockControl;
 use sessionlab_attack::{
     Credentials, RunResult, Target, TargetError, catalog, run_scenarios, select,
@@ -124,6 +127,22 @@ enum Command {
         /// scenarios): opens POST /.well-known/sessionlab/clock, guarded by a key printed at start-up.
         #[arg(long)]
         lab_clock: bool,
+        /// With --lab-clock: read the key from this file instead of making one (or set
+        /// SESSIONLAB_CLOCK_KEY): a fixed key that never shows in `ps` or shell history.
+        #[arg(long, value_name = "PATH", requires = "lab_clock")]
+        lab_clock_key_file: Option<PathBuf>,
+        /// Whole-request deadline in seconds, body included (1 to 30): past it, 408 and close.
+        #[arg(long, value_name = "SECS", default_value_t = 30,
+              value_parser = clap::value_parser!(u64).range(1..=30))]
+        request_timeout: u64,
+        /// Connections served at once; the next one gets 503. Keep it under `ulimit -n`.
+        #[arg(long, value_name = "N", default_value_t = sessionlab_app::bounds::connection_cap::DEFAULT,
+              value_parser = clap::value_parser!(u64).range(1..=1_000_000).map(|n| n as usize))]
+        max_connections: usize,
+        /// Sessions the store keeps; past it anonymous ones are evicted, oldest first.
+        #[arg(long, value_name = "N", default_value_t = sessionlab_app::Limits::default().max_sessions,
+              value_parser = clap::value_parser!(u64).range(1..=100_000_000).map(|n| n as usize))]
+        max_sessions: usize,
     },
     /// Replay scenarios against an app started with `sessionlab serve`, or one started in-process.
     #[command(
@@ -166,8 +185,12 @@ enum Command {
         #[arg(long)]
         authorized_target: bool,
         /// The key `sessionlab serve --lab-clock` printed: lets the timeout scenarios move the app's clock.
-        #[arg(long, value_name = "KEY", conflicts_with = "profile")]
+        /// Visible in `ps` and shell history: prefer --lab-clock-key-file or SESSIONLAB_CLOCK_KEY.
+        #[arg(long, value_name = "KEY", conflicts_with_all = ["profile", "lab_clock_key_file"])]
         lab_clock_key: Option<String>,
+        /// Read the lab clock key from this file (SESSIONLAB_CLOCK_KEY in the environment works too).
+        #[arg(long, value_name = "PATH", conflicts_with = "profile")]
+        lab_clock_key_file: Option<PathBuf>,
     },
     /// Every scenario against the hardened profile minus one defense, for each defense.
     #[command(after_help = "Examples:\n  sessionlab ablate\n  \
@@ -279,6 +302,10 @@ fn main() -> ExitCode {
                 addr,
                 expose_vulnerable_app,
                 lab_clock,
+                lab_clock_key_file,
+                request_timeout,
+                max_connections,
+                max_sessions,
             } => {
                 let toggles = Toggles::new(without, with);
                 if let Some(message) = toggles.contradiction() {
@@ -286,14 +313,24 @@ fn main() -> ExitCode {
                 }
                 let profile = toggles.apply(profile.into());
                 warn_about_unusable_cookies(std::slice::from_ref(&profile));
-                serve(
-                    profile,
-                    addr,
-                    expose_vulnerable_app,
-                    lab_clock,
-                    quiet,
-                )
-                .await
+                let fixed_key = if lab_clock {
+                    match LabClockKey::configured(lab_clock_key_file.as_deref()) {
+                        Ok(key) => key,
+                        Err(e) => return fail(EXIT_USAGE, &e),
+                    }
+                } else {
+                    None
+                };
+                let mut options = ServeOptions::new(profile, addr);
+                options.allow_non_loopback = expose_vulnerable_app;
+                options.lab_clock = lab_clock;
+                options.lab_clock_key = fixed_key;
+                options.limits = Limits {
+                    request_timeout: Duration::from_secs(request_timeout),
+                    max_connections,
+                    max_sessions,
+                };
+                serve(options, quiet).await
             }
             Command::Attack {
                 target,
@@ -306,7 +343,16 @@ fn main() -> ExitCode {
                 format,
                 authorized_target,
                 lab_clock_key,
+                lab_clock_key_file,
             } => {
+                // The command line first, then a file, then the environment.
+                let lab_clock_key = match lab_clock_key {
+                    Some(key) => Some(key),
+                    None => match LabClockKey::configured(lab_clock_key_file.as_deref()) {
+                        Ok(key) => key.map(|key| key.as_str().to_owned()),
+                        Err(e) => return fail(EXIT_USAGE, &e),
+                    },
+                };
                 let app = match (target, profile) {
                     (Some(_), _) if !without.is_empty() || !with.is_empty() => {
                         return fail(
@@ -496,21 +542,10 @@ async fn run_demo(
     ExitCode::SUCCESS
 }
 
-async fn serve(
-    profile: Profile,
-    addr: SocketAddr,
-    allow_non_loopback: bool,
-    lab_clock: bool,
-    quiet: bool,
-) -> ExitCode {
-    let server = match sessionlab_app::start(ServeOptions {
-        profile,
-        addr,
-        allow_non_loopback,
-        lab_clock,
-    })
-    .await
-    {
+async fn serve(options: ServeOptions, quiet: bool) -> ExitCode {
+    // A key the operator chose is theirs already: never printed.
+    let key_is_fixed = options.lab_clock_key.is_some();
+    let server = match sessionlab_app::start(options).await {
         Ok(s) => s,
         Err(e @ sessionlab_app::ServeError::RefusedAddress(_)) => {
             return fail(EXIT_USAGE, &e.to_string());
@@ -518,9 +553,10 @@ async fn serve(
         Err(e) => return fail(EXIT_FAILURE, &e.to_string()),
     };
     let ctrl_c = harness::ctrl_c::ctrl_c_armed();
+    let shown_key = server.lab_clock_key().filter(|_| !key_is_fixed);
     if quiet {
         outln!("  URL       {}", server.url());
-        if let Some(key) = server.lab_clock_key() {
+        if let Some(key) = shown_key {
             outln!("  lab clock {key}");
         }
         harness::ctrl_c::serve_one_until(ctrl_c, server).await;
@@ -550,15 +586,21 @@ async fn serve(
     if let Some(spki) = server.certificate_spki_sha256() {
         outln!("  TLS       {}", sessionlab::demo::trust_hint(spki));
     }
-    if let Some(key) = server.lab_clock_key() {
+    if let Some(key) = shown_key {
         outln!(
-            "  lab clock {key}  (this key moves the app's clock: keep it to yourself, pass it to `attack`)"
+            "  lab clock {key}  (this key moves the app's clock: keep it to yourself, pass it to `attack`,\n            \
+             e.g. in SESSIONLAB_CLOCK_KEY or a file for --lab-clock-key-file, out of `ps` and shell history)"
+        );
+    } else if server.lab_clock_key().is_some() {
+        outln!(
+            "  lab clock the key you gave (pass `attack` the same, by SESSIONLAB_CLOCK_KEY or --lab-clock-key-file)"
         );
     }
-    let key_flag = server
-        .lab_clock_key()
-        .map(|key| format!(" --lab-clock-key {key}"))
-        .unwrap_or_default();
+    let key_flag = if server.lab_clock_key().is_some() {
+        " --lab-clock-key-file KEYFILE"
+    } else {
+        ""
+    };
     outln!(
         "\nAttack it:  sessionlab attack --target {} --scenario all{key_flag}",
         server.url()

@@ -207,6 +207,8 @@ async fn attack_works_against_a_separately_started_server() {
         addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         allow_non_loopback: false,
         lab_clock: false,
+        lab_clock_key: None,
+        limits: sessionlab_app::Limits::default(),
     })
     .await
     .expect("the app starts");

@@ -1,26 +1,39 @@
 //! The app as an axum `Router`, with its layers in the order they act on a
 //! request (outermost first):
 //!
-//! 1. malformed cookies get a 400 (`malformed_cookies.rs`; every profile, but
+//! 1. the profile's response headers on every response, the app's refusals
+//!    included: `Content-Security-Policy` (`csp`), `Referrer-Policy`
+//!    (`referrer-policy`), `Strict-Transport-Security` (`hsts`)
+//!    (`hygiene/security_headers.rs`);
+//! 2. the whole-request deadline, body included: 408 past it
+//!    (`bounds/request_deadline.rs`);
+//! 3. a missing, duplicated or garbled `Host` gets a 400
+//!    (`hygiene/host_header.rs`);
+//! 4. more than 100 cookies get a 431, counted before any is parsed
+//!    (`bounds/cookie_count.rs`);
+//! 5. malformed cookies get a 400 (`malformed_cookies.rs`; every profile, but
 //!    the tutorial ignores a session cookie it cannot verify, as
 //!    express-session does);
-//! 2. only with the `cookie-only-ids` weakness: `?sid=` taken as the session
+//! 6. only with the `cookie-only-ids` weakness: `?sid=` taken as the session
 //!    cookie, and the ID written into the response's links and redirects
 //!    (`defenses/cookie_only_ids.rs`, `trans_sid.rs`);
-//! 3. response headers: `Strict-Transport-Security` (`hsts`), `Referrer-Policy`
-//!    (`referrer-policy`), `Content-Security-Policy` (`csp`);
-//! 4. the session cookie's final attributes (`same-site-strict`, `host-prefix`);
-//! 5. tower-sessions (`signed-cookie`; the cookie's `http-only` and
+//! 7. the session cookie's final attributes (`same-site-strict`, `host-prefix`);
+//! 8. tower-sessions (`signed-cookie`; the cookie's `http-only` and
 //!    `secure-cookie` flags) over `LabStore` (`store.rs`): `random-ids`,
-//!    `strict-ids`, and the `idle-timeout` and `absolute-timeout` limits, read
-//!    on the lab clock (`clock.rs`);
-//! 6. a 16 KiB request body limit (413 beyond it);
-//! 7. unsafe requests from other sites refused (`origin-check`), then those
-//!    without the session's form token (`csrf-token`);
-//! 8. the routes.
+//!    `strict-ids`, the `idle-timeout` and `absolute-timeout` limits, read
+//!    on the lab clock (`clock.rs`), and the cap on stored sessions;
+//! 9. a 16 KiB request body limit (413 beyond it);
+//! 10. unsafe requests from other sites refused (`origin-check`), then those
+//!     without the session's form token (`csrf-token`);
+//! 11. a form field that is not UTF-8 gets a 400 naming it
+//!     (`hygiene/form_fields.rs`);
+//! 12. the routes.
 //!
 //! With `serve --lab-clock`, the lab clock's control (`clock_control.rs`) is
-//! merged in last, outside all of these layers.
+//! merged in after layer 5: layers 1 to 4 apply to it, the app's own do not.
+//!
+//! Layers 1 to 5 and 11 are the same in every profile: input validation and
+//! bounds (`hygiene/`, `bounds/`), not defenses a profile can turn off.
 //!
 //! This module only assembles: what the handlers and defenses share is the
 //! [`App`] state in `state.rs`, which nothing here is needed to read.
@@ -28,20 +41,20 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::header;
-use axum::middleware::{from_fn_with_state, map_request_with_state, map_response_with_state};
+use axum::middleware::{
+    from_fn, from_fn_with_state, map_request_with_state, map_response_with_state,
+};
 use axum::routing::{get, post};
 use sessionlab_protocol::WELL_KNOWN_PATH;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::Key;
 
+use crate::bounds::{Limits, cookie_count, request_deadline};
 use crate::clock_control::{self, LabClockKey};
-use crate::defenses::{
-    cookie_only_ids, csp, csrf_token, hsts, origin_check, referrer_policy, signed_cookie,
-};
+use crate::defenses::{cookie_only_ids, csrf_token, origin_check, signed_cookie};
 use crate::guestbook::Guestbook;
 use crate::handlers;
+use crate::hygiene::{form_fields, host_header, security_headers};
 use crate::malformed_cookies::{self, SessionCookieRules};
 use crate::pages::Banner;
 use crate::session_cookie::{self, SessionCookie};
@@ -80,7 +93,7 @@ pub fn build_router_with_session_secret(
     profile: &Profile,
     session_secret: Option<String>,
 ) -> (Router, AppInfo) {
-    build_app(profile, session_secret, None)
+    build_app(profile, session_secret, None, Limits::default())
 }
 
 /// The app; with `lab_clock_key`, also the lab clock's HTTP control
@@ -89,13 +102,14 @@ pub(crate) fn build_app(
     profile: &Profile,
     session_secret: Option<String>,
     lab_clock_key: Option<LabClockKey>,
+    limits: Limits,
 ) -> (Router, AppInfo) {
     // The key first: the password hashing started next would compete with it for the CPU.
     let signing = signed_cookie::signing_for(profile, session_secret);
     let cookie = SessionCookie::for_profile(profile);
     let users = UserDirectory::start();
     let clock = LabClock::new();
-    let store = LabStore::for_profile(profile, clock.clone());
+    let store = LabStore::for_profile(profile, clock.clone(), limits.max_sessions);
     let app = Arc::new(App {
         profile: profile.clone(),
         banner: Banner::for_profile(profile),
@@ -148,6 +162,7 @@ pub(crate) fn build_app(
         .route("/style.css", get(handlers::style_css))
         .fallback(handlers::not_found)
         .with_state(app.clone())
+        .layer(from_fn(form_fields::require_utf8))
         .layer(from_fn_with_state(
             app.clone(),
             csrf_token::check_unsafe_requests,
@@ -164,24 +179,6 @@ pub(crate) fn build_app(
                 app.clone(),
                 session_cookie::finish_set_cookie_headers,
             ));
-    if let Some(policy) = csp::header_value(profile) {
-        router = router.layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            policy,
-        ));
-    }
-    if let Some(policy) = referrer_policy::header_value(profile) {
-        router = router.layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            policy,
-        ));
-    }
-    if let Some(hsts) = hsts::header_value(profile) {
-        router = router.layer(SetResponseHeaderLayer::overriding(
-            header::STRICT_TRANSPORT_SECURITY,
-            hsts,
-        ));
-    }
     let rules = SessionCookieRules {
         name: cookie.name,
         signed: signing.key.is_some(),
@@ -198,14 +195,24 @@ pub(crate) fn build_app(
             cookie_only_ids::take_session_id_from_url,
         ));
     }
-    // Outermost: nothing reads a cookie before it is checked.
+    // Outermost of the app's own layers: nothing reads a cookie before it is checked.
     router = router.layer(from_fn_with_state(
         rules,
         malformed_cookies::reject_malformed_cookies,
     ));
-    // Outside every layer: the lab clock's control is no page of the app; it
-    // carries no session and has its own key (`clock_control.rs`).
+    // Outside the app's own layers: the lab clock's control is no page of the
+    // app; it carries no session and has its own key (`clock_control.rs`).
     router = router.merge(clock_control::routes(lab_clock_key.as_ref()).with_state(app.clone()));
+    // Bounds and hygiene, cheapest first from the outside in; then the
+    // headers, outermost, so every answer carries them.
+    router = router
+        .layer(from_fn(cookie_count::enforce))
+        .layer(from_fn(host_header::require_one_host))
+        .layer(from_fn_with_state(
+            limits.request_timeout,
+            request_deadline::enforce,
+        ));
+    router = security_headers::add_to(router, profile);
 
     let info = AppInfo {
         accounts: users.accounts().to_vec(),

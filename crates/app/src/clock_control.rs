@@ -37,6 +37,12 @@ use crate::LabClock;
 use crate::state::App;
 
 pub use sessionlab_protocol::clock::{FIELD, KEY_HEADER, MAX_ADVANCE_SECONDS, PATH};
+/// The environment variable a lab clock key may come from, for `serve
+/// --lab-clock` (a fixed key) and `attack`: it stays out of `ps` and shell history.
+pub const KEY_VARIABLE: &str = "SESSIONLAB_CLOCK_KEY";
+/// The shortest key accepted: 22 base64url characters are 128 bits.
+const MIN_KEY_CHARS: usize = 22;
+const MAX_KEY_CHARS: usize = 256;
 /// The form is one short field: anything larger gets 413.
 const MAX_BODY_BYTES: usize = 1024;
 
@@ -49,6 +55,44 @@ impl LabClockKey {
     pub fn generate() -> Self {
         let bytes: [u8; 16] = rand::random();
         Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// A key the operator chose (`SESSIONLAB_CLOCK_KEY` or a key file): 22 to
+    /// 256 visible ASCII characters, so it holds at least as many guesses as a
+    /// generated one could and fits in a header as it is.
+    pub fn from_secret(secret: &str) -> Result<Self, String> {
+        let secret = secret.trim();
+        let length_ok = (MIN_KEY_CHARS..=MAX_KEY_CHARS).contains(&secret.len());
+        if !length_ok || !secret.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!(
+                "a lab clock key must be {MIN_KEY_CHARS} to {MAX_KEY_CHARS} visible ASCII characters \
+                 (no spaces), e.g. the 22 a `serve --lab-clock` prints"
+            ));
+        }
+        Ok(Self(secret.to_owned()))
+    }
+
+    /// The key from `file` if given, else from [`KEY_VARIABLE`] if set: ways
+    /// to hand a key over that stay out of `ps` and shell history, unlike a
+    /// command-line argument. `Ok(None)`: neither.
+    pub fn configured(file: Option<&std::path::Path>) -> Result<Option<Self>, String> {
+        if let Some(file) = file {
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                format!("cannot read the lab clock key file {}: {e}", file.display())
+            })?;
+            return Self::from_secret(&text)
+                .map(Some)
+                .map_err(|e| format!("{}: {e}", file.display()));
+        }
+        match std::env::var(KEY_VARIABLE) {
+            Ok(value) => Self::from_secret(&value)
+                .map(Some)
+                .map_err(|e| format!("{KEY_VARIABLE}: {e}")),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(format!("{KEY_VARIABLE} is not valid UTF-8"))
+            }
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -166,6 +210,21 @@ mod tests {
         assert!(!a.matches(b.as_str().as_bytes()));
         assert!(!a.matches(b""));
         assert!(!format!("{a:?}").contains(a.as_str()));
+    }
+
+    #[test]
+    fn a_chosen_key_is_long_and_plain() {
+        let generated = LabClockKey::generate();
+        let line = format!("{}\n", generated.as_str());
+        assert_eq!(LabClockKey::from_secret(&line), Ok(generated));
+        for bad in [
+            "",
+            "short",
+            "with a space in it, long enough",
+            "é-is-not-ascii-but-long-enough",
+        ] {
+            assert!(LabClockKey::from_secret(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

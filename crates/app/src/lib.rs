@@ -8,17 +8,21 @@
 //!
 //! Where to look: [`app`] assembles the router and its layers, `state.rs`
 //! holds what the handlers and defenses share, [`malformed_cookies`] the
-//! input check every profile applies first, `handlers/` the routes (which
+//! input check every profile applies first, [`hygiene`] and [`bounds`] what
+//! every profile refuses or limits (the `Host` header, form encoding, request
+//! deadline, connections, cookies), `handlers/` the routes (which
 //! call the defense hooks), [`session_cookie`] the cookie's attributes,
 //! `store.rs` the session store, [`server`] the socket, TLS on the same port
 //! and the loopback guard, [`users`] the demo accounts.
 
 pub mod app;
+pub mod bounds;
 pub mod clock;
 pub mod clock_control;
 pub mod defenses;
 mod guestbook;
 mod handlers;
+pub mod hygiene;
 pub mod malformed_cookies;
 mod pages;
 pub mod profile;
@@ -32,6 +36,7 @@ mod trans_sid;
 pub mod users;
 
 pub use app::{AppInfo, build_router, build_router_with_session_secret};
+pub use bounds::Limits;
 pub use clock::LabClock;
 pub use profile::{Defense, Profile, ProfileName};
 pub use server::{RunningServer, ServeError, ServeOptions, check_bind_address, start};

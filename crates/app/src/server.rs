@@ -1,4 +1,6 @@
-//! Starting the app: binding, TLS on the same port, the loopback guard.
+//! Starting the app: binding, TLS on the same port, the loopback guard, and
+//! the connection-level bounds: the head's size and time limits here, the
+//! connection cap (`bounds/connection_cap.rs`).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -18,6 +20,8 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::app::build_app;
+use crate::bounds::Limits;
+use crate::bounds::connection_cap::{self, ConnectionCap};
 use crate::clock_control::LabClockKey;
 use crate::defenses::{signed_cookie, tls};
 use crate::{DemoAccount, LabClock, Profile, ProfileName};
@@ -52,6 +56,25 @@ pub struct ServeOptions {
     /// `--lab-clock`: open the clock's HTTP control, guarded by a key made at
     /// start-up (`RunningServer::lab_clock_key`). Off: no client can move time.
     pub lab_clock: bool,
+    /// With `lab_clock`: this key instead of a fresh one (`SESSIONLAB_CLOCK_KEY`
+    /// or `serve --lab-clock-key-file`), so it need not be on a command line.
+    pub lab_clock_key: Option<LabClockKey>,
+    /// Request deadline, connection cap, stored sessions (`bounds/`).
+    pub limits: Limits,
+}
+
+impl ServeOptions {
+    /// `profile` on `addr` with the default limits, no lab clock, loopback only.
+    pub fn new(profile: Profile, addr: SocketAddr) -> Self {
+        Self {
+            profile,
+            addr,
+            allow_non_loopback: false,
+            lab_clock: false,
+            lab_clock_key: None,
+            limits: Limits::default(),
+        }
+    }
 }
 
 /// A running app. Dropping it does not stop it; call [`RunningServer::shutdown`].
@@ -151,6 +174,8 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         addr,
         allow_non_loopback,
         lab_clock,
+        lab_clock_key: fixed_key,
+        limits,
     } = options;
     check_bind_address(&profile, addr, allow_non_loopback)?;
     let listener = TcpListener::bind(addr)
@@ -163,13 +188,13 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
     // SESSION_SECRET take a few milliseconds of CPU: off the async workers.
     let with_tls = tls::is_on(&profile);
     let setup_profile = profile.clone();
-    let lab_clock_key = lab_clock.then(LabClockKey::generate);
+    let lab_clock_key = lab_clock.then(|| fixed_key.unwrap_or_else(LabClockKey::generate));
     let router_key = lab_clock_key.clone();
     let (tls_setup, (router, info)) = tokio::task::spawn_blocking(move || {
         let session_secret = std::env::var(signed_cookie::SECRET_VARIABLE).ok();
         (
             with_tls.then(tls::self_signed),
-            build_app(&setup_profile, session_secret, router_key),
+            build_app(&setup_profile, session_secret, router_key, limits),
         )
     })
     .await
@@ -178,7 +203,14 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
 
     let stop = Arc::new(Notify::new());
     let acceptor = tls_setup.as_ref().map(|setup| setup.acceptor.clone());
-    let accept_loop = tokio::spawn(accept_connections(listener, router, acceptor, stop.clone()));
+    let cap = ConnectionCap::new(limits.max_connections);
+    let accept_loop = tokio::spawn(accept_connections(
+        listener,
+        router,
+        acceptor,
+        cap,
+        stop.clone(),
+    ));
     Ok(RunningServer {
         addr,
         profile,
@@ -203,6 +235,7 @@ async fn accept_connections(
     listener: TcpListener,
     router: Router,
     tls: Option<TlsAcceptor>,
+    cap: ConnectionCap,
     stop: Arc<Notify>,
 ) {
     let mut connections = JoinSet::new();
@@ -212,9 +245,16 @@ async fn accept_connections(
             () = stop.notified() => break,
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    connections.spawn(serve_connection(stream, router.clone(), tls.clone()));
-                }
+                Ok((stream, _peer)) => match cap.admit() {
+                    Some(permit) => {
+                        let connection = serve_connection(stream, router.clone(), tls.clone());
+                        connections.spawn(async move {
+                            connection.await;
+                            drop(permit);
+                        });
+                    }
+                    None => connection_cap::refuse(stream),
+                },
                 // E.g. out of file descriptors: back off instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             },
@@ -243,10 +283,13 @@ async fn serve_connection(stream: TcpStream, router: Router, tls: Option<TlsAcce
             serve_http(stream, TowerToHyperService::new(router)).await;
         }
     } else {
-        let redirect =
-            service_fn(
-                |request| async move { Ok::<_, Infallible>(tls::redirect_to_https(&request)) },
-            );
+        // The redirect names the app's own host, never the request's: see `tls.rs`.
+        let Ok(local) = stream.local_addr() else {
+            return;
+        };
+        let redirect = service_fn(move |request| async move {
+            Ok::<_, Infallible>(tls::redirect_to_https(&request, local))
+        });
         serve_http(stream, redirect).await;
     }
 }

@@ -66,6 +66,12 @@ impl SignIn {
     }
 }
 
+/// Whether a session record holds a sign-in: the store never evicts such a
+/// session to make room for an anonymous one (`store.rs`).
+pub(crate) fn holds_sign_in(record: &tower_sessions::session::Record) -> bool {
+    record.data.contains_key(SIGN_IN)
+}
+
 /// A session of the user that is still in the store.
 #[derive(Debug, Clone)]
 pub(crate) struct LiveSession {

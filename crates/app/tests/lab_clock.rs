@@ -14,6 +14,8 @@ async fn serve(lab_clock: bool) -> RunningServer {
         addr: "127.0.0.1:0".parse().expect("addr"),
         allow_non_loopback: false,
         lab_clock,
+        lab_clock_key: None,
+        limits: sessionlab_app::Limits::default(),
     })
     .await
     .expect("server starts")

@@ -14,6 +14,8 @@ async fn serve(name: ProfileName) -> RunningServer {
         addr: "127.0.0.1:0".parse().expect("addr"),
         allow_non_loopback: false,
         lab_clock: false,
+        lab_clock_key: None,
+        limits: sessionlab_app::Limits::default(),
     };
     start(options).await.expect("server starts")
 }
@@ -291,6 +293,8 @@ async fn refuses_a_public_address_without_the_flag() {
         addr: "0.0.0.0:0".parse().expect("addr"),
         allow_non_loopback: false,
         lab_clock: false,
+        lab_clock_key: None,
+        limits: sessionlab_app::Limits::default(),
     };
     match start(options).await {
         Err(ServeError::RefusedAddress(message)) => {
@@ -353,10 +357,15 @@ async fn one_port_speaks_tls_and_redirects_plain_http() {
             "{absent} on the redirect"
         );
     }
-    let no_host = plain(server.addr, b"GET / HTTP/1.0\r\n\r\n").await;
-    assert!(
-        no_host.starts_with("HTTP/1.0 400") || no_host.starts_with("HTTP/1.1 400"),
-        "{no_host}"
+    // HTTP/1.1 needs a Host (RFC 9112 section 3.2); HTTP/1.0 may go without,
+    // and is sent to the address it arrived on.
+    let no_host = plain(server.addr, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n").await;
+    assert!(no_host.starts_with("HTTP/1.1 400"), "{no_host}");
+    let old_client = plain(server.addr, b"GET / HTTP/1.0\r\n\r\n").await;
+    assert_eq!(
+        header(&old_client, "location"),
+        Some(format!("https://127.0.0.1:{port}/").as_str()),
+        "{old_client}"
     );
 
     // TLS, for each name in the certificate.

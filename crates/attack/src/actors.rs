@@ -349,6 +349,8 @@ pub(crate) async fn run_against(
         addr: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
         allow_non_loopback: false,
         lab_clock: false,
+        lab_clock_key: None,
+        limits: sessionlab_app::Limits::default(),
     })
     .await
     .expect("the app starts on loopback");

@@ -622,6 +622,8 @@ mod tests {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             allow_non_loopback: false,
             lab_clock: false,
+            lab_clock_key: None,
+            limits: sessionlab_app::Limits::default(),
         })
         .await
         .expect("the app starts on loopback");

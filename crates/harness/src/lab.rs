@@ -42,6 +42,8 @@ pub async fn start_profile(profile: &Profile) -> anyhow::Result<LabProfile> {
         addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         allow_non_loopback: false,
         lab_clock: false,
+        lab_clock_key: None,
+        limits: sessionlab_app::Limits::default(),
     })
     .await?;
     // The harness started the app: its browsers trust exactly its certificate.

@@ -14,7 +14,6 @@
 //! CWE-330, CWE-331 · ASVS 4.0.3 3.2.2, 3.2.4 · ASVS 5.0.0 7.2.3 · WSTG-SESS-01
 
 use tokio::sync::Mutex;
-use tower_sessions::MemoryStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
@@ -44,11 +43,11 @@ impl IdIssuer {
     /// Stores a new session and decides its ID (the store's `create`).
     pub async fn create(
         &self,
-        sessions: &MemoryStore,
+        sessions: &impl SessionStore,
         record: &mut Record,
     ) -> session_store::Result<()> {
         match self {
-            // `record.id` is already `Id::default()`: random. MemoryStore only
+            // `record.id` is already `Id::default()`: random. The store only
             // replaces it on a (practically impossible) collision.
             Self::Random => sessions.create(record).await,
             Self::Counter(next) => {

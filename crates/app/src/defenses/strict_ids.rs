@@ -21,7 +21,7 @@
 
 use time::{Duration, OffsetDateTime};
 use tower_sessions::session::{Id, Record};
-use tower_sessions::{MemoryStore, Session, session, session_store, session_store::SessionStore};
+use tower_sessions::{Session, session, session_store, session_store::SessionStore};
 
 use crate::{Defense, Profile};
 
@@ -46,7 +46,7 @@ impl UnknownIds {
     /// The store's `load`.
     pub async fn load(
         self,
-        sessions: &MemoryStore,
+        sessions: &impl SessionStore,
         id: &Id,
     ) -> session_store::Result<Option<Record>> {
         let known = sessions.load(id).await?;

@@ -12,7 +12,10 @@ use crate::{Defense, ProfileName};
 
 fn store(profile: Profile) -> (LabStore, LabClock) {
     let clock = LabClock::new();
-    (LabStore::for_profile(&profile, clock.clone()), clock)
+    (
+        LabStore::for_profile(&profile, clock.clone(), DEFAULT_MAX_SESSIONS),
+        clock,
+    )
 }
 
 /// A new session in the store, as tower-sessions' first save makes it.
@@ -207,4 +210,94 @@ async fn a_late_save_does_not_bring_an_ended_session_back() {
     };
     weak.save(&adopted).await.expect("save");
     assert!(weak.holds(&Id(7)).await);
+}
+
+/// A record that holds a sign-in, as `POST /login` leaves it.
+fn signed_in_record(user: &str) -> Record {
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+    };
+    record.data.insert(
+        "sign-in".to_owned(),
+        serde_json::json!({"user": user, "handle": "0", "device": "test", "started": 0}),
+    );
+    record
+}
+
+#[tokio::test]
+async fn past_the_cap_anonymous_sessions_go_oldest_first_and_sign_ins_stay() {
+    let clock = LabClock::new();
+    let store = LabStore::for_profile(&builtin(ProfileName::Hardened), clock.clone(), 3);
+    let mut alice = signed_in_record("alice");
+    store.create(&mut alice).await.expect("create");
+    let first = new_session(&store).await;
+    let second = new_session(&store).await;
+    assert_eq!(store.tracked().await, 3);
+    let third = new_session(&store).await;
+    assert_eq!(store.tracked().await, 3, "the cap holds");
+    assert!(
+        !store.holds(&first).await,
+        "the oldest anonymous session went first"
+    );
+    assert!(store.holds(&second).await && store.holds(&third).await);
+    assert!(store.holds(&alice.id).await, "the sign-in stayed");
+
+    // A flood of anonymous visitors never pushes the sign-in out.
+    let flood = new_sessions(&store, 50).await;
+    assert!(store.holds(&alice.id).await);
+    assert_eq!(store.tracked().await, 3);
+    assert!(store.holds(&flood[49]).await && store.holds(&flood[48]).await);
+
+    // Only sign-ins left: an anonymous newcomer is not kept ...
+    let mut bob = signed_in_record("bob");
+    store.create(&mut bob).await.expect("create");
+    let mut carol = signed_in_record("carol");
+    store.create(&mut carol).await.expect("create");
+    let newcomer = new_session(&store).await;
+    assert!(
+        !store.holds(&newcomer).await,
+        "no sign-in evicted for an anonymous session"
+    );
+    for id in [alice.id, bob.id, carol.id] {
+        assert!(store.holds(&id).await);
+    }
+    // ... and a new sign-in evicts the one least recently used (alice's).
+    clock.advance(Duration::seconds(5));
+    assert!(is_live(&store, &bob.id).await && is_live(&store, &carol.id).await);
+    let mut dave = signed_in_record("dave");
+    store.create(&mut dave).await.expect("create");
+    assert!(!store.holds(&alice.id).await);
+    assert!(store.holds(&dave.id).await && store.holds(&bob.id).await);
+    assert_eq!(store.tracked().await, 3);
+}
+
+#[tokio::test]
+async fn a_session_that_signs_in_in_place_is_no_longer_evictable() {
+    // The tutorial keeps the ID at login: the record gains its sign-in by `save`.
+    let store = LabStore::for_profile(&builtin(ProfileName::Tutorial), LabClock::new(), 2);
+    let id = new_session(&store).await;
+    let mut record = store.load(&id).await.expect("load").expect("live");
+    record.data = signed_in_record("alice").data;
+    store.save(&record).await.expect("save");
+    new_sessions(&store, 10).await;
+    assert!(
+        store.holds(&id).await,
+        "the signed-in session survived the flood"
+    );
+}
+
+#[tokio::test]
+async fn a_sweep_of_many_sessions_takes_them_all_a_shard_at_a_time() {
+    let (store, clock) = store(builtin(ProfileName::Hardened));
+    new_sessions(&store, 5 * SHARDS).await;
+    clock.advance(Duration::minutes(16));
+    let fresh = new_session(&store).await;
+    assert_eq!(
+        store.tracked().await,
+        1,
+        "every expired session in every shard went"
+    );
+    assert!(store.holds(&fresh).await);
 }

@@ -6,6 +6,9 @@ mod bad_input;
 mod clear_trap;
 mod defenses;
 mod forgery;
+mod hygiene;
+mod load;
+mod properties;
 mod routes;
 mod sign_in;
 
@@ -69,7 +72,15 @@ impl Reply {
     }
 }
 
-pub(crate) async fn send(router: &Router, request: Request<Body>) -> Reply {
+/// Sends `request` as an HTTP/1.1 client would: with a `Host` header (the
+/// app refuses a request without one, `hygiene/host_header.rs`).
+pub(crate) async fn send(router: &Router, mut request: Request<Body>) -> Reply {
+    if !request.headers().contains_key(header::HOST) {
+        request.headers_mut().insert(
+            header::HOST,
+            header::HeaderValue::from_static("app.lab.test"),
+        );
+    }
     let response = router
         .clone()
         .oneshot(request)
