@@ -37,6 +37,8 @@ struct Hop {
     status: u16,
     response_headers: Vec<(String, String)>,
     responded: bool,
+    /// Chromium's own redirect (an HSTS upgrade): it never reached the wire, and has no extra info.
+    internal: bool,
     /// `Network.requestWillBeSentExtraInfo`: the headers on the wire and the cookie decisions.
     wire_request_headers: Option<Vec<(String, String)>>,
     associated_cookies: Vec<Value>,
@@ -55,9 +57,9 @@ struct Request {
     finished: bool,
     failed: Option<String>,
     body: Option<String>,
-    /// Extra-info events that came before the hop they belong to.
-    request_extra_seen: usize,
-    response_extra_seen: usize,
+    /// The extra-info events, in order: paired with the hops that reached the wire at drain time.
+    request_extras: Vec<Value>,
+    response_extras: Vec<Value>,
 }
 
 /// Everything a page target reported, since the last [`PageState::drain`].
@@ -115,6 +117,9 @@ impl PageState {
                     && let Some(last) = request.hops.last_mut()
                 {
                     respond(last, redirect);
+                    last.internal = headers_of(&redirect["headers"])
+                        .iter()
+                        .any(|(name, _)| name == "non-authoritative-reason");
                 }
                 let r = &params["request"];
                 let mut url = str_of(r, "url");
@@ -130,16 +135,12 @@ impl PageState {
                 request.resource_type = str_of(params, "type");
                 request.frame_id = str_of(params, "frameId");
                 let early = self.early_request_extra.remove(&id).unwrap_or_default();
-                for extra in early {
-                    attach_request_extra(request, &extra);
-                }
+                request.request_extras.extend(early);
                 let early = self.early_response_extra.remove(&id).unwrap_or_default();
-                for extra in early {
-                    attach_response_extra(request, &extra);
-                }
+                request.response_extras.extend(early);
             }
             "Network.requestWillBeSentExtraInfo" => match self.requests.get_mut(&id) {
-                Some(request) => attach_request_extra(request, params),
+                Some(request) => request.request_extras.push(params.clone()),
                 None => self
                     .early_request_extra
                     .entry(id)
@@ -147,7 +148,7 @@ impl PageState {
                     .push(params.clone()),
             },
             "Network.responseReceivedExtraInfo" => match self.requests.get_mut(&id) {
-                Some(request) => attach_response_extra(request, params),
+                Some(request) => request.response_extras.push(params.clone()),
                 None => self
                     .early_response_extra
                     .entry(id)
@@ -226,7 +227,8 @@ impl PageState {
                 self.order.push(id);
                 continue;
             }
-            let request = self.requests.remove(&id).expect("present");
+            let mut request = self.requests.remove(&id).expect("present");
+            attach_extras(&mut request);
             if matches!(request.resource_type.as_str(), "Fetch" | "XHR")
                 && let Some(url) = request.hops.first().and_then(|h| Url::parse(&h.url).ok())
             {
@@ -240,11 +242,7 @@ impl PageState {
                     .clone()
                     .unwrap_or_else(|| hop.response_headers.clone());
                 // Chromium's own HSTS upgrade is an internal 307, not a request on the wire.
-                let hsts = hop.status == 307
-                    && response_headers.iter().any(|(n, v)| {
-                        n.eq_ignore_ascii_case("non-authoritative-reason") && v == "HSTS"
-                    });
-                if hsts {
+                if hop.internal {
                     upgraded_from = Url::parse(&hop.url).ok();
                     continue;
                 }
@@ -337,22 +335,19 @@ impl PageState {
     }
 }
 
-fn attach_request_extra(request: &mut Request, extra: &Value) {
-    let index = request.request_extra_seen;
-    request.request_extra_seen += 1;
-    if let Some(hop) = request.hops.get_mut(index) {
+/// Pairs the extra-info events with the hops that reached the wire, in order.
+fn attach_extras(request: &mut Request) {
+    let requests = std::mem::take(&mut request.request_extras);
+    let responses = std::mem::take(&mut request.response_extras);
+    let mut wire_hops: Vec<&mut Hop> = request.hops.iter_mut().filter(|h| !h.internal).collect();
+    for (hop, extra) in wire_hops.iter_mut().zip(&requests) {
         hop.wire_request_headers = Some(headers_of(&extra["headers"]));
         hop.associated_cookies = extra["associatedCookies"]
             .as_array()
             .cloned()
             .unwrap_or_default();
     }
-}
-
-fn attach_response_extra(request: &mut Request, extra: &Value) {
-    let index = request.response_extra_seen;
-    request.response_extra_seen += 1;
-    if let Some(hop) = request.hops.get_mut(index) {
+    for (hop, extra) in wire_hops.iter_mut().zip(&responses) {
         hop.wire_response_headers = Some(headers_of(&extra["headers"]));
         hop.blocked_cookies = extra["blockedCookies"]
             .as_array()
@@ -519,8 +514,10 @@ mod tests {
     #[test]
     fn a_redirect_is_two_hops_and_extra_info_pairs_in_order() {
         let mut state = PageState::new("F".into());
-        let sent = |url: &str| json!({"requestId": "1", "type": "Document", "frameId": "F",
-            "request": {"url": url, "method": "POST", "headers": {}}});
+        let sent = |url: &str| {
+            json!({"requestId": "1", "type": "Document", "frameId": "F",
+            "request": {"url": url, "method": "POST", "headers": {}}})
+        };
         // The extra info of the first hop may come before its main event.
         state.apply(
             "Network.requestWillBeSentExtraInfo",
@@ -528,7 +525,10 @@ mod tests {
                 "associatedCookies": [{"blockedReasons": [], "cookie": {"name": "sid", "value": "a", "domain": "app.lab.test", "path": "/"}},
                                       {"blockedReasons": ["SameSiteStrict"], "cookie": {"name": "s2", "value": "b", "domain": "app.lab.test", "path": "/", "sameSite": "Strict"}}]}),
         );
-        state.apply("Network.requestWillBeSent", &sent("http://app.lab.test:1/login"));
+        state.apply(
+            "Network.requestWillBeSent",
+            &sent("http://app.lab.test:1/login"),
+        );
         state.apply(
             "Network.responseReceivedExtraInfo",
             &json!({"requestId": "1", "statusCode": 303,
@@ -563,7 +563,9 @@ mod tests {
         assert!(matches!(&login.cookie_decisions[0], CookieDecision::Sent(c) if c.name == "sid"));
         assert!(matches!(&login.cookie_decisions[1],
             CookieDecision::Withheld { reason: WithholdReason::Reported(r), .. } if r == "SameSiteStrict"));
-        assert!(matches!(&login.set_cookie_outcomes[0], SetCookieOutcome::Stored(c) if c.value == "new"));
+        assert!(
+            matches!(&login.set_cookie_outcomes[0], SetCookieOutcome::Stored(c) if c.value == "new")
+        );
         assert!(matches!(&login.set_cookie_outcomes[1],
             SetCookieOutcome::Rejected { reason: RejectReason::Reported(r), .. } if r == "InvalidPrefix"));
         assert_eq!(exchanges[1].status, 200);
@@ -585,6 +587,11 @@ mod tests {
                 "redirectResponse": {"status": 307, "headers": {"Non-Authoritative-Reason": "HSTS", "Location": "https://app.lab.test:1/account"}},
                 "request": {"url": "https://app.lab.test:1/account", "method": "GET", "headers": {}}}),
         );
+        // The only extra info is the https request's: the internal hop never reached the wire.
+        state.apply(
+            "Network.requestWillBeSentExtraInfo",
+            &json!({"requestId": "7", "headers": {"Cookie": "__Host-sid=x"}, "associatedCookies": []}),
+        );
         state.apply(
             "Network.responseReceived",
             &json!({"requestId": "7", "response": {"status": 200, "headers": {}, "mimeType": "image/png"}}),
@@ -596,5 +603,7 @@ mod tests {
             exchanges[0].upgraded_from.as_ref().map(Url::as_str),
             Some("http://app.lab.test:1/account")
         );
+        assert_eq!(exchanges[0].url.scheme(), "https");
+        assert_eq!(exchanges[0].request_header("cookie"), Some("__Host-sid=x"));
     }
 }

@@ -210,7 +210,9 @@ impl ChromiumBrowser {
         if let Some(error) = answer.get("errorText").and_then(Value::as_str) {
             // The failed request is in the transcript too.
             let _ = self.settle().await;
-            return Err(ChromiumError::Page(format!("opening {url} failed: {error}")));
+            return Err(ChromiumError::Page(format!(
+                "opening {url} failed: {error}"
+            )));
         }
         self.settle().await
     }
@@ -237,10 +239,10 @@ impl ChromiumBrowser {
             .await
     }
 
-    /// Clicks the first link of the shown page whose address contains `contains`.
+    /// Clicks the first link of the shown page whose text or address contains `contains`.
     pub async fn follow_link(&mut self, contains: &str) -> Result<Page, ChromiumError> {
         let script = format!(
-            "(() => {{ const a = [...document.links].find(a => a.href.includes({}));\
+            "(() => {{ const a = [...document.links].find(a => a.textContent.includes({0}) || a.href.includes({0}));\
               if (!a) return false; a.click(); return true; }})()",
             json!(contains)
         );
@@ -474,7 +476,9 @@ async fn evaluate(session: &Session, expression: &str) -> Result<Value, Chromium
         )
         .await?;
     if let Some(exception) = answer.get("exceptionDetails") {
-        return Err(ChromiumError::Page(format!("a lab script failed: {exception}")));
+        return Err(ChromiumError::Page(format!(
+            "a lab script failed: {exception}"
+        )));
     }
     Ok(answer["result"]["value"].clone())
 }

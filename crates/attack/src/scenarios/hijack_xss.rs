@@ -15,6 +15,7 @@ use crate::actors::{
 use crate::evil_site::EvilSite;
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
+use crate::victim::Drive;
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let evil = EvilSite::start()
@@ -28,11 +29,11 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     evil.join(&mut attacker.network);
     attacker_signs_guestbook(ctx, &mut attacker, &payload, "with a <script> payload").await?;
 
-    let mut victim = ctx.browser(Actor::Victim, "victim");
-    evil.join(&mut victim.network);
+    let mut victim = ctx.victim_browser("victim");
+    evil.join(victim.network_mut());
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
-    let page = victim.open(&ctx.app_url("/guestbook"), None).await?;
+    let page = victim.open(&ctx.app_url("/guestbook")).await?;
     let effects: Vec<&ScriptEffect> = page
         .scripts
         .iter()
