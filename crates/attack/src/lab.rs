@@ -657,7 +657,6 @@ mod tests {
     use super::*;
     use crate::actors::run_against;
     use crate::outcome::{CookieAction, Outcome};
-    use crate::victim::{BrowserKind, VictimBrowser};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_step_holds_the_exchanges_of_its_actor_and_only_those() {
