@@ -4,7 +4,10 @@
 //!   `GET /` (goal: under 50 ms), per profile;
 //! - demo: wall time of the whole `demo` matrix, every scenario against the
 //!   three profiles including their start-up (goal: under 1.5 s for every
-//!   scenario of the full catalog).
+//!   scenario of the full catalog);
+//! - chromium: the same with real Chromium as the victim (`--browser
+//!   chromium`), the five browser scenarios x three profiles (goal: under
+//!   30 s on a 2-core machine); skipped, saying so, without Chromium.
 //!
 //! Only loopback is used. Loops are bounded; the bench ends by itself.
 
@@ -13,11 +16,13 @@ use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use sessionlab_app::{Defense, Profile, ProfileName, ServeOptions};
-use sessionlab_attack::{Outcome, catalog};
+use sessionlab_attack::victim::CHROMIUM_VICTIM_SCENARIOS;
+use sessionlab_attack::{BrowserKind, Outcome, catalog};
 use sessionlab_harness::{builtin_profiles, run_matrix, start_profiles, stop};
 
 const STARTUP_SAMPLES: usize = 20;
 const DEMO_SAMPLES: usize = 5;
+const CHROMIUM_SAMPLES: usize = 2;
 
 fn main() {
     sessionlab::return_argon2_memory_to_the_system();
@@ -51,6 +56,46 @@ fn main() {
         samples,
         Duration::from_millis(1500),
     );
+    if sessionlab_chromium::find_chromium().is_some() {
+        let browser_scenarios: Vec<_> = scenarios
+            .iter()
+            .filter(|m| CHROMIUM_VICTIM_SCENARIOS.contains(&m.id.as_str()))
+            .cloned()
+            .collect();
+        let mut samples = Vec::new();
+        for _ in 0..CHROMIUM_SAMPLES {
+            let started = Instant::now();
+            let results = runtime.block_on(async {
+                let mut lab = start_profiles(&builtin_profiles())
+                    .await
+                    .expect("lab starts");
+                for profile in &mut lab {
+                    profile.target.victim_browser = BrowserKind::Chromium;
+                }
+                let results = run_matrix(&lab, &browser_scenarios, &|_| {}).await;
+                stop(lab).await;
+                results
+            });
+            samples.push(started.elapsed());
+            assert!(
+                results.iter().all(|r| r.outcome != Outcome::Error),
+                "a Chromium run errored"
+            );
+        }
+        report(
+            &format!(
+                "demo --browser chromium, {} scenarios x 3 profiles",
+                browser_scenarios.len()
+            ),
+            samples,
+            Duration::from_secs(30),
+        );
+    } else {
+        println!(
+            "demo --browser chromium: skipped, {}",
+            sessionlab_chromium::ChromiumError::Missing
+        );
+    }
     for name in ProfileName::ALL {
         let samples: Vec<Duration> = (0..STARTUP_SAMPLES)
             .map(|_| runtime.block_on(startup_to_first_response(name)))

@@ -16,6 +16,7 @@ use sessionlab::report::{self, Format, ListFormat};
 use sessionlab::{demo, out, outln};
 use sessionlab_app::clock_control::LabClockKey;
 use sessionlab_app::{Defense, Limits, Profile, ProfileName, ServeOptions};
+use sessionlab_attack::BrowserKind;
 use sessionlab_attack::lab::HttpClockControl;
 use sessionlab_attack::{
     Credentials, RunResult, Target, TargetError, catalog, run_scenarios, select,
@@ -99,6 +100,9 @@ enum Command {
         /// After the matrix, run three fresh apps (same profiles) for a browser, until Ctrl-C.
         #[arg(long)]
         serve: bool,
+        /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
+        #[arg(long, value_enum, default_value_t = BrowserArg::Sim)]
+        browser: BrowserArg,
     },
     /// Run the target app in one profile and print its URL and demo accounts.
     #[command(
@@ -191,6 +195,9 @@ enum Command {
         /// Read the lab clock key from this file (SESSIONLAB_CLOCK_KEY in the environment works too).
         #[arg(long, value_name = "PATH", conflicts_with = "profile")]
         lab_clock_key_file: Option<PathBuf>,
+        /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
+        #[arg(long, value_enum, default_value_t = BrowserArg::Sim)]
+        browser: BrowserArg,
     },
     /// Every scenario against the hardened profile minus one defense, for each defense.
     #[command(after_help = "Examples:\n  sessionlab ablate\n  \
@@ -207,6 +214,9 @@ enum Command {
         /// How to print the results.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
+        #[arg(long, value_enum, default_value_t = BrowserArg::Sim)]
+        browser: BrowserArg,
     },
     /// List every defense with one line and the scenarios whose files claim it.
     #[command(after_help = "Example:\n  sessionlab defenses --format markdown\n\n\
@@ -233,6 +243,9 @@ enum Command {
         /// Print the whole lesson without waiting for Enter (it never waits unless stdin and stdout are both terminals).
         #[arg(long)]
         no_pause: bool,
+        /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
+        #[arg(long, value_enum, default_value_t = BrowserArg::Sim)]
+        browser: BrowserArg,
     },
     /// List the scenarios in teaching order.
     #[command(after_help = "Example:\n  sessionlab list --format json")]
@@ -241,6 +254,45 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+}
+
+/// `--browser`: who plays the victim in the browser-dependent scenarios.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BrowserArg {
+    /// The lab's simulated browser (RFC 6265bis jar, HSTS, script model).
+    Sim,
+    /// Debian's headless Chromium (package `chromium`), driven over the DevTools protocol,
+    /// as the victim of hijack-xss, hijack-sniff, fixation-cookie, referer-leak and csrf.
+    /// In the other scenarios the victim's browser only carries a cookie, and stays simulated.
+    Chromium,
+}
+
+impl Command {
+    /// The `--browser` of the commands that run scenarios.
+    fn browser(&self) -> BrowserArg {
+        match self {
+            Self::Demo { browser, .. }
+            | Self::Attack { browser, .. }
+            | Self::Ablate { browser, .. }
+            | Self::Lesson { browser, .. } => *browser,
+            _ => BrowserArg::Sim,
+        }
+    }
+}
+
+/// Chooses the victims' browser for this process; `--browser chromium`
+/// without Chromium stops here, exit 3, never falling back to the simulation.
+fn choose_browser(browser: BrowserArg) -> Result<(), ExitCode> {
+    if browser == BrowserArg::Chromium {
+        if sessionlab_chromium::find_chromium().is_none() {
+            return Err(fail(
+                EXIT_UNREACHABLE,
+                &sessionlab_chromium::ChromiumError::Missing.to_string(),
+            ));
+        }
+        sessionlab_attack::lab::set_default_victim_browser(BrowserKind::Chromium);
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -268,6 +320,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     configure_colour(cli.color);
     let quiet = cli.quiet;
+    if let Err(code) = choose_browser(cli.command.browser()) {
+        return code;
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -285,6 +340,7 @@ fn main() -> ExitCode {
                 with,
                 format,
                 serve,
+                ..
             } => {
                 run_demo(
                     &scenarios,
@@ -344,6 +400,7 @@ fn main() -> ExitCode {
                 authorized_target,
                 lab_clock_key,
                 lab_clock_key_file,
+                ..
             } => {
                 // The command line first, then a file, then the environment.
                 let lab_clock_key = match lab_clock_key {
@@ -374,12 +431,14 @@ fn main() -> ExitCode {
                 };
                 attack(app, &scenarios, &victim, &attacker, format, quiet).await
             }
-            Command::Ablate { scenarios, format } => ablate(&scenarios, format, quiet).await,
+            Command::Ablate {
+                scenarios, format, ..
+            } => ablate(&scenarios, format, quiet).await,
             Command::Defenses { format } => {
                 out!("{}", report::defenses::render(&catalog::all(), format));
                 ExitCode::SUCCESS
             }
-            Command::Lesson { id, no_pause } => lesson(id.as_deref(), no_pause, quiet).await,
+            Command::Lesson { id, no_pause, .. } => lesson(id.as_deref(), no_pause, quiet).await,
             Command::List { format } => {
                 out!("{}", report::scenario_listing(&catalog::all(), format));
                 ExitCode::SUCCESS

@@ -93,6 +93,34 @@ fn an_unreachable_target_is_a_clear_error_with_its_own_exit_code() {
 }
 
 #[test]
+fn browser_chromium_without_chromium_stops_naming_the_package() {
+    for command in [
+        &["demo", "--scenario", "csrf"][..],
+        &["lesson", "csrf", "--no-pause"],
+        &["ablate", "--scenario", "csrf"],
+        &["attack", "--profile", "insecure", "--scenario", "csrf"],
+    ] {
+        let out = common::binary()
+            .args(command)
+            .args(["--browser", "chromium"])
+            .env("SESSIONLAB_CHROMIUM", "/nonexistent/chromium")
+            .output()
+            .expect("the binary runs");
+        assert_eq!(out.status.code(), Some(3), "{command:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("Debian's package `chromium`"),
+            "{command:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stdout(&out).is_empty(),
+            "no silent fallback: {}",
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
 fn demo_json_has_a_result_per_scenario_and_profile() {
     let out = sessionlab(&["demo", "--scenario", "logout-reuse", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -7,22 +7,23 @@ use url::Url;
 
 use crate::lab::{Credentials, RunContext, RunError, plant_cookie, shows_private_note};
 use crate::outcome::{Actor, Verdict};
+use crate::victim::Drive;
 
 /// Logs in through the app's login form, as a person would; the page it
 /// lands on, the account page.
 pub async fn log_in(
     ctx: &RunContext,
-    browser: &mut Browser,
+    browser: &mut impl Drive,
     who: &Credentials,
 ) -> Result<Page, RunError> {
-    let login_page = browser.open(&ctx.app_url("/login"), None).await?;
+    let login_page = browser.open(&ctx.app_url("/login")).await?;
     log_in_from(browser, &login_page, who).await
 }
 
 /// Logs in through the form on a page the browser already shows (e.g. a lure
 /// link's login page); the page it lands on, the account page.
 pub async fn log_in_from(
-    browser: &mut Browser,
+    browser: &mut impl Drive,
     login_page: &Page,
     who: &Credentials,
 ) -> Result<Page, RunError> {
@@ -54,9 +55,9 @@ pub async fn log_in_from(
 
 /// The last cookie this browser refused, and why: when the app cannot keep a
 /// session at all (e.g. a Secure cookie over plain HTTP), this is the reason.
-pub fn refused_cookie(browser: &Browser) -> Option<String> {
+pub fn refused_cookie(browser: &impl Drive) -> Option<String> {
     browser
-        .exchanges
+        .exchanges()
         .iter()
         .flat_map(|exchange| &exchange.set_cookie_outcomes)
         .filter_map(|outcome| match outcome {
@@ -78,7 +79,7 @@ pub async fn attacker_signs_guestbook(
     what: &str,
 ) -> Result<(), RunError> {
     log_in(ctx, attacker, &ctx.attacker).await?;
-    let guestbook = attacker.open(&ctx.app_url("/guestbook"), None).await?;
+    let guestbook = Browser::open(attacker, &ctx.app_url("/guestbook"), None).await?;
     let posted = attacker
         .submit_form(&guestbook, "/guestbook", &[("message", message)])
         .await?;
@@ -98,8 +99,8 @@ pub async fn attacker_signs_guestbook(
 }
 
 /// The victim opens their account page and reads their private note, as they see it.
-pub async fn read_own_note(ctx: &RunContext, browser: &mut Browser) -> Result<String, RunError> {
-    let page = browser.open(&ctx.app_url("/account"), None).await?;
+pub async fn read_own_note(ctx: &RunContext, browser: &mut impl Drive) -> Result<String, RunError> {
+    let page = browser.open(&ctx.app_url("/account")).await?;
     html::text_by_id(&page.body, element::PRIVATE_NOTE)
         .filter(|note| !note.is_empty())
         .ok_or_else(|| RunError::Lab(no_sign_of(browser, &page, "/account", "a private note")))
@@ -108,7 +109,7 @@ pub async fn read_own_note(ctx: &RunContext, browser: &mut Browser) -> Result<St
 /// Why a page the actor asked for did not show `what`: where the browser
 /// actually landed (a redirect to /login is a lost session, not a missing
 /// element), and the cookie it refused, if any, which usually explains that.
-pub fn no_sign_of(browser: &Browser, page: &Page, asked_for: &str, what: &str) -> String {
+pub fn no_sign_of(browser: &impl Drive, page: &Page, asked_for: &str, what: &str) -> String {
     let landed = if page.url.path() == asked_for {
         format!("{asked_for} answered {} without {what}", page.status)
     } else {
@@ -290,13 +291,11 @@ pub fn judge(
 }
 
 /// The value of the app's session cookie in a browser's jar, if it holds one.
-pub fn session_id(ctx: &RunContext, browser: &Browser) -> Option<String> {
+pub fn session_id(ctx: &RunContext, browser: &impl Drive) -> Option<String> {
     browser
-        .jar
-        .cookies()
-        .iter()
-        .find(|c| c.name == ctx.target.session_cookie)
-        .map(|c| c.value.clone())
+        .cookie_values(&ctx.target.session_cookie)
+        .into_iter()
+        .next()
 }
 
 /// Cuts a sentence for an evidence line.

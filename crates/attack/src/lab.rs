@@ -7,6 +7,7 @@ use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use sessionlab_browser::browser::{ExchangeTap, TappedExchange};
@@ -20,6 +21,7 @@ use url::Url;
 use crate::outcome::{
     Actor, BodyExcerpt, ExchangeRef, HttpExchange, Proof, ProofKind, Step, Verdict,
 };
+use crate::victim::{BrowserKind, VictimBrowser};
 
 /// The name the target app has inside the lab network.
 pub const APP_HOST: &str = "app.lab.test";
@@ -102,6 +104,27 @@ pub struct Target {
     pub certificate: Option<Vec<u8>>,
     /// How this run may move the app's lab clock, if at all (see [`ClockControl`]).
     pub clock_control: Option<Arc<dyn ClockControl>>,
+    /// The victim's browser in the browser-dependent scenarios
+    /// ([`crate::victim::CHROMIUM_VICTIM_SCENARIOS`]); the process default
+    /// ([`set_default_victim_browser`]) unless set with [`Target::with_victim_browser`].
+    pub victim_browser: BrowserKind,
+}
+
+/// Whether targets discovered from now on give their victims real Chromium
+/// (the command line's `--browser chromium`: one choice per process).
+static CHROMIUM_BY_DEFAULT: AtomicBool = AtomicBool::new(false);
+
+/// Sets the victim browser of every [`Target`] discovered from now on.
+pub fn set_default_victim_browser(kind: BrowserKind) {
+    CHROMIUM_BY_DEFAULT.store(kind == BrowserKind::Chromium, Ordering::Relaxed);
+}
+
+fn default_victim_browser() -> BrowserKind {
+    if CHROMIUM_BY_DEFAULT.load(Ordering::Relaxed) {
+        BrowserKind::Chromium
+    } else {
+        BrowserKind::Sim
+    }
 }
 
 impl Target {
@@ -154,6 +177,7 @@ impl Target {
             lab_clock: false,
             certificate,
             clock_control: None,
+            victim_browser: default_victim_browser(),
         };
         let unreachable = |e: BrowserError| TargetError::Unreachable {
             url: url.to_string(),
@@ -189,6 +213,12 @@ impl Target {
         target.session_cookie = info.session_cookie;
         target.lab_clock = info.lab_clock;
         Ok(target)
+    }
+
+    /// The same target, its victims using `kind` of browser.
+    pub fn with_victim_browser(mut self, kind: BrowserKind) -> Self {
+        self.victim_browser = kind;
+        self
     }
 
     /// The same target, with a hold on its lab clock (the timeout scenarios need one).
@@ -379,6 +409,22 @@ impl RunContext {
         let mut browser = Browser::new(name, self.target.network());
         browser.tap_into(self.tap.clone());
         browser
+    }
+
+    /// The victim's browser in a browser-dependent scenario: the simulated
+    /// one, or real Chromium when the target says so (`--browser chromium`),
+    /// its exchanges in the transcript either way.
+    pub fn victim_browser(&mut self, name: &str) -> VictimBrowser {
+        match self.target.victim_browser {
+            BrowserKind::Sim => VictimBrowser::Sim(self.browser(Actor::Victim, name)),
+            BrowserKind::Chromium => {
+                self.owners.insert(name.to_string(), Actor::Victim);
+                let mut browser =
+                    sessionlab_chromium::ChromiumBrowser::new(name, self.target.network());
+                browser.tap_into(self.tap.clone());
+                VictimBrowser::Chromium(Box::new(browser))
+            }
+        }
     }
 
     fn owner(&self, browser: &str) -> Option<Actor> {

@@ -16,9 +16,11 @@ pub mod outcome;
 pub mod relay;
 pub mod runner;
 pub mod scenarios;
+pub mod victim;
 
 pub use catalog::ScenarioMeta;
 pub use lab::{Credentials, Target, TargetError};
 pub use outcome::{Actor, ExchangeRef, Outcome, Proof, ProofKind, RunResult, Step, Verdict};
 pub use runner::{run_scenario, run_scenarios, select};
 pub use scenarios::{REGISTRY, Scenario};
+pub use victim::{BrowserKind, VictimBrowser};

@@ -447,6 +447,13 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// The same verdict, its evidence followed by `also` (a finding beside the
+    /// verdict, e.g. a second payload's outcome; it never changes the outcome).
+    pub fn also(mut self, also: &str) -> Self {
+        self.evidence = format!("{}; {also}", self.evidence);
+        self
+    }
+
     /// The attack stopped; `decided_at` is the step where it broke.
     pub fn blocked(evidence: impl Into<String>, decided_at: usize) -> Self {
         Self {

@@ -87,6 +87,8 @@ pub enum RejectReason {
     SecurePrefixWithoutSecure,
     /// The text is a whole sentence, e.g. "the __Host- prefix forbids a Domain attribute".
     HostPrefixViolation(String),
+    /// A real browser's own reason (Chromium's `blockedReasons`, e.g. `InvalidPrefix`).
+    Reported(String),
 }
 
 /// One plain sentence per rule, so a report can say why the browser refused the cookie.
@@ -146,6 +148,7 @@ impl fmt::Display for RejectReason {
                 "the __Secure- prefix requires the Secure attribute, set over https"
             ),
             Self::HostPrefixViolation(sentence) => write!(f, "{sentence}"),
+            Self::Reported(reason) => write!(f, "{reason}"),
         }
     }
 }
@@ -180,6 +183,8 @@ pub enum WithholdReason {
     SameSiteStrictCrossSite,
     SameSiteLaxCrossSite,
     Expired,
+    /// A real browser's own reason (Chromium's `blockedReasons`, e.g. `SameSiteStrict`).
+    Reported(String),
 }
 
 /// One plain sentence per rule, so a report can say why the cookie stayed home.
@@ -196,6 +201,7 @@ impl fmt::Display for WithholdReason {
                 "a SameSite=Lax cookie goes to another site's request only on a top-level GET navigation"
             }
             Self::Expired => "the cookie has expired",
+            Self::Reported(reason) => reason,
         };
         f.write_str(sentence)
     }

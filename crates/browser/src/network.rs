@@ -64,6 +64,14 @@ impl Network {
     }
 
     /// The certificates this network trusts, DER-encoded, in the order they were added.
+    /// Every route, as `(host, port, where it leads)`: what a real browser's host
+    /// resolver rules must say to see the same lab network.
+    pub fn routes(&self) -> impl Iterator<Item = (&str, u16, SocketAddr)> {
+        self.routes
+            .iter()
+            .map(|((host, port), to)| (host.as_str(), *port, *to))
+    }
+
     pub fn trusted_certificates(&self) -> &[Vec<u8>] {
         &self.trusted_certificates
     }

@@ -10,11 +10,9 @@
 //! proof is alice's own view of her account: it shows the attacker's address.
 //! The attacker never reads her page.
 
-use std::time::Duration;
-
 use rand::Rng;
 use sessionlab_browser::{
-    AUTO_SUBMIT_FIRST_FORM, Browser, CookieDecision, Exchange, Page, ScriptEffect, html,
+    AUTO_SUBMIT_FIRST_FORM, CookieDecision, Exchange, Page, ScriptEffect, html,
 };
 use url::Url;
 
@@ -22,6 +20,7 @@ use crate::actors::{log_in, no_sign_of, session_id};
 use crate::evil_site::EvilSite;
 use crate::lab::{EVIL_CROSS_SITE_HOST, RunContext, RunError};
 use crate::outcome::{Actor, ExchangeRef, Verdict};
+use crate::victim::{Drive, VictimBrowser};
 use sessionlab_protocol::element;
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
@@ -76,8 +75,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         format!("the form sends email={planted} to {action}"),
     );
 
-    let mut victim = ctx.browser(Actor::Victim, "victim");
-    evil.join_cross_site(&mut victim.network);
+    let mut victim = ctx.victim_browser("victim");
+    evil.join_cross_site(victim.network_mut());
     let her_account = log_in(ctx, &mut victim, &ctx.victim).await?;
     let before = email_on(&victim, &her_account)?;
     ctx.step(
@@ -87,7 +86,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     );
 
     let cookie_before = session_id(ctx, &victim);
-    let page = victim.open(&lure, None).await?;
+    let page = victim.open(&lure).await?;
     let browser_did = describe_forged_request(ctx, &victim, &page);
     let opened_lure = ctx.step(
         Actor::Victim,
@@ -100,7 +99,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
     // A forged request that reached the app without her cookie may have been answered with a
     // fresh anonymous session, replacing her cookie: then she simply logs in again to look.
-    let mut account = victim.open(&ctx.app_url("/account"), None).await?;
+    let mut account = victim.open(&ctx.app_url("/account")).await?;
     if account.url.path() != "/account" {
         let why = if session_id(ctx, &victim) != cookie_before {
             format!(
@@ -117,7 +116,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             why,
         );
         // Her account page in a step of its own: the one the verdict reads.
-        account = victim.open(&ctx.app_url("/account"), None).await?;
+        account = victim.open(&ctx.app_url("/account")).await?;
     }
     let after = email_on(&victim, &account)?;
     let looked = ctx.step(
@@ -156,7 +155,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 }
 
 /// The victim's e-mail address as the account page her browser shows has it.
-fn email_on(browser: &Browser, page: &Page) -> Result<String, RunError> {
+fn email_on(browser: &impl Drive, page: &Page) -> Result<String, RunError> {
     html::text_by_id(&page.body, element::EMAIL)
         .ok_or_else(|| RunError::Lab(no_sign_of(browser, page, "/account", "an e-mail address")))
 }
@@ -166,10 +165,10 @@ fn email_on(browser: &Browser, page: &Page) -> Result<String, RunError> {
 /// The address her account page shows afterwards, which must be `address`.
 async fn change_own_email(
     ctx: &RunContext,
-    victim: &mut Browser,
+    victim: &mut VictimBrowser,
     address: &str,
 ) -> Result<String, RunError> {
-    let settings = victim.open(&ctx.app_url("/account/settings"), None).await?;
+    let settings = victim.open(&ctx.app_url("/account/settings")).await?;
     let landed = victim
         .submit_form(&settings, "/account/email", &[("email", address)])
         .await?;
@@ -210,11 +209,14 @@ fn attribute(text: &str) -> String {
 
 /// What the victim's browser did with the page, in one line: whether the form
 /// was sent, with or without her session cookie (and why), and what the app answered.
-fn describe_forged_request(ctx: &RunContext, victim: &Browser, page: &Page) -> String {
+fn describe_forged_request(ctx: &RunContext, victim: &VictimBrowser, page: &Page) -> String {
+    let forged_post = |e: &&Exchange| e.method == "POST" && e.url.path() == "/account/email";
+    // The simulated browser reports its script model's effect; Chromium's is the request itself.
     let submitted = page
         .scripts
         .iter()
-        .any(|effect| matches!(effect, ScriptEffect::SubmittedForm { .. }));
+        .any(|effect| matches!(effect, ScriptEffect::SubmittedForm { .. }))
+        || victim.exchanges().iter().any(|e| forged_post(&e));
     if !submitted {
         return match page.scripts.first() {
             Some(ScriptEffect::BlockedByCsp { policy }) => {
@@ -226,15 +228,10 @@ fn describe_forged_request(ctx: &RunContext, victim: &Browser, page: &Page) -> S
             ),
         };
     }
-    let Some(post) = victim
-        .exchanges
-        .iter()
-        .rev()
-        .find(|e| e.method == "POST" && e.url.path() == "/account/email")
-    else {
+    let Some(post) = victim.exchanges().iter().rev().find(forged_post) else {
         return format!(
             "the page submitted the form, but the request failed: {}",
-            victim.script_errors.join("; ")
+            victim.script_errors().join("; ")
         );
     };
     let fetch_site = match post.request_header("sec-fetch-site") {
@@ -251,7 +248,7 @@ fn describe_forged_request(ctx: &RunContext, victim: &Browser, page: &Page) -> S
 }
 
 /// Whether the session cookie went with the forged POST, and the rule that decided it.
-fn session_cookie_decision(ctx: &RunContext, victim: &Browser, post: &Exchange) -> String {
+fn session_cookie_decision(ctx: &RunContext, victim: &VictimBrowser, post: &Exchange) -> String {
     let name = &ctx.target.session_cookie;
     let decision = post
         .cookie_decisions
@@ -263,10 +260,7 @@ fn session_cookie_decision(ctx: &RunContext, victim: &Browser, post: &Exchange) 
         });
     match decision {
         Some(CookieDecision::Sent(cookie)) if !cookie.same_site_explicit => {
-            let age = victim
-                .now()
-                .duration_since(cookie.created)
-                .unwrap_or(Duration::ZERO);
+            let age = victim.age_of(cookie);
             format!(
                 "sent her {name} cookie with it (no SameSite attribute, so Lax by default, and {}s old: inside Chromium's two-minute Lax+POST allowance)",
                 age.as_secs()

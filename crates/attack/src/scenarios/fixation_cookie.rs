@@ -14,6 +14,7 @@ use crate::actors::{
 use crate::evil_site::EvilSite;
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
+use crate::victim::Drive;
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let cookie = ctx.target.session_cookie.clone();
@@ -41,12 +42,14 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         ),
     );
 
-    let mut victim = ctx.browser(Actor::Victim, "victim");
-    evil.join(&mut victim.network);
-    victim.open(&evil.url("/toss"), None).await?;
+    let mut victim = ctx.victim_browser("victim");
+    evil.join(victim.network_mut());
+    victim.open(&evil.url("/toss")).await?;
     let offered = victim
-        .exchanges
-        .last()
+        .exchanges()
+        .iter()
+        .rev()
+        .find(|x| x.url.path() == "/toss")
         .and_then(|x| x.set_cookie_outcomes.first().cloned());
     let refused = matches!(offered, Some(SetCookieOutcome::Rejected { .. }));
     let stored = offered
@@ -70,13 +73,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let note = read_own_note(ctx, &mut victim).await?;
     // With the tossed cookie still in her jar, a new ID from the app sits beside it
     // (same name, host-only): name them all rather than the first one found.
-    let held: Vec<String> = victim
-        .jar
-        .cookies()
-        .iter()
-        .filter(|c| c.name == cookie)
-        .map(|c| c.value.clone())
-        .collect();
+    let held: Vec<String> = victim.cookie_values(&cookie);
     let own: Vec<&String> = held.iter().filter(|id| **id != issued).collect();
     let observed = match (held.contains(&issued), own.first()) {
         (true, None) => "after login her session ID is still the attacker's".to_string(),

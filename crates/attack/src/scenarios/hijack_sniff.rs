@@ -10,15 +10,16 @@ use crate::actors::{judge, log_in, read_own_note, replay_session_id, short};
 use crate::lab::{APP_HOST, RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 use crate::relay::SniffingRelay;
+use crate::victim::Drive;
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let relay = SniffingRelay::start(ctx.target.addr)
         .await
         .map_err(|e| RunError::Lab(format!("could not start the observer's relay: {e}")))?;
-    let mut victim = ctx.browser(Actor::Victim, "victim");
+    let mut victim = ctx.victim_browser("victim");
     // The observer sits on the victim's path: app.lab.test now leads through the relay.
     victim
-        .network
+        .network_mut()
         .route(APP_HOST, ctx.target.addr.port(), relay.addr());
 
     log_in(ctx, &mut victim, &ctx.victim).await?;
@@ -34,9 +35,9 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     );
 
     let old_link = ctx.target.app_url_with_scheme("http", "/account");
-    let landed = victim.open(&old_link, None).await?;
+    let landed = victim.open(&old_link).await?;
     let first = victim
-        .exchanges
+        .exchanges()
         .iter()
         .rev()
         .find(|x| x.upgraded_from.is_some() || x.url == old_link);

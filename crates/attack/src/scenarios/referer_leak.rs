@@ -16,6 +16,7 @@ use crate::actors::{
 use crate::evil_site::EvilSite;
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
+use crate::victim::Drive;
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let evil = EvilSite::start()
@@ -28,8 +29,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let message = format!("Cheap flights to Wonderland, 90% off: {deals}");
     attacker_signs_guestbook(ctx, &mut attacker, &message, &format!("linking to {deals}")).await?;
 
-    let mut victim = ctx.browser(Actor::Victim, "victim");
-    evil.join(&mut victim.network);
+    let mut victim = ctx.victim_browser("victim");
+    evil.join(victim.network_mut());
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
     ctx.step(
@@ -40,7 +41,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         ),
         "saw her private note",
     );
-    let account = victim.open(&ctx.app_url("/account"), None).await?;
+    let account = victim.open(&ctx.app_url("/account")).await?;
     let guestbook = victim.follow_link(&account, "/guestbook").await?;
     let id_in_url = sid_in(&guestbook.url);
     let policy = guestbook.header("referrer-policy").map_or(

@@ -38,7 +38,8 @@ impl ExchangeTap {
     }
 
     /// Appends a copy of `exchange`, made by the browser `browser`.
-    pub(super) fn record(&self, browser: &str, exchange: &Exchange) {
+    /// A real browser driven by the lab (`sessionlab-chromium`) records its exchanges here too.
+    pub fn record(&self, browser: &str, exchange: &Exchange) {
         // A panic elsewhere cannot leave a half-pushed Vec: the record stays usable.
         self.0
             .lock()
