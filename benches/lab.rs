@@ -119,6 +119,7 @@ async fn startup_to_first_response(name: ProfileName) -> Duration {
         lab_clock: false,
         lab_clock_key: None,
         limits: sessionlab_app::Limits::default(),
+        store: Default::default(),
     })
     .await
     .expect("app starts");

@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sessionlab::report::{self, Format, ListFormat};
 use sessionlab::{demo, out, outln};
 use sessionlab_app::clock_control::LabClockKey;
-use sessionlab_app::{Defense, Limits, Profile, ProfileName, ServeOptions};
+use sessionlab_app::{Defense, Limits, Profile, ProfileName, ServeOptions, StoreChoice};
 use sessionlab_attack::BrowserKind;
 use sessionlab_attack::lab::HttpClockControl;
 use sessionlab_attack::{
@@ -100,6 +100,9 @@ enum Command {
         /// After the matrix, run three fresh apps (same profiles) for a browser, until Ctrl-C.
         #[arg(long)]
         serve: bool,
+        /// Where sessions live: memory (default), sqlite:PATH (survives a restart).
+        #[arg(long, default_value = "memory", value_name = "STORE")]
+        store: StoreChoice,
         /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
         #[arg(long, value_enum, default_value_t = BrowserArg::Sim)]
         browser: BrowserArg,
@@ -143,7 +146,11 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = sessionlab_app::bounds::connection_cap::DEFAULT,
               value_parser = clap::value_parser!(u64).range(1..=1_000_000).map(|n| n as usize))]
         max_connections: usize,
-        /// Sessions the store keeps; past it anonymous ones are evicted, oldest first.
+        /// Where sessions live: memory (default), sqlite:PATH (sessions and logouts
+        /// survive a restart). Instances of one profile on one store share sessions.
+        #[arg(long, default_value = "memory", value_name = "STORE")]
+        store: StoreChoice,
+        /// Sessions the memory store keeps; past it anonymous ones are evicted, oldest first.
         #[arg(long, value_name = "N", default_value_t = sessionlab_app::Limits::default().max_sessions,
               value_parser = clap::value_parser!(u64).range(1..=100_000_000).map(|n| n as usize))]
         max_sessions: usize,
@@ -195,6 +202,14 @@ enum Command {
         /// Read the lab clock key from this file (SESSIONLAB_CLOCK_KEY in the environment works too).
         #[arg(long, value_name = "PATH", conflicts_with = "profile")]
         lab_clock_key_file: Option<PathBuf>,
+        /// With --profile: where sessions live: memory (default), sqlite:PATH.
+        #[arg(
+            long,
+            default_value = "memory",
+            value_name = "STORE",
+            conflicts_with = "target"
+        )]
+        store: StoreChoice,
         /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
         #[arg(long, value_enum, default_value_t = BrowserArg::Sim)]
         browser: BrowserArg,
@@ -214,6 +229,9 @@ enum Command {
         /// How to print the results.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Where sessions live: memory (default), sqlite:PATH (survives a restart).
+        #[arg(long, default_value = "memory", value_name = "STORE")]
+        store: StoreChoice,
         /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
         #[arg(long, value_enum, default_value_t = BrowserArg::Sim)]
         browser: BrowserArg,
@@ -243,6 +261,9 @@ enum Command {
         /// Print the whole lesson without waiting for Enter (it never waits unless stdin and stdout are both terminals).
         #[arg(long)]
         no_pause: bool,
+        /// Where sessions live: memory (default), sqlite:PATH (survives a restart).
+        #[arg(long, default_value = "memory", value_name = "STORE")]
+        store: StoreChoice,
         /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
         #[arg(long, value_enum, default_value_t = BrowserArg::Sim)]
         browser: BrowserArg,
@@ -269,6 +290,17 @@ enum BrowserArg {
 
 impl Command {
     /// The `--browser` of the commands that run scenarios.
+    /// `--store` for the apps this process starts in the harness.
+    fn store(&self) -> StoreChoice {
+        match self {
+            Self::Demo { store, .. }
+            | Self::Attack { store, .. }
+            | Self::Ablate { store, .. }
+            | Self::Lesson { store, .. } => store.clone(),
+            _ => StoreChoice::memory(),
+        }
+    }
+
     fn browser(&self) -> BrowserArg {
         match self {
             Self::Demo { browser, .. }
@@ -323,6 +355,7 @@ fn main() -> ExitCode {
     if let Err(code) = choose_browser(cli.command.browser()) {
         return code;
     }
+    harness::lab::use_store(cli.command.store());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -362,6 +395,7 @@ fn main() -> ExitCode {
                 request_timeout,
                 max_connections,
                 max_sessions,
+                store,
             } => {
                 let toggles = Toggles::new(without, with);
                 if let Some(message) = toggles.contradiction() {
@@ -381,6 +415,9 @@ fn main() -> ExitCode {
                 options.allow_non_loopback = expose_vulnerable_app;
                 options.lab_clock = lab_clock;
                 options.lab_clock_key = fixed_key;
+                // One namespace per profile label: the same app restarted, or
+                // several instances of it, share their sessions.
+                options.store = store.shared_as(options.profile.label());
                 options.limits = Limits {
                     request_timeout: Duration::from_secs(request_timeout),
                     max_connections,
@@ -635,6 +672,7 @@ async fn serve(options: ServeOptions, quiet: bool) -> ExitCode {
             defenses.join(", ")
         }
     );
+    outln!("  store     {}", server.store_name());
     outln!("  URL       {}", server.url().underline());
     for account in &server.accounts {
         outln!("  account   {} / {}", account.username, account.password);

@@ -237,6 +237,7 @@ async fn attack_works_against_a_separately_started_server() {
         lab_clock: false,
         lab_clock_key: None,
         limits: sessionlab_app::Limits::default(),
+        store: Default::default(),
     })
     .await
     .expect("the app starts");

@@ -59,7 +59,7 @@ use crate::malformed_cookies::{self, SessionCookieRules};
 use crate::pages::Banner;
 use crate::session_cookie::{self, SessionCookie};
 use crate::state::App;
-use crate::store::LabStore;
+use crate::store::{LabStore, fail_closed};
 use crate::users::UserDirectory;
 use crate::{DemoAccount, LabClock, Profile};
 
@@ -93,7 +93,16 @@ pub fn build_router_with_session_secret(
     profile: &Profile,
     session_secret: Option<String>,
 ) -> (Router, AppInfo) {
-    build_app(profile, session_secret, None, Limits::default())
+    let clock = LabClock::new();
+    let store = LabStore::for_profile(profile, clock.clone(), Limits::default().max_sessions);
+    build_app(
+        profile,
+        session_secret,
+        None,
+        Limits::default(),
+        store,
+        clock,
+    )
 }
 
 /// The app; with `lab_clock_key`, also the lab clock's HTTP control
@@ -103,16 +112,16 @@ pub(crate) fn build_app(
     session_secret: Option<String>,
     lab_clock_key: Option<LabClockKey>,
     limits: Limits,
+    store: LabStore,
+    clock: LabClock,
 ) -> (Router, AppInfo) {
     // The key first: the password hashing started next would compete with it for the CPU.
     let signing = signed_cookie::signing_for(profile, session_secret);
     let cookie = SessionCookie::for_profile(profile);
     let users = UserDirectory::start();
-    let clock = LabClock::new();
-    let store = LabStore::for_profile(profile, clock.clone(), limits.max_sessions);
     let app = Arc::new(App {
         profile: profile.clone(),
-        banner: Banner::for_profile(profile),
+        banner: Banner::for_profile(profile, store.name()),
         cookie: cookie.clone(),
         users: users.clone(),
         guestbook: Guestbook::default(),
@@ -178,6 +187,12 @@ pub(crate) fn build_app(
             .layer(map_response_with_state(
                 app.clone(),
                 session_cookie::finish_set_cookie_headers,
+            ))
+            // Just outside tower-sessions: a request in which the store
+            // failed gets a 503 naming it, Set-Cookie dropped (`store/fail_closed.rs`).
+            .layer(from_fn_with_state(
+                app.clone(),
+                fail_closed::answer_503_on_store_failure,
             ));
     let rules = SessionCookieRules {
         name: cookie.name,

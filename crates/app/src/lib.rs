@@ -41,6 +41,7 @@ pub use clock::LabClock;
 pub use profile::{Defense, Profile, ProfileName};
 pub use server::{RunningServer, ServeError, ServeOptions, check_bind_address, start};
 pub use source::defense_source;
+pub use store::{StoreChoice, StoreKind};
 pub use users::{DemoAccount, demo_accounts};
 
 #[cfg(test)]

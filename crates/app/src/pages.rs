@@ -16,10 +16,12 @@ pub(crate) struct Banner {
     /// The CSS class suffix: red for insecure, amber for tutorial, green for hardened.
     pub tone: &'static str,
     pub defenses: Vec<&'static str>,
+    /// Where sessions live: `memory`, `sqlite:PATH`, `redis://HOST:PORT/DB`.
+    pub store: String,
 }
 
 impl Banner {
-    pub(crate) fn for_profile(profile: &Profile) -> Self {
+    pub(crate) fn for_profile(profile: &Profile, store: &str) -> Self {
         // A hardened app with a defense removed is no longer "safe" green: the
         // projector shows it amber, like the tutorial's partial defenses.
         let weakened = profile.defenses != Profile::new(profile.name).defenses;
@@ -33,6 +35,7 @@ impl Banner {
             label: profile.label(),
             tone,
             defenses: profile.defenses.iter().map(|d| d.id()).collect(),
+            store: store.to_owned(),
         }
     }
 }
@@ -166,12 +169,12 @@ mod banner_tests {
     #[test]
     fn a_hardened_app_missing_a_defense_is_not_shown_green() {
         let hardened = Profile::new(ProfileName::Hardened);
-        assert_eq!(Banner::for_profile(&hardened).tone, "hardened");
+        assert_eq!(Banner::for_profile(&hardened, "memory").tone, "hardened");
         let weakened = hardened.without(Defense::Csp);
-        let banner = Banner::for_profile(&weakened);
+        let banner = Banner::for_profile(&weakened, "memory");
         assert_eq!(banner.tone, "tutorial");
         assert_eq!(banner.label, "hardened -csp");
         let insecure = Profile::new(ProfileName::Insecure).with(Defense::Csp);
-        assert_eq!(Banner::for_profile(&insecure).tone, "insecure");
+        assert_eq!(Banner::for_profile(&insecure, "memory").tone, "insecure");
     }
 }

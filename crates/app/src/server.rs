@@ -24,6 +24,7 @@ use crate::bounds::Limits;
 use crate::bounds::connection_cap::{self, ConnectionCap};
 use crate::clock_control::LabClockKey;
 use crate::defenses::{signed_cookie, tls};
+use crate::store::{LabStore, StoreChoice};
 use crate::{DemoAccount, LabClock, Profile, ProfileName};
 
 /// Request head limit (request line and headers): a larger head, e.g. a huge
@@ -45,6 +46,9 @@ pub enum ServeError {
     },
     #[error("TLS set-up failed: {0}")]
     Tls(String),
+    /// The session store could not be opened or reached at start-up.
+    #[error("{0}")]
+    Store(String),
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +65,8 @@ pub struct ServeOptions {
     pub lab_clock_key: Option<LabClockKey>,
     /// Request deadline, connection cap, stored sessions (`bounds/`).
     pub limits: Limits,
+    /// `--store`: where sessions live (memory by default; `store.rs`).
+    pub store: StoreChoice,
 }
 
 impl ServeOptions {
@@ -73,6 +79,7 @@ impl ServeOptions {
             lab_clock: false,
             lab_clock_key: None,
             limits: Limits::default(),
+            store: StoreChoice::memory(),
         }
     }
 }
@@ -91,6 +98,7 @@ pub struct RunningServer {
     certificate: Option<(String, Vec<u8>, String)>,
     stop: Arc<Notify>,
     accept_loop: JoinHandle<()>,
+    store: LabStore,
 }
 
 impl RunningServer {
@@ -109,6 +117,10 @@ impl RunningServer {
     /// `sid` (`connect.sid` in the tutorial), with `__Host-` in front under `host-prefix`.
     pub fn session_cookie_name(&self) -> &str {
         self.session_cookie_name
+    }
+    /// Where sessions live, as the banner names it: `memory`, `sqlite:PATH`, `redis://…`.
+    pub fn store_name(&self) -> &str {
+        self.store.name()
     }
     /// The app's lab clock, in-process only: what the timeout scenarios advance.
     pub fn clock(&self) -> &LabClock {
@@ -139,6 +151,7 @@ impl RunningServer {
     pub async fn shutdown(self) {
         self.stop.notify_one();
         let _ = self.accept_loop.await;
+        self.store.close().await;
     }
 }
 
@@ -176,6 +189,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         lab_clock,
         lab_clock_key: fixed_key,
         limits,
+        store: store_choice,
     } = options;
     check_bind_address(&profile, addr, allow_non_loopback)?;
     let listener = TcpListener::bind(addr)
@@ -190,11 +204,23 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
     let setup_profile = profile.clone();
     let lab_clock_key = lab_clock.then(|| fixed_key.unwrap_or_else(LabClockKey::generate));
     let router_key = lab_clock_key.clone();
+    let clock = LabClock::new();
+    let store = LabStore::open(&profile, clock.clone(), limits.max_sessions, &store_choice)
+        .await
+        .map_err(ServeError::Store)?;
+    let app_store = store.clone();
     let (tls_setup, (router, info)) = tokio::task::spawn_blocking(move || {
         let session_secret = std::env::var(signed_cookie::SECRET_VARIABLE).ok();
         (
             with_tls.then(tls::self_signed),
-            build_app(&setup_profile, session_secret, router_key, limits),
+            build_app(
+                &setup_profile,
+                session_secret,
+                router_key,
+                limits,
+                app_store,
+                clock,
+            ),
         )
     })
     .await
@@ -228,6 +254,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         }),
         stop,
         accept_loop,
+        store,
     })
 }
 

@@ -13,8 +13,12 @@
 //!
 //! **Keeping it true.** A login is indexed after the session is saved, so the
 //! ID written down is the final one (`rotate-id-at-login` swaps the ID, and
-//! the store only picks the new one when saving). `LabStore::delete` forgets
-//! an ID whatever deleted it (logout, `cycle_id`, an ended session). Sessions
+//! the store only picks the new one when saving). The index lives in the
+//! store's backend (`store.rs`), so it is shared and kept exactly as the
+//! sessions are: in this process (memory), in the SQLite file (where it is
+//! the `user` column of the sessions' table), or in Redis (a set per user).
+//! Deleting a session forgets its ID whatever deleted it (logout,
+//! `cycle_id`, an ended session). Sessions
 //! that expired, or whose record no longer names the user, are stale: every
 //! read checks each ID against the store and drops the stale ones.
 
@@ -72,6 +76,13 @@ pub(crate) fn holds_sign_in(record: &tower_sessions::session::Record) -> bool {
     record.data.contains_key(SIGN_IN)
 }
 
+/// The user whose sign-in a session record holds, if any (the SQLite
+/// backend keeps it in a column: its per-user index).
+pub(crate) fn signed_in_user(record: &tower_sessions::session::Record) -> Option<String> {
+    let sign_in = record.data.get(SIGN_IN)?.get("user")?.as_str()?;
+    Some(sign_in.to_owned())
+}
+
 /// A session of the user that is still in the store.
 #[derive(Debug, Clone)]
 pub(crate) struct LiveSession {
@@ -92,7 +103,7 @@ impl SessionIndex {
         f(&mut map)
     }
 
-    fn add(&self, user: &str, id: Id) {
+    pub(crate) fn add(&self, user: &str, id: Id) {
         self.with_map(|map| map.entry(user.to_owned()).or_default().insert(id));
     }
 
@@ -106,7 +117,7 @@ impl SessionIndex {
         });
     }
 
-    fn forget_for(&self, user: &str, id: &Id) {
+    pub(crate) fn forget_for(&self, user: &str, id: &Id) {
         self.with_map(|map| {
             if let Some(ids) = map.get_mut(user) {
                 ids.remove(id);
@@ -158,7 +169,10 @@ async fn index_after_save(
 ) -> Result<(), session::Error> {
     session.save().await?;
     if let Some(id) = session.id() {
-        store.session_index().add(user, id);
+        store
+            .index_add(user, &id)
+            .await
+            .map_err(session::Error::Store)?;
     }
     Ok(())
 }
@@ -186,7 +200,8 @@ pub(crate) async fn live_sessions(
     user: &str,
 ) -> Result<Vec<LiveSession>, session::Error> {
     let mut live = Vec::new();
-    for id in store.session_index().ids_of(user) {
+    let ids = store.index_ids(user).await.map_err(session::Error::Store)?;
+    for id in ids {
         // `peek`, not `load`: listing a session must not count as using it.
         let record = store.peek(&id).await.map_err(session::Error::Store)?;
         let sign_in = record
@@ -195,7 +210,10 @@ pub(crate) async fn live_sessions(
             .filter(|s| s.user == user);
         match sign_in {
             Some(sign_in) => live.push(LiveSession { id, sign_in }),
-            None => store.session_index().forget_for(user, &id),
+            None => store
+                .index_forget(user, &id)
+                .await
+                .map_err(session::Error::Store)?,
         }
     }
     live.sort_by(|a, b| {

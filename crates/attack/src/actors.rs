@@ -350,6 +350,7 @@ pub(crate) async fn run_against(
         lab_clock: false,
         lab_clock_key: None,
         limits: sessionlab_app::Limits::default(),
+        store: Default::default(),
     })
     .await
     .expect("the app starts on loopback");

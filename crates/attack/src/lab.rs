@@ -670,6 +670,7 @@ mod tests {
             lab_clock: false,
             lab_clock_key: None,
             limits: sessionlab_app::Limits::default(),
+            store: Default::default(),
         })
         .await
         .expect("the app starts on loopback");

@@ -3,9 +3,29 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use sessionlab_app::{Profile, ProfileName, RunningServer, ServeOptions};
+use sessionlab_app::{Profile, ProfileName, RunningServer, ServeOptions, StoreChoice};
 use sessionlab_attack::lab::{ClockControl, ClockFuture};
 use sessionlab_attack::{Credentials, RunResult, Target, run_scenario};
+
+/// The store every app started here uses (`--store`), each app under a
+/// namespace of its own; memory unless [`use_store`] said otherwise.
+static STORE: std::sync::RwLock<Option<StoreChoice>> = std::sync::RwLock::new(None);
+
+/// Chooses the store of the apps this process starts (`demo`, `lesson`,
+/// `ablate`, `attack --profile` call it once, at start-up).
+pub fn use_store(choice: StoreChoice) {
+    *STORE
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(choice);
+}
+
+fn chosen_store() -> StoreChoice {
+    STORE
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+        .unwrap_or_default()
+}
 
 /// One running profile: its server and how the engine reaches it.
 pub struct LabProfile {
@@ -44,6 +64,7 @@ pub async fn start_profile(profile: &Profile) -> anyhow::Result<LabProfile> {
         lab_clock: false,
         lab_clock_key: None,
         limits: sessionlab_app::Limits::default(),
+        store: chosen_store(),
     })
     .await?;
     // The harness started the app: its browsers trust exactly its certificate.

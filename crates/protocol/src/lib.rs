@@ -25,6 +25,10 @@ pub struct LabInfo {
     /// Whether `serve --lab-clock` opened the clock's HTTP control (never the key).
     #[serde(default)]
     pub lab_clock: bool,
+    /// Where the app keeps its sessions (`serve --store`): `memory`,
+    /// `sqlite:PATH` or `redis://HOST:PORT/DB`. Empty from an older app.
+    #[serde(default)]
+    pub store: String,
 }
 
 /// The lab clock's HTTP control (`sessionlab serve --lab-clock`): a POST moves

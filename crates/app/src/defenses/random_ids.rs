@@ -15,7 +15,10 @@
 
 use tokio::sync::Mutex;
 use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{self, SessionStore};
+use time::OffsetDateTime;
+use tower_sessions::session_store;
+
+use crate::store::SessionBackend;
 
 use crate::{Defense, Profile};
 
@@ -41,27 +44,36 @@ impl IdIssuer {
     }
 
     /// Stores a new session and decides its ID (the store's `create`).
-    pub async fn create(
+    /// Each try is one atomic "store unless taken" in the backend, so two
+    /// requests, or two app instances sharing a store, are never handed the
+    /// same ID.
+    pub(crate) async fn create(
         &self,
-        sessions: &impl SessionStore,
+        sessions: &dyn SessionBackend,
         record: &mut Record,
+        now: OffsetDateTime,
     ) -> session_store::Result<()> {
         match self {
-            // `record.id` is already `Id::default()`: random. The store only
-            // replaces it on a (practically impossible) collision.
-            Self::Random => sessions.create(record).await,
+            // `record.id` is already `Id::default()`: random. Drawn again only
+            // on a (practically impossible) collision.
+            Self::Random => {
+                while !sessions.insert_new(record, now).await? {
+                    record.id = Id::default();
+                }
+                Ok(())
+            }
             Self::Counter(next) => {
                 // The lock is held until the record is stored, so two logins
-                // racing cannot be handed the same number.
+                // racing in this process are not handed the same number.
                 let mut next = next.lock().await;
                 loop {
                     let candidate = Id(*next);
                     *next += 1;
                     // Skip numbers already taken (e.g. an ID adopted by the
-                    // `strict-ids` weakness).
-                    if sessions.load(&candidate).await?.is_none() {
-                        record.id = candidate;
-                        return sessions.save(record).await;
+                    // `strict-ids` weakness, or issued by another instance).
+                    record.id = candidate;
+                    if sessions.insert_new(record, now).await? {
+                        return Ok(());
                     }
                 }
             }

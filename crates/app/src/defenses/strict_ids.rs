@@ -21,7 +21,7 @@
 
 use time::{Duration, OffsetDateTime};
 use tower_sessions::session::{Id, Record};
-use tower_sessions::{Session, session, session_store, session_store::SessionStore};
+use tower_sessions::{Session, session};
 
 use crate::{Defense, Profile};
 
@@ -43,24 +43,19 @@ impl UnknownIds {
         }
     }
 
-    /// The store's `load`.
-    pub async fn load(
-        self,
-        sessions: &impl SessionStore,
-        id: &Id,
-    ) -> session_store::Result<Option<Record>> {
-        let known = sessions.load(id).await?;
-        Ok(match (known, self) {
-            (Some(record), _) => Some(record),
-            (None, Self::Rejected) => None,
-            (None, Self::Adopted) => Some(Record {
+    /// What the store's `load` answers for an ID it does not hold.
+    pub fn adopt(self, id: &Id) -> Option<Record> {
+        match self {
+            Self::Rejected => None,
+            Self::Adopted => Some(Record {
                 id: *id,
                 data: Default::default(),
                 // Overwritten by `Session::save` with the configured expiry.
                 expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
             }),
-        })
+        }
     }
+
 }
 
 /// Makes tower-sessions load the record now. An unknown ID is dropped at this

@@ -322,6 +322,7 @@ pub(crate) async fn well_known(State(app): State<Arc<App>>) -> Json<LabInfo> {
             .collect(),
         session_cookie: app.cookie.name.to_string(),
         lab_clock: app.lab_clock_key.is_some(),
+        store: app.store.name().to_owned(),
     })
 }
 

@@ -7,6 +7,7 @@ use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 
 use super::*;
+use super::memory::SHARDS;
 use crate::tests::{Visitor, app, builtin, private_note};
 use crate::{Defense, ProfileName};
 
