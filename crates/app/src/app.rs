@@ -102,6 +102,7 @@ pub fn build_router_with_session_secret(
         Limits::default(),
         store,
         clock,
+        None,
     )
 }
 
@@ -114,9 +115,15 @@ pub(crate) fn build_app(
     limits: Limits,
     store: LabStore,
     clock: LabClock,
+    kept_key: Option<Key>,
 ) -> (Router, AppInfo) {
     // The key first: the password hashing started next would compete with it for the CPU.
-    let signing = signed_cookie::signing_for(profile, session_secret);
+    let mut signing = signed_cookie::signing_for(profile, session_secret);
+    // A key the app makes for itself is kept with its sessions in a durable
+    // store (`store.rs`), so the cookies it signed still verify after a restart.
+    if let (Some(kept), Some(_)) = (kept_key, &signing.key) {
+        signing.key = Some(kept);
+    }
     let cookie = SessionCookie::for_profile(profile);
     let users = UserDirectory::start();
     let app = Arc::new(App {

@@ -209,6 +209,12 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         .await
         .map_err(ServeError::Store)?;
     let app_store = store.clone();
+    let kept_key =
+        if profile.has(crate::Defense::SignedCookie) && profile.name != ProfileName::Tutorial {
+            Some(store.kept_signing_key().await.map_err(ServeError::Store)?)
+        } else {
+            None
+        };
     let (tls_setup, (router, info)) = tokio::task::spawn_blocking(move || {
         let session_secret = std::env::var(signed_cookie::SECRET_VARIABLE).ok();
         (
@@ -220,6 +226,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
                 limits,
                 app_store,
                 clock,
+                kept_key,
             ),
         )
     })

@@ -46,7 +46,7 @@
 
 mod choice;
 pub(crate) mod fail_closed;
-mod memory;
+pub(crate) mod memory;
 
 mod sqlite;
 
@@ -167,6 +167,12 @@ pub(crate) trait SessionBackend: fmt::Debug + Send + Sync {
     #[cfg_attr(not(test), allow(dead_code))]
     async fn holds(&self, id: &Id) -> session_store::Result<bool>;
 
+    /// The key that signs this namespace's cookies, when the profile makes
+    /// its own (`signed-cookie` outside the tutorial): `fresh` the first
+    /// time, the same key after a restart, so the sessions a durable store
+    /// kept still verify. The memory backend returns `fresh`.
+    async fn kept_key(&self, fresh: Vec<u8>) -> session_store::Result<Vec<u8>>;
+
     /// Deletes every session of this app's namespace: an app with a private
     /// namespace (`StoreChoice::shared_as` unset) calls it when it stops.
     async fn purge_namespace(&self) -> session_store::Result<()>;
@@ -234,7 +240,7 @@ impl LabStore {
         ))
     }
 
-    fn over(
+    pub(crate) fn over(
         profile: &Profile,
         clock: LabClock,
         backend: Arc<dyn SessionBackend>,
@@ -262,6 +268,18 @@ impl LabStore {
         if self.private_namespace {
             let _ = self.backend.purge_namespace().await;
         }
+    }
+
+    /// [`SessionBackend::kept_key`]: the app's own signing key, kept with its sessions.
+    pub(crate) async fn kept_signing_key(&self) -> Result<tower_sessions::cookie::Key, String> {
+        let fresh = tower_sessions::cookie::Key::generate().master().to_vec();
+        let kept = self
+            .backend
+            .kept_key(fresh)
+            .await
+            .map_err(|e| format!("store {}: {e}", self.name))?;
+        tower_sessions::cookie::Key::try_from(kept.as_slice())
+            .map_err(|e| format!("store {}: the kept signing key is unusable: {e}", self.name))
     }
 
     /// The record of a live session, without counting as a use of it: the

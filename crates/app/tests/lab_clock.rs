@@ -16,6 +16,7 @@ async fn serve(lab_clock: bool) -> RunningServer {
         lab_clock,
         lab_clock_key: None,
         limits: sessionlab_app::Limits::default(),
+        store: Default::default(),
     })
     .await
     .expect("server starts")

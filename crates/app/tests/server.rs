@@ -16,6 +16,7 @@ async fn serve(name: ProfileName) -> RunningServer {
         lab_clock: false,
         lab_clock_key: None,
         limits: sessionlab_app::Limits::default(),
+        store: Default::default(),
     };
     start(options).await.expect("server starts")
 }
@@ -295,6 +296,7 @@ async fn refuses_a_public_address_without_the_flag() {
         lab_clock: false,
         lab_clock_key: None,
         limits: sessionlab_app::Limits::default(),
+        store: Default::default(),
     };
     match start(options).await {
         Err(ServeError::RefusedAddress(message)) => {

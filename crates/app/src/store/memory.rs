@@ -453,6 +453,10 @@ impl SessionBackend for MemoryStore {
         Ok(self.sessions.shard(id).entries.contains_key(id))
     }
 
+    async fn kept_key(&self, fresh: Vec<u8>) -> session_store::Result<Vec<u8>> {
+        Ok(fresh)
+    }
+
     async fn purge_namespace(&self) -> session_store::Result<()> {
         Ok(())
     }

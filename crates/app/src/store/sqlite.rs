@@ -48,6 +48,10 @@ const SCHEMA: &str = "
         PRIMARY KEY (ns, id)
     );
     CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (ns, user);
+    CREATE TABLE IF NOT EXISTS signing_keys (
+        ns  TEXT PRIMARY KEY,
+        key BLOB NOT NULL
+    );
 ";
 
 fn backend(e: impl std::fmt::Display) -> Error {
@@ -319,9 +323,28 @@ impl SessionBackend for SqliteStore {
         .await
     }
 
+    async fn kept_key(&self, fresh: Vec<u8>) -> session_store::Result<Vec<u8>> {
+        self.with(move |conn, ns| {
+            conn.execute(
+                "INSERT INTO signing_keys (ns, key) VALUES (?1, ?2) ON CONFLICT (ns) DO NOTHING",
+                params![ns, fresh],
+            )
+            .map_err(backend)?;
+            conn.query_row(
+                "SELECT key FROM signing_keys WHERE ns = ?1",
+                params![ns],
+                |row| row.get::<_, Vec<u8>>(0),
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn purge_namespace(&self) -> session_store::Result<()> {
         self.with(|conn, ns| {
             conn.execute("DELETE FROM sessions WHERE ns = ?1", params![ns])
+                .map_err(backend)?;
+            conn.execute("DELETE FROM signing_keys WHERE ns = ?1", params![ns])
                 .map_err(backend)?;
             Ok(())
         })

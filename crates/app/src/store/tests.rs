@@ -6,8 +6,8 @@ use time::Duration;
 use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 
-use super::*;
 use super::memory::SHARDS;
+use super::*;
 use crate::tests::{Visitor, app, builtin, private_note};
 use crate::{Defense, ProfileName};
 

@@ -11,6 +11,7 @@ mod load;
 mod properties;
 mod routes;
 mod sign_in;
+mod stores;
 
 use axum::Router;
 use axum::body::Body;
