@@ -1,7 +1,7 @@
 //! The store backends through the app: SQLite sessions and logouts surviving
 //! a restart, and failing closed when the store cannot be reached.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -43,10 +43,10 @@ async fn app_over(store: LabStore, clock: LabClock) -> (Router, AppInfo) {
 }
 
 /// The hardened app over the SQLite file `path`, namespace shared as `serve` does.
-async fn sqlite_app(path: &PathBuf) -> (Router, AppInfo) {
+async fn sqlite_app(path: &Path) -> (Router, AppInfo) {
     let clock = LabClock::new();
     let choice = StoreChoice {
-        kind: StoreKind::Sqlite(path.clone()),
+        kind: StoreKind::Sqlite(path.to_owned()),
         shared_as: Some("hardened".into()),
     };
     let profile = builtin(ProfileName::Hardened);
@@ -56,7 +56,7 @@ async fn sqlite_app(path: &PathBuf) -> (Router, AppInfo) {
     app_over(store, clock).await
 }
 
-fn remove_db(path: &PathBuf) {
+fn remove_db(path: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
