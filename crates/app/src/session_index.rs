@@ -15,8 +15,8 @@
 //! ID written down is the final one (`rotate-id-at-login` swaps the ID, and
 //! the store only picks the new one when saving). The index lives in the
 //! store's backend (`store.rs`), so it is shared and kept exactly as the
-//! sessions are: in this process (memory), in the SQLite file (where it is
-//! the `user` column of the sessions' table), or in Redis (a set per user).
+//! sessions are: in this process (memory) or in the SQLite file (where it is
+//! the `user` column of the sessions' table).
 //! Deleting a session forgets its ID whatever deleted it (logout,
 //! `cycle_id`, an ended session). Sessions
 //! that expired, or whose record no longer names the user, are stale: every

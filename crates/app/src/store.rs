@@ -1,13 +1,11 @@
 //! `LabStore`: the app's session store (tower-sessions' `SessionStore`
-//! trait), one interface over three backends chosen at start-up with
+//! trait), one interface over the backends chosen at start-up with
 //! `--store` ([`StoreChoice`]):
 //!
 //! - `memory` (the default, `store/memory.rs`): 64 shards in this process, a
 //!   session cap, an incremental sweep; gone when the process ends;
 //! - `sqlite:PATH` (`store/sqlite.rs`): one table in a SQLite file (bundled
-//!   SQLite, no system library); sessions and logouts survive a restart;
-//! - `redis://HOST:PORT[/DB]` (`store/redis.rs`): hashes in a Redis server,
-//!   shared by every app instance that points at it.
+//!   SQLite, no system library); sessions and logouts survive a restart.
 //!
 //! **What is decided here, once for every backend.** The store-level choices
 //! of the defense modules: who picks a new session's ID ([`random_ids`],
@@ -111,7 +109,7 @@ pub(crate) enum Found {
 
 /// The one interface every backend implements. Each method is one step that
 /// is atomic in the backend (one shard lock, one SQLite statement under the
-/// connection's lock, one Redis script), so two requests, or two app
+/// connection's lock), so two requests, or two app
 /// instances, never see a session half-stored.
 ///
 /// An error means the backend could not be reached or could not answer: the
@@ -208,8 +206,7 @@ impl LabStore {
         Self::over(profile, clock, Arc::new(backend), "memory".into(), false)
     }
 
-    /// Opens the backend `choice` names (connects to Redis, creates the
-    /// SQLite table), for `profile`. An error names the store.
+    /// Opens the backend `choice` names (creates the SQLite table), for `profile`. An error names the store.
     pub(crate) async fn open(
         profile: &Profile,
         clock: LabClock,
@@ -225,11 +222,6 @@ impl LabStore {
                     .await
                     .map_err(|e| format!("store {choice}: {e}"))?,
             ),
-            StoreKind::Redis(_) => {
-                return Err(format!(
-                    "store {choice}: the Redis backend is not built yet"
-                ));
-            }
         };
         Ok(Self::over(
             profile,
@@ -258,7 +250,7 @@ impl LabStore {
         }
     }
 
-    /// e.g. `memory`, `sqlite:/tmp/lab.db`, `redis://127.0.0.1:6379/0`.
+    /// e.g. `memory`, `sqlite:/tmp/lab.db`.
     pub(crate) fn name(&self) -> &str {
         &self.name
     }

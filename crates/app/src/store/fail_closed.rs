@@ -10,8 +10,7 @@
 //! just outside tower-sessions, replaces the whole response of a marked
 //! request (its `Set-Cookie` too) with the 503 page. Nothing is retried
 //! behind the visitor's back and nothing panics; the next request tries the
-//! store again, so the app recovers by itself when the store comes back
-//! (the Redis backend reconnects in the background, `redis_store.rs`).
+//! store again, so the app recovers by itself when the store comes back.
 //!
 //! A logout, once answered, is never undone: the logout's response is sent
 //! only after the store confirmed the delete; a failed delete is a 503, and
