@@ -99,6 +99,14 @@ enum Command {
         /// After the matrix, run three fresh apps (same profiles) for a browser, until Ctrl-C.
         #[arg(long)]
         serve: bool,
+        /// With --serve: the first app's address; the others take the next ports
+        /// (insecure 8080, tutorial 8081, hardened 8082 from 127.0.0.1:8080). Loopback only.
+        #[arg(long, value_name = "IP:PORT", requires = "serve")]
+        addr: Option<SocketAddr>,
+        /// With --serve: let `sessionlab attack --lab-clock-key KEY` move each app's clock
+        /// (the timeout lessons by hand); each app prints its key.
+        #[arg(long, requires = "serve")]
+        lab_clock: bool,
     },
     /// Run the target app in one profile and print its URL and demo accounts.
     #[command(
@@ -221,18 +229,23 @@ enum Command {
     /// Walk through one attack step by step: the HTTP, the cookies, the defense that stops it.
     #[command(
         after_help = "Examples:\n  sessionlab lesson                       the lessons, in teaching order\n  \
-        sessionlab lesson fixation-cookie       step by step, Enter between steps\n  \
+        sessionlab lesson fixation-cookie       step by step, a key between steps (q quits)\n  \
+        sessionlab lesson 5 --brief             lesson 5, each login in one line (f: full HTTP)\n  \
         sessionlab lesson csrf --no-pause       all at once (scripts, CI)\n\n\
         The attack runs against the insecure profile, then against the hardened one,\n\
         which names the defense that broke it and the file:line of its code."
     )]
     Lesson {
-        /// The scenario to learn (`sessionlab lesson` without it lists them).
-        #[arg(value_name = "ID")]
+        /// The scenario to learn, by id or by its number in the list (`sessionlab lesson` without it lists them).
+        #[arg(value_name = "ID|NUMBER")]
         id: Option<String>,
-        /// Print the whole lesson without waiting for Enter (it never waits unless stdin and stdout are both terminals).
+        /// Print the whole lesson without waiting for a key (it never waits unless stdin and stdout are both terminals).
         #[arg(long)]
         no_pause: bool,
+        /// Show each login (login page, POST, redirects) as one line with the cookie that resulted;
+        /// `f` at the pause shows the step's full HTTP.
+        #[arg(long)]
+        brief: bool,
     },
     /// List the scenarios in teaching order.
     #[command(after_help = "Example:\n  sessionlab list --format json")]
@@ -285,12 +298,15 @@ fn main() -> ExitCode {
                 with,
                 format,
                 serve,
+                addr,
+                lab_clock,
             } => {
+                let serving = serve.then_some(DemoServe { addr, lab_clock });
                 run_demo(
                     &scenarios,
                     Toggles::new(without, with),
                     format,
-                    serve,
+                    serving,
                     quiet,
                 )
                 .await
@@ -379,7 +395,11 @@ fn main() -> ExitCode {
                 out!("{}", report::defenses::render(&catalog::all(), format));
                 ExitCode::SUCCESS
             }
-            Command::Lesson { id, no_pause } => lesson(id.as_deref(), no_pause, quiet).await,
+            Command::Lesson {
+                id,
+                no_pause,
+                brief,
+            } => lesson(id.as_deref(), no_pause, brief, quiet).await,
             Command::List { format } => {
                 out!("{}", report::scenario_listing(&catalog::all(), format));
                 ExitCode::SUCCESS
@@ -389,7 +409,7 @@ fn main() -> ExitCode {
 }
 
 /// `sessionlab lesson [ID]`: the list, or one lesson (see `sessionlab::lesson`).
-async fn lesson(id: Option<&str>, no_pause: bool, quiet: bool) -> ExitCode {
+async fn lesson(id: Option<&str>, no_pause: bool, brief: bool, quiet: bool) -> ExitCode {
     let Some(id) = id else {
         out!("{}", sessionlab::lesson::list(quiet));
         return ExitCode::SUCCESS;
@@ -398,8 +418,12 @@ async fn lesson(id: Option<&str>, no_pause: bool, quiet: bool) -> ExitCode {
         Ok(meta) => meta,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let pace = sessionlab::lesson::Pace::choose(no_pause);
-    match sessionlab::lesson::run(&meta, pace, quiet).await {
+    let options = sessionlab::lesson::Options {
+        pace: sessionlab::lesson::Pace::choose(no_pause),
+        quiet,
+        brief,
+    };
+    match sessionlab::lesson::run(&meta, options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, &format!("the lesson could not run: {e:#}")),
     }
@@ -475,11 +499,28 @@ fn chatter(format: Format, quiet: bool, text: &str) {
     }
 }
 
+/// `demo --serve`: where the fresh apps listen, and whether their clocks may move.
+struct DemoServe {
+    addr: Option<SocketAddr>,
+    lab_clock: bool,
+}
+
+/// The address of the `index`th app of `demo --serve --addr base`: the next
+/// ports after the base's; port 0 stays 0 (each picks a free one).
+fn nth_addr(base: SocketAddr, index: usize) -> Result<SocketAddr, String> {
+    if base.port() == 0 {
+        return Ok(base);
+    }
+    let port = u16::try_from(usize::from(base.port()) + index)
+        .map_err(|_| format!("--addr {base}: the apps need {} consecutive ports", index + 1))?;
+    Ok(SocketAddr::new(base.ip(), port))
+}
+
 async fn run_demo(
     requested: &[String],
     toggles: Toggles,
     format: Format,
-    keep_serving: bool,
+    keep_serving: Option<DemoServe>,
     quiet: bool,
 ) -> ExitCode {
     let scenarios = match select(requested) {
@@ -515,7 +556,7 @@ async fn run_demo(
         "{}",
         report::results("demo", &scenarios, &labels, &results, format)
     );
-    if !keep_serving {
+    let Some(serving) = keep_serving else {
         chatter(
             format,
             quiet,
@@ -524,14 +565,27 @@ async fn run_demo(
         );
         harness::stop(lab).await;
         return ExitCode::SUCCESS;
-    }
+    };
     // The matrix's apps carry its traces (a script in the insecure guestbook,
     // alice's sessions): a browser gets apps of its own, as fresh as `serve`'s.
     harness::stop(lab).await;
-    let fresh = match harness::start_profiles(&profiles).await {
-        Ok(fresh) => fresh,
-        Err(e) => return fail(EXIT_FAILURE, &format!("could not start the apps: {e:#}")),
-    };
+    let base = serving
+        .addr
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+    let mut fresh = Vec::with_capacity(profiles.len());
+    for (i, profile) in profiles.iter().enumerate() {
+        let addr = match nth_addr(base, i) {
+            Ok(addr) => addr,
+            Err(e) => return fail(EXIT_USAGE, &e),
+        };
+        match harness::lab::start_profile_at(profile, addr, serving.lab_clock).await {
+            Ok(app) => fresh.push(app),
+            Err(e) => {
+                harness::stop(fresh).await;
+                return fail(EXIT_FAILURE, &format!("could not start the apps: {e:#}"));
+            }
+        }
+    }
     // With a machine format stdout holds the report alone: the URLs go to stderr.
     let mut out: Box<dyn std::io::Write> = if format.is_for_people() {
         Box::new(std::io::stdout())

@@ -26,6 +26,22 @@ pub fn write(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Stdout as a [`Write`], with [`write`]'s handling of a reader that went
+/// away: for code that writes to any writer (the lesson, which tests run
+/// into a buffer).
+pub struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        write(format_args!("{}", String::from_utf8_lossy(buf)));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// `print!` that ends the program quietly (exit 0) when stdout's reader has gone.
 #[macro_export]
 macro_rules! out {

@@ -197,10 +197,24 @@ pub fn evidence(scenarios: &[ScenarioMeta], results: &[RunResult]) -> String {
 /// evidence stays readable on a projector. Piped output stays one line per
 /// result, for grep.
 pub(crate) fn hanging(lead: &str, text: &str) -> String {
-    if !std::io::stdout().is_terminal() {
-        return format!("{lead}{text}");
+    match width() {
+        Some(width) => hanging_at(width, lead, text),
+        None => format!("{lead}{text}"),
     }
-    hanging_at(textwrap::termwidth().max(60), lead, text)
+}
+
+/// The width to wrap to: `COLUMNS` when set (a projector's tmux pane, a
+/// test), else the terminal's; None when stdout is no terminal and
+/// `COLUMNS` is unset (piped output stays one line, for grep).
+pub(crate) fn width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok());
+    match columns {
+        Some(columns) => Some(columns.max(40)),
+        None if std::io::stdout().is_terminal() => Some(textwrap::termwidth().max(60)),
+        None => None,
+    }
 }
 
 /// How far the text of a [`hanging`] paragraph continues in when its lead is
@@ -222,7 +236,10 @@ pub(crate) fn hanging_at(width: usize, lead: &str, text: &str) -> String {
     let options = textwrap::Options::new(width)
         .initial_indent(lead)
         .subsequent_indent(&indent)
-        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        // A token longer than the line overflows it rather than split
+        // (`<` `/script>`, `do` `cument.cookie`): copied, it must still work.
+        .break_words(false);
     textwrap::fill(text, options)
 }
 

@@ -39,7 +39,15 @@ pub fn step_text(step: &Step) -> String {
 
 /// One step in full: who did what, what they saw, and the HTTP behind it,
 /// with an optional remark after the heading ("where the attack broke").
-pub fn step(number: usize, total: usize, step: &Step, remark: Option<ColoredString>) -> String {
+/// With `brief`, each login (the login page, the form's POST and its
+/// redirects) is one line with the cookie that resulted.
+pub fn step(
+    number: usize,
+    total: usize,
+    step: &Step,
+    remark: Option<ColoredString>,
+    brief: bool,
+) -> String {
     let remark = remark.map(|r| format!(" ({r})")).unwrap_or_default();
     let mut out = format!(
         "{} {}{remark}\n",
@@ -50,8 +58,98 @@ pub fn step(number: usize, total: usize, step: &Step, remark: Option<ColoredStri
     out.push('\n');
     out.push_str(&crate::report::hanging("  observed  ", &step.observed));
     out.push('\n');
-    out.push_str(&exchanges(&step.exchanges, Medium::Terminal));
+    if brief {
+        out.push_str(&brief_exchanges(&step.exchanges));
+    } else {
+        out.push_str(&exchanges(&step.exchanges, Medium::Terminal));
+    }
     out
+}
+
+/// A step's exchanges at a terminal with each login collapsed to one line.
+fn brief_exchanges(all: &[HttpExchange]) -> String {
+    if all.is_empty() {
+        return exchanges(all, Medium::Terminal);
+    }
+    let several_browsers = all.iter().any(|x| x.browser != all[0].browser);
+    let mut out = String::new();
+    let mut rest: Vec<HttpExchange> = Vec::new();
+    let mut i = 0;
+    while i < all.len() {
+        match login_run(all, i) {
+            Some(end) => {
+                if !rest.is_empty() {
+                    out.push_str(&exchanges(&std::mem::take(&mut rest), Medium::Terminal));
+                }
+                out.push_str(&login_line(&all[i..end], several_browsers));
+                i = end;
+            }
+            None => {
+                rest.push(all[i].clone());
+                i += 1;
+            }
+        }
+    }
+    if !rest.is_empty() {
+        out.push_str(&exchanges(&rest, Medium::Terminal));
+    }
+    out
+}
+
+/// The end (exclusive) of the login that starts at `start`: requests for
+/// `/login` up to its form's POST, then the redirects that follow it, all
+/// by one browser. None when no POST to `/login` is among them.
+fn login_run(all: &[HttpExchange], start: usize) -> Option<usize> {
+    if path_of(&all[start].url) != "/login" {
+        return None;
+    }
+    let browser = &all[start].browser;
+    let mut posted = false;
+    let mut end = start;
+    while let Some(x) = all.get(end).filter(|x| &x.browser == browser) {
+        let login_page = !posted && path_of(&x.url) == "/login";
+        let redirected = end > start && (300..400).contains(&all[end - 1].status);
+        if !(login_page || redirected) {
+            break;
+        }
+        posted |= x.method == "POST";
+        end += 1;
+    }
+    posted.then_some(end)
+}
+
+/// `/login` from `http://app.lab.test:1234/login?next=%2F`.
+fn path_of(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |at| &after_scheme[at..]);
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
+/// `⇢ login: GET /login 200 · POST /login 303 · GET /account 200; cookie sid stored`
+fn login_line(run: &[HttpExchange], show_browser: bool) -> String {
+    let hops: Vec<String> = run
+        .iter()
+        .map(|x| format!("{} {} {}", x.method, path_of(&x.url), x.status))
+        .collect();
+    let cookie = run
+        .iter()
+        .flat_map(|x| &x.cookies_in)
+        .rfind(|note| matches!(note.action, CookieAction::Stored | CookieAction::Replaced))
+        .map(|note| format!("{} {}", note.cookie, note.action.as_str()))
+        .unwrap_or_else(|| "no new cookie".to_string());
+    let who = if show_browser {
+        format!(" [{}]", run[0].browser)
+    } else {
+        String::new()
+    };
+    let lead = format!("\n  {} ", "⇢ login".bold());
+    format!(
+        "{}\n",
+        crate::report::hanging(
+            &lead,
+            &format!("{}{who}; result: {}  (f: the full HTTP)", hops.join(" · "), cookie)
+        )
+    )
 }
 
 /// A step's exchanges; at a terminal a long run of them (a guessing loop) is
@@ -203,7 +301,8 @@ fn body_line(exchange: &HttpExchange, medium: Medium) -> String {
     } else {
         format!("      body, {} bytes: ", body.length)
     };
-    format!("{}\n", paint(medium, wrap(medium, &what, &shown).dimmed()))
+    // Not dim: faint text washes out on a projector.
+    format!("{}\n", wrap(medium, &paint(medium, what.normal()), &shown))
 }
 
 /// Who acted, in words: "the victim".
