@@ -9,7 +9,7 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use clap::builder::TypedValueParser;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressStyle};
 use sessionlab::report::{self, Format, ListFormat};
@@ -50,6 +50,10 @@ struct Cli {
     /// Print only the result: no progress bar, no banners, no hints.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Plain ASCII output: no box drawing, arrows or check marks (screen readers, logs).
+    /// TERM=dumb implies it, and no colour.
+    #[arg(long, global = true)]
+    ascii: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -246,6 +250,21 @@ enum Command {
         /// `f` at the pause shows the step's full HTTP.
         #[arg(long)]
         brief: bool,
+        /// Write a one-lesson handout instead (story, steps with their HTTP, the hardened
+        /// replay, the defense, the recap, references): `> lesson.html`.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<sessionlab::lesson::HandoutFormat>,
+    },
+    /// Print a shell completion script: `sessionlab completions bash > ~/.local/share/bash-completion/completions/sessionlab`.
+    #[command(
+        after_help = "Examples:\n  sessionlab completions bash > ~/.local/share/bash-completion/completions/sessionlab\n  \
+        sessionlab completions zsh > ~/.zfunc/_sessionlab\n  \
+        sessionlab completions fish > ~/.config/fish/completions/sessionlab.fish"
+    )]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
     /// List the scenarios in teaching order.
     #[command(after_help = "Example:\n  sessionlab list --format json")]
@@ -279,7 +298,9 @@ impl From<ProfileArg> for ProfileName {
 fn main() -> ExitCode {
     sessionlab::return_argon2_memory_to_the_system();
     let cli = Cli::parse();
-    configure_colour(cli.color);
+    let dumb = std::env::var("TERM").is_ok_and(|term| term == "dumb");
+    configure_colour(cli.color, dumb);
+    sessionlab::stdout::set_ascii(cli.ascii || dumb);
     let quiet = cli.quiet;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -399,7 +420,14 @@ fn main() -> ExitCode {
                 id,
                 no_pause,
                 brief,
-            } => lesson(id.as_deref(), no_pause, brief, quiet).await,
+                format,
+            } => lesson(id.as_deref(), no_pause, brief, format, quiet).await,
+            Command::Completions { shell } => {
+                let mut script = Vec::new();
+                clap_complete::generate(shell, &mut Cli::command(), "sessionlab", &mut script);
+                out!("{}", String::from_utf8_lossy(&script));
+                ExitCode::SUCCESS
+            }
             Command::List { format } => {
                 out!("{}", report::scenario_listing(&catalog::all(), format));
                 ExitCode::SUCCESS
@@ -409,7 +437,13 @@ fn main() -> ExitCode {
 }
 
 /// `sessionlab lesson [ID]`: the list, or one lesson (see `sessionlab::lesson`).
-async fn lesson(id: Option<&str>, no_pause: bool, brief: bool, quiet: bool) -> ExitCode {
+async fn lesson(
+    id: Option<&str>,
+    no_pause: bool,
+    brief: bool,
+    format: Option<sessionlab::lesson::HandoutFormat>,
+    quiet: bool,
+) -> ExitCode {
     let Some(id) = id else {
         out!("{}", sessionlab::lesson::list(quiet));
         return ExitCode::SUCCESS;
@@ -418,6 +452,18 @@ async fn lesson(id: Option<&str>, no_pause: bool, brief: bool, quiet: bool) -> E
         Ok(meta) => meta,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
+    if let Some(format) = format {
+        return match sessionlab::lesson::handout(&meta, format).await {
+            Ok(page) => {
+                out!("{page}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(
+                EXIT_FAILURE,
+                &format!("the handout could not be made: {e:#}"),
+            ),
+        };
+    }
     let options = sessionlab::lesson::Options {
         pace: sessionlab::lesson::Pace::choose(no_pause),
         quiet,
@@ -429,12 +475,12 @@ async fn lesson(id: Option<&str>, no_pause: bool, brief: bool, quiet: bool) -> E
     }
 }
 
-fn configure_colour(choice: ColorChoice) {
+fn configure_colour(choice: ColorChoice, dumb_terminal: bool) {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let on = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
+        ColorChoice::Auto => !no_color && !dumb_terminal && std::io::stdout().is_terminal(),
     };
     colored::control::set_override(on);
 }
@@ -511,8 +557,12 @@ fn nth_addr(base: SocketAddr, index: usize) -> Result<SocketAddr, String> {
     if base.port() == 0 {
         return Ok(base);
     }
-    let port = u16::try_from(usize::from(base.port()) + index)
-        .map_err(|_| format!("--addr {base}: the apps need {} consecutive ports", index + 1))?;
+    let port = u16::try_from(usize::from(base.port()) + index).map_err(|_| {
+        format!(
+            "--addr {base}: the apps need {} consecutive ports",
+            index + 1
+        )
+    })?;
     Ok(SocketAddr::new(base.ip(), port))
 }
 

@@ -135,7 +135,11 @@ fn logout_reuse_walks_through_the_attack_and_names_the_defense_that_broke_it() {
     for (path, line) in &locations {
         assert_points_at_code(path, *line, "ServerLogout");
     }
-    assert_eq!(assert_mechanisms_hold_their_code(attribution), 1, "{attribution}");
+    assert_eq!(
+        assert_mechanisms_hold_their_code(attribution),
+        1,
+        "{attribution}"
+    );
     // The replay shows the step where the defense acted: the logout.
     let replay = &stdout[stdout.find("Part 2.").expect("a hardened replay")..];
     let acted = replay
@@ -179,7 +183,11 @@ fn csrf_is_held_by_layers_and_the_lesson_says_defense_in_depth() {
             .unwrap_or_else(|| panic!("{file} not pointed to: {attribution}"));
         assert_points_at_code(path, *line, variant);
     }
-    assert_eq!(assert_mechanisms_hold_their_code(attribution), 3, "{attribution}");
+    assert_eq!(
+        assert_mechanisms_hold_their_code(attribution),
+        3,
+        "{attribution}"
+    );
     assert!(attribution.contains("a.ct_eq(b)"), "{attribution}");
 }
 
@@ -310,7 +318,10 @@ fn brief_keeps_every_step_on_a_projector_screen() {
             .next()
             .unwrap_or(step);
         let lines = screen_lines(step.trim_end());
-        assert!(lines <= 30, "a step of {lines} lines at 100 columns:\nStep {step}");
+        assert!(
+            lines <= 30,
+            "a step of {lines} lines at 100 columns:\nStep {step}"
+        );
     }
     // Wrapping never splits a token of a body.
     assert!(!stdout.contains("<\n"), "{stdout}");

@@ -4,9 +4,9 @@
 
 use colored::Colorize;
 use sessionlab_app::{Defense, defense_mechanism, defense_source};
+use sessionlab_attack::catalog::ScenarioMeta;
 use sessionlab_attack::outcome::HttpExchange;
 use sessionlab_attack::{RunResult, Step};
-use sessionlab_attack::catalog::ScenarioMeta;
 use sessionlab_harness::batch::ignore_results;
 use sessionlab_harness::{Ablation, ablation, says};
 
@@ -32,24 +32,36 @@ pub(super) async fn ablate(meta: &ScenarioMeta, hardened: &RunResult) -> anyhow:
 
 /// The defenses that decided the hardened run (those whose removal reopens
 /// the attack; with defense in depth, every claimed one), each with the
-/// first step where the run without it went differently: where it acted.
-/// A defense whose removal changed no step before the decisive one is left
-/// out (it acted at the decisive step, which the lesson shows anyway).
-pub(super) fn where_defenses_acted(hardened: &RunResult, ablation: &Ablation) -> Vec<(Defense, usize)> {
+/// last step before the decisive one where the run without it went
+/// differently: where it acted. A defense whose removal changed no step
+/// before the decisive one is left out (it acted at the decisive step, which
+/// the lesson shows anyway).
+pub(super) fn where_defenses_acted(
+    hardened: &RunResult,
+    ablation: &Ablation,
+) -> Vec<(Defense, usize)> {
     let deciding: Vec<Defense> = match ablation.holdings().into_iter().next() {
         Some(holding) if !holding.reopened_by.is_empty() => holding.reopened_by.clone(),
         _ => ablation.removals.iter().map(|r| r.defense).collect(),
     };
     let mut acted = Vec::new();
-    for removal in ablation.removals.iter().filter(|r| deciding.contains(&r.defense)) {
+    for removal in ablation
+        .removals
+        .iter()
+        .filter(|r| deciding.contains(&r.defense))
+    {
         let Some(without) = removal.results.first() else {
             continue;
         };
+        // The last step before the decisive one that went differently
+        // without it: where it made the difference the attack then met.
+        let decisive = hardened.decided_at.unwrap_or(hardened.steps.len());
         let differs = hardened
             .steps
             .iter()
             .zip(&without.steps)
-            .position(|(a, b)| signature(a) != signature(b));
+            .take(decisive)
+            .rposition(|(a, b)| signature(a) != signature(b));
         if let Some(step) = differs {
             acted.push((removal.defense, step));
         }
@@ -65,13 +77,23 @@ fn signature(step: &Step) -> Vec<String> {
 }
 
 fn exchange_signature(x: &HttpExchange) -> String {
-    let path = x.url.split(['?', '#']).next().unwrap_or_default();
+    // The query's parameter names (`?sid`), not their values.
+    let (path, query) = x.url.split_once('?').unwrap_or((&x.url, ""));
+    let params: Vec<&str> = query
+        .split('&')
+        .filter_map(|pair| pair.split('=').next())
+        .collect();
     let path = path.split_once("://").map_or(path, |(_, rest)| rest);
     let path = path.find('/').map_or("/", |at| &path[at..]);
     let mut headers: Vec<String> = x
-        .response_headers
+        .request_headers
         .iter()
-        .map(|(name, _)| name.to_ascii_lowercase())
+        .map(|(name, _)| format!(">{}", name.to_ascii_lowercase()))
+        .chain(
+            x.response_headers
+                .iter()
+                .map(|(name, _)| format!("<{}", name.to_ascii_lowercase())),
+        )
         .collect();
     headers.sort();
     let jar: Vec<&str> = x
@@ -81,8 +103,9 @@ fn exchange_signature(x: &HttpExchange) -> String {
         .map(|note| note.action.as_str())
         .collect();
     format!(
-        "{} {path} {} [{}] [{}]",
+        "{} {path}?{} {} [{}] [{}]",
         x.method,
+        params.join("&"),
         x.status,
         headers.join(","),
         jar.join(",")
@@ -170,7 +193,10 @@ fn defense_line(defense: Defense) -> String {
     ));
     out.push_str(&wrap(
         code,
-        &format!("    mechanism  {}  ", format!("{mechanism}:{mechanism_line}").underline()),
+        &format!(
+            "    mechanism  {}  ",
+            format!("{mechanism}:{mechanism_line}").underline()
+        ),
     ));
     out.push('\n');
     out

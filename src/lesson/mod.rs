@@ -30,8 +30,8 @@ mod pause;
 
 pub use attribution::render_attribution;
 pub use outcome::{decisive_step, proof_note, render_hardened, render_result};
-pub use pause::{Key, Keys, LineKeys, Pace};
 use pause::Pauser;
+pub use pause::{Key, Keys, LineKeys, Pace};
 
 /// The scenario file for `id`, or the message naming the valid lesson ids.
 /// The lesson's number in the teaching order (`sessionlab lesson 5`, as the
@@ -131,9 +131,7 @@ pub async fn run_with(
         loop {
             match pauser.wait(out, &next, brief)? {
                 Key::Quit => return Ok(()),
-                Key::Full => {
-                    write!(out, "{}", transcript::step(i + 1, total, step, None, false))?
-                }
+                Key::Full => write!(out, "{}", transcript::step(i + 1, total, step, None, false))?,
                 Key::Next => break,
             }
         }
@@ -189,6 +187,59 @@ pub async fn run_with(
     }
     write!(out, "{}", recap(meta, quiet))?;
     Ok(())
+}
+
+/// `sessionlab lesson ID --format html|markdown`: what a one-lesson handout is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HandoutFormat {
+    /// A self-contained HTML page (the lesson's text embedded, no external assets).
+    Html,
+    /// A Markdown page.
+    Markdown,
+}
+
+/// A one-lesson handout: the story, each step with its exchanges against
+/// both profiles (the hardened replay included), which defense broke it with
+/// its switch and mechanism, the recap, the references and the lesson's text.
+/// Plain text: no colour, whatever the terminal.
+pub async fn handout(meta: &ScenarioMeta, format: HandoutFormat) -> anyhow::Result<String> {
+    colored::control::set_override(false);
+    let insecure = run_against(&meta.id, Profile::new(ProfileName::Insecure)).await?;
+    let hardened = run_against(&meta.id, Profile::new(ProfileName::Hardened)).await?;
+    let attribution = if hardened.outcome == Outcome::Blocked {
+        let ablation = attribution::ablate(meta, &hardened).await?;
+        render_attribution(meta, &ablation)
+    } else {
+        String::new()
+    };
+    let profiles = vec![insecure.profile.clone(), hardened.profile.clone()];
+    let results = vec![insecure, hardened];
+    let scenarios = std::slice::from_ref(meta);
+    let title = format!("Lesson {}: {}", meta.order, meta.title);
+    let closing = format!("{}\n{}", attribution.trim_end(), recap(meta, true).trim());
+    Ok(match format {
+        HandoutFormat::Html => {
+            let page = crate::report::html::render(&title, scenarios, &profiles, &results);
+            let block = format!(
+                "<h2>Which defense broke it, and the recap</h2>\n<pre>{}</pre>\n<footer>",
+                crate::report::html::escape_text(closing.trim())
+            );
+            page.replacen("<footer>", &block, 1)
+        }
+        HandoutFormat::Markdown => {
+            let mut page = crate::report::markdown::render(scenarios, &profiles, &results)
+                .replacen("# sessionlab results", &format!("# {title}"), 1);
+            page.push_str(&format!(
+                "\n## Which defense broke it, and the recap\n\n```text\n{}\n```\n",
+                closing.trim()
+            ));
+            if let Some(text) = crate::report::lessons::text(&meta.id) {
+                page.push_str("\n---\n\n");
+                page.push_str(text);
+            }
+            page
+        }
+    })
 }
 
 /// "next: the result": what the room can predict before it is shown.

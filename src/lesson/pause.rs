@@ -76,7 +76,9 @@ impl<R: BufRead + Send> Keys for LineKeys<R> {
         if self.0.read_line(&mut line)? == 0 {
             return Ok(None);
         }
-        Ok(Some(line.trim().chars().next().map_or(Key::Next, Key::of_char)))
+        Ok(Some(
+            line.trim().chars().next().map_or(Key::Next, Key::of_char),
+        ))
     }
 }
 

@@ -6,6 +6,7 @@ pub mod ablation;
 pub mod defenses;
 pub mod html;
 pub mod junit;
+pub mod lessons;
 pub mod markdown;
 pub mod transcript;
 
@@ -124,7 +125,11 @@ pub(crate) fn coloured(outcome: Outcome, text: &str) -> String {
 /// there is no terminal (a pipe, a file) or it reports no usable width.
 pub(crate) fn new_table() -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
+    if crate::stdout::ascii() {
+        table.load_preset(comfy_table::presets::ASCII_FULL_CONDENSED);
+    } else {
+        table.load_preset(UTF8_FULL_CONDENSED);
+    }
     let arrangement = match table.width() {
         Some(width) if width >= 60 => ContentArrangement::Dynamic,
         _ => ContentArrangement::Disabled,

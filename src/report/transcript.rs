@@ -18,12 +18,17 @@ pub enum Medium {
     /// A report's page (HTML): plain text the page escapes and folds away,
     /// every exchange, every body excerpt whole.
     Page,
+    /// The lesson `--brief`: as at a terminal, with a shorter body excerpt
+    /// and without the jar's "sent" notes, which the `Cookie` line already shows.
+    Brief,
 }
 
 /// How many exchanges of one step a terminal shows before it summarises the rest.
 const EXCHANGES_SHOWN: usize = 8;
 /// How much of a body excerpt a terminal shows.
 const BODY_SHOWN: usize = 240;
+/// How much of a body excerpt `--brief` shows: about one line.
+const BODY_SHOWN_BRIEF: usize = 60;
 
 /// `victim: logged in. the account page`: a step in one line, as the
 /// reports' step lists and the lesson's hardened run show it.
@@ -79,7 +84,7 @@ fn brief_exchanges(all: &[HttpExchange]) -> String {
         match login_run(all, i) {
             Some(end) => {
                 if !rest.is_empty() {
-                    out.push_str(&exchanges(&std::mem::take(&mut rest), Medium::Terminal));
+                    out.push_str(&exchanges(&std::mem::take(&mut rest), Medium::Brief));
                 }
                 out.push_str(&login_line(&all[i..end], several_browsers));
                 i = end;
@@ -91,7 +96,7 @@ fn brief_exchanges(all: &[HttpExchange]) -> String {
         }
     }
     if !rest.is_empty() {
-        out.push_str(&exchanges(&rest, Medium::Terminal));
+        out.push_str(&exchanges(&rest, Medium::Brief));
     }
     out
 }
@@ -131,11 +136,24 @@ fn login_line(run: &[HttpExchange], show_browser: bool) -> String {
         .iter()
         .map(|x| format!("{} {} {}", x.method, path_of(&x.url), x.status))
         .collect();
+    // The cookie the login left: the last one the jar took, with its value
+    // from the response that set it.
     let cookie = run
         .iter()
-        .flat_map(|x| &x.cookies_in)
-        .rfind(|note| matches!(note.action, CookieAction::Stored | CookieAction::Replaced))
-        .map(|note| format!("{} {}", note.cookie, note.action.as_str()))
+        .rev()
+        .find_map(|x| {
+            let note = x.cookies_in.iter().rfind(|note| {
+                matches!(note.action, CookieAction::Stored | CookieAction::Replaced)
+            })?;
+            let pair = x
+                .response_headers
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+                .filter_map(|(_, value)| value.split(';').next())
+                .rfind(|pair| pair.split('=').next() == Some(note.cookie.as_str()))
+                .unwrap_or(&note.cookie);
+            Some(format!("{pair} ({})", note.action.as_str()))
+        })
         .unwrap_or_else(|| "no new cookie".to_string());
     let who = if show_browser {
         format!(" [{}]", run[0].browser)
@@ -147,7 +165,7 @@ fn login_line(run: &[HttpExchange], show_browser: bool) -> String {
         "{}\n",
         crate::report::hanging(
             &lead,
-            &format!("{}{who}; result: {}  (f: the full HTTP)", hops.join(" · "), cookie)
+            &format!("{}{who}; cookie {cookie}", hops.join(" · "))
         )
     )
 }
@@ -160,9 +178,10 @@ pub fn exchanges(exchanges: &[HttpExchange], medium: Medium) -> String {
     }
     let several_browsers = exchanges.iter().any(|x| x.browser != exchanges[0].browser);
     let each = |shown: &[HttpExchange]| -> String {
+        let mut seen: Vec<(String, String)> = Vec::new();
         shown
             .iter()
-            .map(|x| exchange(x, several_browsers, medium))
+            .map(|x| exchange_after(x, several_browsers, medium, &mut seen))
             .collect()
     };
     if medium == Medium::Page || exchanges.len() <= EXCHANGES_SHOWN {
@@ -185,6 +204,24 @@ pub fn exchanges(exchanges: &[HttpExchange], medium: Medium) -> String {
 /// One request and its response: the headers that matter highlighted, the
 /// body excerpt, and what the cookie jar did each way.
 pub fn exchange(exchange: &HttpExchange, show_browser: bool, medium: Medium) -> String {
+    exchange_after(exchange, show_browser, medium, &mut Vec::new())
+}
+
+/// The response headers every page of a profile repeats: `--brief` shows
+/// each value once per step.
+const REPEATED_HEADERS: &[&str] = &[
+    "content-security-policy",
+    "strict-transport-security",
+    "referrer-policy",
+];
+
+/// [`exchange`], after the exchanges whose repeated headers are in `seen`.
+fn exchange_after(
+    exchange: &HttpExchange,
+    show_browser: bool,
+    medium: Medium,
+    seen: &mut Vec<(String, String)>,
+) -> String {
     let mut out = String::from("\n");
     let browser = if show_browser {
         paint(medium, format!("  [{}]", exchange.browser).dimmed())
@@ -204,6 +241,9 @@ pub fn exchange(exchange: &HttpExchange, show_browser: bool, medium: Medium) -> 
         out.push_str(&header_line(name, value, medium));
     }
     for note in &exchange.cookies_out {
+        if medium == Medium::Brief && note.action == CookieAction::Sent && note.reason.is_none() {
+            continue;
+        }
         out.push_str(&cookie_line(note, medium));
     }
     out.push_str(&format!(
@@ -212,6 +252,13 @@ pub fn exchange(exchange: &HttpExchange, show_browser: bool, medium: Medium) -> 
         paint(medium, status_word(exchange.status))
     ));
     for (name, value) in &exchange.response_headers {
+        let key = (name.to_ascii_lowercase(), value.clone());
+        if medium == Medium::Brief && REPEATED_HEADERS.contains(&key.0.as_str()) {
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+        }
         out.push_str(&header_line(name, value, medium));
     }
     for note in &exchange.cookies_in {
@@ -253,7 +300,8 @@ fn header_line(name: &str, value: &str, medium: Medium) -> String {
         "location" | "referer" => label.cyan().bold(),
         _ => label.blue().bold(),
     };
-    format!("      {} {value}\n", paint(medium, label))
+    let lead = format!("      {} ", paint(medium, label));
+    format!("{}\n", wrap(medium, &lead, value))
 }
 
 /// `browser: withheld sid (a SameSite=Strict cookie ...)`: the jar's decision and why.
@@ -286,6 +334,7 @@ fn body_line(exchange: &HttpExchange, medium: Medium) -> String {
     }
     let limit = match medium {
         Medium::Terminal => BODY_SHOWN,
+        Medium::Brief => BODY_SHOWN_BRIEF,
         Medium::Page => usize::MAX,
     };
     let mut shown = String::new();
@@ -330,7 +379,7 @@ fn actor_colour(actor: Actor, text: &str) -> ColoredString {
 /// The styled text at a terminal; the plain text on a page.
 fn paint(medium: Medium, text: ColoredString) -> String {
     match medium {
-        Medium::Terminal => text.to_string(),
+        Medium::Terminal | Medium::Brief => text.to_string(),
         Medium::Page => text.clear().to_string(),
     }
 }
@@ -338,7 +387,7 @@ fn paint(medium: Medium, text: ColoredString) -> String {
 /// `lead` then `text`: wrapped with its column kept at a terminal, one line on a page.
 fn wrap(medium: Medium, lead: &str, text: &str) -> String {
     match medium {
-        Medium::Terminal => crate::report::hanging(lead, text),
+        Medium::Terminal | Medium::Brief => crate::report::hanging(lead, text),
         Medium::Page => format!("{lead}{text}"),
     }
 }

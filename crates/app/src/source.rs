@@ -109,7 +109,10 @@ mod tests {
             )
             .unwrap_or_else(|e| panic!("{path}: {e}"));
             assert_eq!(on_disk, text, "{path} on disk is the compiled-in text");
-            let shown = on_disk.lines().nth(line as usize - 1).expect("the line exists");
+            let shown = on_disk
+                .lines()
+                .nth(line as usize - 1)
+                .expect("the line exists");
             assert_eq!(shown.trim(), code, "{path}:{line}");
         }
     }

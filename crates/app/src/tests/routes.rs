@@ -175,9 +175,18 @@ async fn the_login_page_shows_the_demo_accounts_except_in_hardened() {
         let (router, info) = app(&builtin(name));
         let page = Visitor::new(&router, &info).get("/login").await;
         let shown = page.body.contains("id=\"demo-accounts\"")
-            && page.body.contains("<code>alice</code> / <code>wonderland</code>")
-            && page.body.contains("<code>bob</code> / <code>builder</code>");
-        assert_eq!(shown, name != ProfileName::Hardened, "{name}: {}", page.body);
+            && page
+                .body
+                .contains("<code>alice</code> / <code>wonderland</code>")
+            && page
+                .body
+                .contains("<code>bob</code> / <code>builder</code>");
+        assert_eq!(
+            shown,
+            name != ProfileName::Hardened,
+            "{name}: {}",
+            page.body
+        );
         // A wrong password shows them again, with the error.
         let mut visitor = Visitor::new(&router, &info);
         visitor.get("/login").await;
