@@ -55,7 +55,7 @@ pub fn render(
                 class = r.outcome.as_str(),
                 profile = escape(&r.profile),
                 word = r.outcome.as_str(),
-                evidence = escape(&r.evidence),
+                evidence = code_spans(&escape(&r.evidence)),
             ));
             out.push_str("<details><summary>Steps</summary><ol>\n");
             for step in steps_of(r) {
@@ -124,7 +124,7 @@ pub(super) fn step_item(step: &Step) -> String {
     format!(
         "<li><span class=\"actor\">{}</span>: {}{}</li>\n",
         actor_label(step.actor),
-        escape(&step_text(step)),
+        code_spans(&escape(&step_text(step))),
         transcript(&step.exchanges)
     )
 }
@@ -149,6 +149,26 @@ fn symbol(outcome: Outcome) -> &'static str {
         Outcome::Blocked => "✓ blocked",
         Outcome::Error => "! error",
     }
+}
+
+/// `` `x` `` in already escaped text as `<code>x</code>`, so no literal
+/// backtick reaches the page; an unpaired backtick is left as it is.
+fn code_spans(escaped: &str) -> String {
+    let pieces: Vec<&str> = escaped.split('`').collect();
+    if pieces.len() % 2 == 0 {
+        return escaped.to_string();
+    }
+    let mut out = String::with_capacity(escaped.len() + 16);
+    for (i, piece) in pieces.iter().enumerate() {
+        if i % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(piece);
+            out.push_str("</code>");
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
 }
 
 /// [`escape`], for the one-lesson handout.

@@ -39,7 +39,26 @@ pub fn step_line(step: &Step) -> String {
 /// `logged in. the account page`: what a step did and saw, for a page that
 /// sets the actor's label apart (emphasised in Markdown and HTML).
 pub fn step_text(step: &Step) -> String {
-    format!("{}. {}", step.action, step.observed)
+    format!("{}. {}", step.action, sentence_start(&step.observed))
+}
+
+/// `the app answered` → `The app answered`: the second of two joined
+/// sentences starts with a capital. A first word that is not plain
+/// lowercase letters (`sid=…`, `/account`, `Set-Cookie:`) stays as it is.
+fn sentence_start(text: &str) -> String {
+    let first_word = text.split([' ', ',', ';', ':']).next().unwrap_or_default();
+    if first_word.is_empty()
+        || !first_word
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '\'')
+    {
+        return text.to_string();
+    }
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
 }
 
 /// One step in full: who did what, what they saw, and the HTTP behind it,
