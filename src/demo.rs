@@ -42,7 +42,7 @@ pub async fn serve_until_ctrl_c(lab: Vec<LabProfile>, out: &mut dyn Write, quiet
         }
         if let Some(key) = p.server.lab_clock_key() {
             say(format!(
-                "  {:<width$}  lab clock key {key}  (sessionlab attack --target {} --lab-clock-key-file FILE)",
+                "  {:<width$}  lab clock key {key}  (for sessionlab attack --target {}: in SESSIONLAB_CLOCK_KEY)",
                 "",
                 p.server.url()
             ));
