@@ -851,3 +851,21 @@ async fn ablate(requested: &[String], format: Format, quiet: bool) -> ExitCode {
     );
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_served_apps_take_consecutive_ports() {
+        let base: SocketAddr = "127.0.0.1:8080".parse().expect("an address");
+        let ports: Vec<u16> = (0..3)
+            .map(|i| nth_addr(base, i).expect("fits").port())
+            .collect();
+        assert_eq!(ports, [8080, 8081, 8082]);
+        let any: SocketAddr = "127.0.0.1:0".parse().expect("an address");
+        assert_eq!(nth_addr(any, 2), Ok(any));
+        let last: SocketAddr = "127.0.0.1:65535".parse().expect("an address");
+        assert!(nth_addr(last, 1).is_err());
+    }
+}

@@ -354,3 +354,35 @@ fn keys_at_the_pause_show_the_full_http_and_quit() {
     assert!(!shown.contains("Step 2 of"), "`q` did not quit: {shown}");
     assert!(!shown.contains("Recap:"), "{shown}");
 }
+
+#[test]
+fn a_one_lesson_handout_holds_the_steps_the_defense_and_the_lesson() {
+    let out = run_lesson(&["logout-reuse", "--format", "html"]);
+    let html = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    common::assert_self_contained_html(&html);
+    assert!(
+        html.starts_with("<!doctype html>"),
+        "no prompt or colour before the page"
+    );
+    assert!(!html.contains('\u{1b}'), "{html}");
+    for part in [
+        "Lesson 6: ",
+        "→ POST",
+        "Clear-Site-Data",
+        "switch     crates/app/src/defenses/server_logout.rs:",
+        "mechanism  crates/app/src/defenses/server_logout.rs:",
+        "CWE-613",
+        "The lesson: logout-reuse",
+    ] {
+        assert!(html.contains(part), "{part:?} missing: {html}");
+    }
+    assert!(!html.contains(".md\""), "{html}");
+
+    let out = run_lesson(&["logout-reuse", "--format", "markdown"]);
+    let markdown = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(markdown.starts_with("# Lesson 6: "), "{markdown}");
+    assert!(markdown.contains("## The story"), "{markdown}");
+    assert!(markdown.contains("What broke it:"), "{markdown}");
+}
