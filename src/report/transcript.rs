@@ -226,6 +226,20 @@ pub fn exchange(exchange: &HttpExchange, show_browser: bool, medium: Medium) -> 
     exchange_after(exchange, show_browser, medium, &mut Vec::new())
 }
 
+/// The first cookie name a `Cookie` header carries more than once, as in
+/// cookie tossing's `sid=X; sid=X`.
+fn repeated_cookie(header: &str) -> Option<&str> {
+    let names: Vec<&str> = header
+        .split(';')
+        .filter_map(|pair| pair.trim().split('=').next())
+        .collect();
+    names
+        .iter()
+        .enumerate()
+        .find(|(i, name)| names[..*i].contains(name))
+        .map(|(_, name)| *name)
+}
+
 /// The response headers every page of a profile repeats: `--brief` shows
 /// each value once per step.
 const REPEATED_HEADERS: &[&str] = &[
@@ -258,6 +272,15 @@ fn exchange_after(
     }
     for (name, value) in &exchange.request_headers {
         out.push_str(&header_line(name, value, medium));
+        if name.eq_ignore_ascii_case("cookie")
+            && let Some(twice) = repeated_cookie(value)
+        {
+            let note = format!(
+                "({twice} twice: two cookies of that name, for different domains or paths; \
+                 a Cookie header says only name=value, never whose)"
+            );
+            out.push_str(&format!("{}\n", wrap(medium, "        ", &note)));
+        }
     }
     for note in &exchange.cookies_out {
         if medium == Medium::Brief && note.action == CookieAction::Sent && note.reason.is_none() {
@@ -450,6 +473,19 @@ mod tests {
             Medium::Page,
         );
         assert!(shown.contains("body, 5 bytes: hello\n"), "{shown}");
+    }
+
+    #[test]
+    fn a_cookie_name_sent_twice_is_explained() {
+        assert_eq!(repeated_cookie("sid=X; sid=X"), Some("sid"));
+        assert_eq!(repeated_cookie("a=1; sid=X"), None);
+        let mut twice = exchange_with(BodyExcerpt::of("b", false));
+        twice.request_headers = vec![("Cookie".into(), "sid=X; sid=X".into())];
+        let shown = exchange(&twice, false, Medium::Page);
+        assert!(
+            shown.contains("(sid twice: two cookies of that name"),
+            "{shown}"
+        );
     }
 
     #[test]
