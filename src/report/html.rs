@@ -155,12 +155,12 @@ fn symbol(outcome: Outcome) -> &'static str {
 /// backtick reaches the page; an unpaired backtick is left as it is.
 fn code_spans(escaped: &str) -> String {
     let pieces: Vec<&str> = escaped.split('`').collect();
-    if pieces.len() % 2 == 0 {
+    if pieces.len().is_multiple_of(2) {
         return escaped.to_string();
     }
     let mut out = String::with_capacity(escaped.len() + 16);
     for (i, piece) in pieces.iter().enumerate() {
-        if i % 2 == 1 {
+        if !i.is_multiple_of(2) {
             out.push_str("<code>");
             out.push_str(piece);
             out.push_str("</code>");
