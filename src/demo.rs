@@ -40,6 +40,13 @@ pub async fn serve_until_ctrl_c(lab: Vec<LabProfile>, out: &mut dyn Write, quiet
         if let Some(spki) = p.server.certificate_spki_sha256().filter(|_| !quiet) {
             say(format!("  {:<width$}  {}", "", trust_hint(spki)));
         }
+        if let Some(key) = p.server.lab_clock_key() {
+            say(format!(
+                "  {:<width$}  lab clock key {key}  (for sessionlab attack --target {}: in SESSIONLAB_CLOCK_KEY)",
+                "",
+                p.server.url()
+            ));
+        }
     }
     if !quiet {
         if let Some(first) = lab.first() {

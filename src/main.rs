@@ -9,7 +9,7 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use clap::builder::TypedValueParser;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use colored::Colorize;
 use indicatif::{ProgressBar, ProgressStyle};
 use sessionlab::report::{self, Format, ListFormat};
@@ -51,6 +51,10 @@ struct Cli {
     /// Print only the result: no progress bar, no banners, no hints.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Plain ASCII output: no box drawing, arrows or check marks (screen readers, logs).
+    /// TERM=dumb implies it, and no colour.
+    #[arg(long, global = true)]
+    ascii: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -106,6 +110,14 @@ enum Command {
         /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
         #[arg(long, value_enum, default_value_t = BrowserArg::Sim)]
         browser: BrowserArg,
+        /// With --serve: the first app's address; the others take the next ports
+        /// (insecure 8080, tutorial 8081, hardened 8082 from 127.0.0.1:8080). Loopback only.
+        #[arg(long, value_name = "IP:PORT", requires = "serve")]
+        addr: Option<SocketAddr>,
+        /// With --serve: let `sessionlab attack --lab-clock-key KEY` move each app's clock
+        /// (the timeout lessons by hand); each app prints its key.
+        #[arg(long, requires = "serve")]
+        lab_clock: bool,
     },
     /// Run the target app in one profile and print its URL and demo accounts.
     #[command(
@@ -249,16 +261,17 @@ enum Command {
     /// Walk through one attack step by step: the HTTP, the cookies, the defense that stops it.
     #[command(
         after_help = "Examples:\n  sessionlab lesson                       the lessons, in teaching order\n  \
-        sessionlab lesson fixation-cookie       step by step, Enter between steps\n  \
+        sessionlab lesson fixation-cookie       step by step, a key between steps (q quits)\n  \
+        sessionlab lesson 5 --brief             lesson 5, each login in one line (f: full HTTP)\n  \
         sessionlab lesson csrf --no-pause       all at once (scripts, CI)\n\n\
         The attack runs against the insecure profile, then against the hardened one,\n\
         which names the defense that broke it and the file:line of its code."
     )]
     Lesson {
-        /// The scenario to learn (`sessionlab lesson` without it lists them).
-        #[arg(value_name = "ID")]
+        /// The scenario to learn, by id or by its number in the list (`sessionlab lesson` without it lists them).
+        #[arg(value_name = "ID|NUMBER")]
         id: Option<String>,
-        /// Print the whole lesson without waiting for Enter (it never waits unless stdin and stdout are both terminals).
+        /// Print the whole lesson without waiting for a key (it never waits unless stdin and stdout are both terminals).
         #[arg(long)]
         no_pause: bool,
         /// Where sessions live: memory (default), sqlite:PATH (survives a restart).
@@ -267,6 +280,25 @@ enum Command {
         /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
         #[arg(long, value_enum, default_value_t = BrowserArg::Sim)]
         browser: BrowserArg,
+        /// Show each login (login page, POST, redirects) as one line with the cookie that resulted;
+        /// `f` at the pause shows the step's full HTTP.
+        #[arg(long)]
+        brief: bool,
+        /// Write a one-lesson handout instead (story, steps with their HTTP, the hardened
+        /// replay, the defense, the recap, references): `> lesson.html`.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<sessionlab::lesson::HandoutFormat>,
+    },
+    /// Print a shell completion script: `sessionlab completions bash > ~/.local/share/bash-completion/completions/sessionlab`.
+    #[command(
+        after_help = "Examples:\n  sessionlab completions bash > ~/.local/share/bash-completion/completions/sessionlab\n  \
+        sessionlab completions zsh > ~/.zfunc/_sessionlab\n  \
+        sessionlab completions fish > ~/.config/fish/completions/sessionlab.fish"
+    )]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
     /// List the scenarios in teaching order.
     #[command(after_help = "Example:\n  sessionlab list --format json")]
@@ -350,7 +382,9 @@ impl From<ProfileArg> for ProfileName {
 fn main() -> ExitCode {
     sessionlab::return_argon2_memory_to_the_system();
     let cli = Cli::parse();
-    configure_colour(cli.color);
+    let dumb = std::env::var("TERM").is_ok_and(|term| term == "dumb");
+    configure_colour(cli.color, dumb);
+    sessionlab::stdout::set_ascii(cli.ascii || dumb);
     let quiet = cli.quiet;
     if let Err(code) = choose_browser(cli.command.browser()) {
         return code;
@@ -373,13 +407,16 @@ fn main() -> ExitCode {
                 with,
                 format,
                 serve,
+                addr,
+                lab_clock,
                 ..
             } => {
+                let serving = serve.then_some(DemoServe { addr, lab_clock });
                 run_demo(
                     &scenarios,
                     Toggles::new(without, with),
                     format,
-                    serve,
+                    serving,
                     quiet,
                 )
                 .await
@@ -475,7 +512,19 @@ fn main() -> ExitCode {
                 out!("{}", report::defenses::render(&catalog::all(), format));
                 ExitCode::SUCCESS
             }
-            Command::Lesson { id, no_pause, .. } => lesson(id.as_deref(), no_pause, quiet).await,
+            Command::Lesson {
+                id,
+                no_pause,
+                brief,
+                format,
+                ..
+            } => lesson(id.as_deref(), no_pause, brief, format, quiet).await,
+            Command::Completions { shell } => {
+                let mut script = Vec::new();
+                clap_complete::generate(shell, &mut Cli::command(), "sessionlab", &mut script);
+                out!("{}", String::from_utf8_lossy(&script));
+                ExitCode::SUCCESS
+            }
             Command::List { format } => {
                 out!("{}", report::scenario_listing(&catalog::all(), format));
                 ExitCode::SUCCESS
@@ -485,7 +534,13 @@ fn main() -> ExitCode {
 }
 
 /// `sessionlab lesson [ID]`: the list, or one lesson (see `sessionlab::lesson`).
-async fn lesson(id: Option<&str>, no_pause: bool, quiet: bool) -> ExitCode {
+async fn lesson(
+    id: Option<&str>,
+    no_pause: bool,
+    brief: bool,
+    format: Option<sessionlab::lesson::HandoutFormat>,
+    quiet: bool,
+) -> ExitCode {
     let Some(id) = id else {
         out!("{}", sessionlab::lesson::list(quiet));
         return ExitCode::SUCCESS;
@@ -494,19 +549,35 @@ async fn lesson(id: Option<&str>, no_pause: bool, quiet: bool) -> ExitCode {
         Ok(meta) => meta,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let pace = sessionlab::lesson::Pace::choose(no_pause);
-    match sessionlab::lesson::run(&meta, pace, quiet).await {
+    if let Some(format) = format {
+        return match sessionlab::lesson::handout(&meta, format).await {
+            Ok(page) => {
+                out!("{page}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(
+                EXIT_FAILURE,
+                &format!("the handout could not be made: {e:#}"),
+            ),
+        };
+    }
+    let options = sessionlab::lesson::Options {
+        pace: sessionlab::lesson::Pace::choose(no_pause),
+        quiet,
+        brief,
+    };
+    match sessionlab::lesson::run(&meta, options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, &format!("the lesson could not run: {e:#}")),
     }
 }
 
-fn configure_colour(choice: ColorChoice) {
+fn configure_colour(choice: ColorChoice, dumb_terminal: bool) {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let on = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
+        ColorChoice::Auto => !no_color && !dumb_terminal && std::io::stdout().is_terminal(),
     };
     colored::control::set_override(on);
 }
@@ -571,11 +642,32 @@ fn chatter(format: Format, quiet: bool, text: &str) {
     }
 }
 
+/// `demo --serve`: where the fresh apps listen, and whether their clocks may move.
+struct DemoServe {
+    addr: Option<SocketAddr>,
+    lab_clock: bool,
+}
+
+/// The address of the `index`th app of `demo --serve --addr base`: the next
+/// ports after the base's; port 0 stays 0 (each picks a free one).
+fn nth_addr(base: SocketAddr, index: usize) -> Result<SocketAddr, String> {
+    if base.port() == 0 {
+        return Ok(base);
+    }
+    let port = u16::try_from(usize::from(base.port()) + index).map_err(|_| {
+        format!(
+            "--addr {base}: the apps need {} consecutive ports",
+            index + 1
+        )
+    })?;
+    Ok(SocketAddr::new(base.ip(), port))
+}
+
 async fn run_demo(
     requested: &[String],
     toggles: Toggles,
     format: Format,
-    keep_serving: bool,
+    keep_serving: Option<DemoServe>,
     quiet: bool,
 ) -> ExitCode {
     let scenarios = match select(requested) {
@@ -611,7 +703,7 @@ async fn run_demo(
         "{}",
         report::results("demo", &scenarios, &labels, &results, format)
     );
-    if !keep_serving {
+    let Some(serving) = keep_serving else {
         chatter(
             format,
             quiet,
@@ -620,14 +712,27 @@ async fn run_demo(
         );
         harness::stop(lab).await;
         return ExitCode::SUCCESS;
-    }
+    };
     // The matrix's apps carry its traces (a script in the insecure guestbook,
     // alice's sessions): a browser gets apps of its own, as fresh as `serve`'s.
     harness::stop(lab).await;
-    let fresh = match harness::start_profiles(&profiles).await {
-        Ok(fresh) => fresh,
-        Err(e) => return fail(EXIT_FAILURE, &format!("could not start the apps: {e:#}")),
-    };
+    let base = serving
+        .addr
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+    let mut fresh = Vec::with_capacity(profiles.len());
+    for (i, profile) in profiles.iter().enumerate() {
+        let addr = match nth_addr(base, i) {
+            Ok(addr) => addr,
+            Err(e) => return fail(EXIT_USAGE, &e),
+        };
+        match harness::lab::start_profile_at(profile, addr, serving.lab_clock).await {
+            Ok(app) => fresh.push(app),
+            Err(e) => {
+                harness::stop(fresh).await;
+                return fail(EXIT_FAILURE, &format!("could not start the apps: {e:#}"));
+            }
+        }
+    }
     // With a machine format stdout holds the report alone: the URLs go to stderr.
     let mut out: Box<dyn std::io::Write> = if format.is_for_people() {
         Box::new(std::io::stdout())
@@ -843,4 +948,22 @@ async fn ablate(requested: &[String], format: Format, quiet: bool) -> ExitCode {
         ),
     );
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_served_apps_take_consecutive_ports() {
+        let base: SocketAddr = "127.0.0.1:8080".parse().expect("an address");
+        let ports: Vec<u16> = (0..3)
+            .map(|i| nth_addr(base, i).expect("fits").port())
+            .collect();
+        assert_eq!(ports, [8080, 8081, 8082]);
+        let any: SocketAddr = "127.0.0.1:0".parse().expect("an address");
+        assert_eq!(nth_addr(any, 2), Ok(any));
+        let last: SocketAddr = "127.0.0.1:65535".parse().expect("an address");
+        assert!(nth_addr(last, 1).is_err());
+    }
 }

@@ -9,20 +9,82 @@
 //! went away ends the program at once with exit code 0, as `cat` would.
 
 use std::io::{ErrorKind, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Exit code when stdout cannot be written for another reason (a full disk).
 const EXIT_FAILURE: i32 = 1;
+
+static ASCII: AtomicBool = AtomicBool::new(false);
+
+/// `--ascii` (or `TERM=dumb`): everything printed through [`write`] is plain
+/// ASCII: no box drawing, arrows or check marks (screen readers, logs).
+pub fn set_ascii(on: bool) {
+    ASCII.store(on, Ordering::Relaxed);
+}
+
+/// Whether output is kept to ASCII.
+pub fn ascii() -> bool {
+    ASCII.load(Ordering::Relaxed)
+}
+
+/// `text` with each character outside ASCII replaced by an ASCII stand-in.
+pub fn to_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            c if c.is_ascii() => out.push(c),
+            '→' => out.push_str("->"),
+            '←' => out.push_str("<-"),
+            '⇢' => out.push_str("=>"),
+            '✗' | '❌' => out.push('X'),
+            '✓' | '✅' => out.push_str("ok"),
+            '⚠' => out.push('!'),
+            '…' => out.push_str("..."),
+            '·' | '•' => out.push('-'),
+            '—' | '–' => out.push('-'),
+            '“' | '”' => out.push('"'),
+            '‘' | '’' => out.push('\''),
+            '─' | '━' | '═' | '┄' | '╌' => out.push('-'),
+            '│' | '┃' | '║' | '┆' | '╎' => out.push('|'),
+            '\u{2500}'..='\u{257F}' => out.push('+'),
+            '\u{FE0F}' => {}
+            _ => out.push('?'),
+        }
+    }
+    out
+}
 
 /// Writes `args` to stdout and flushes; see the module documentation for
 /// what happens when that fails.
 pub fn write(args: std::fmt::Arguments<'_>) {
     let mut stdout = std::io::stdout().lock();
-    if let Err(error) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+    let written = if ascii() {
+        stdout.write_all(to_ascii(&args.to_string()).as_bytes())
+    } else {
+        stdout.write_fmt(args)
+    };
+    if let Err(error) = written.and_then(|()| stdout.flush()) {
         if error.kind() == ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
         eprintln!("error: cannot write to stdout: {error}");
         std::process::exit(EXIT_FAILURE);
+    }
+}
+
+/// Stdout as a [`Write`], with [`write`]'s handling of a reader that went
+/// away: for code that writes to any writer (the lesson, which tests run
+/// into a buffer).
+pub struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        write(format_args!("{}", String::from_utf8_lossy(buf)));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -421,8 +421,21 @@ fn every_report_format_of_demo_is_well_formed() {
     let html = sessionlab_ok(&[&args[..], &["html"]].concat());
     assert_self_contained_html(&html);
     assert!(html.contains("class=\"compromised\"") && html.contains("class=\"blocked\""));
-    assert!(html.contains("href=\"docs/lessons/logout-reuse.md\""));
     assert!(html.contains("<details><summary>Steps</summary>"));
+    // Handed out alone: the lesson is in the page, and no link needs docs/ beside it.
+    assert!(
+        !html.contains(".md\"") && !html.contains(".md#"),
+        "a relative .md link: {html}"
+    );
+    assert!(html.contains("The lesson: logout-reuse"), "{html}");
+    assert!(html.contains("<h3>The story</h3>"), "{html}");
+    // Clean text: inline code is markup, never a literal backtick.
+    let visible = html
+        .split("<pre>")
+        .map(|part| part.split("</pre>").last().unwrap_or(part));
+    for part in visible {
+        assert!(!part.contains('`'), "a literal backtick: {part}");
+    }
 
     let markdown = sessionlab_ok(&[&args[..], &["markdown"]].concat());
     assert!(
@@ -860,4 +873,38 @@ fn a_secure_cookie_without_tls_is_a_warning_before_the_run() {
     // The JSON on stdout stays the report alone.
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["results"][0]["outcome"], "error");
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for (shell, mark) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef sessionlab"),
+        ("fish", "complete -c sessionlab"),
+    ] {
+        let script = sessionlab_ok(&["completions", shell]);
+        assert!(script.contains(mark), "{shell}: {script}");
+        assert!(script.contains("lesson"), "{shell}");
+    }
+}
+
+#[test]
+fn ascii_and_a_dumb_terminal_print_plain_text() {
+    let plain = sessionlab_ok(&["--ascii", "list"]);
+    assert!(plain.is_ascii(), "{plain}");
+    assert!(plain.contains("credential-bypass"), "{plain}");
+    let out = binary()
+        .args(["list"])
+        .env("TERM", "dumb")
+        .output()
+        .expect("runs");
+    let dumb = String::from_utf8_lossy(&out.stdout);
+    assert!(dumb.is_ascii() && !dumb.contains('\u{1b}'), "{dumb}");
+    let forced = binary()
+        .args(["--color", "always", "lesson"])
+        .env("TERM", "dumb")
+        .output()
+        .expect("runs");
+    // --color always is an explicit request: it wins over TERM=dumb.
+    assert!(String::from_utf8_lossy(&forced.stdout).contains('\u{1b}'));
 }

@@ -40,16 +40,46 @@ fn run_lesson(args: &[&str]) -> Output {
     finish_within(child, Duration::from_secs(120))
 }
 
-/// Every `crates/app/src/defenses/<file>.rs:<line>` the output points to.
+/// Every `crates/app/src/defenses/<file>.rs:<line>` the output names as a
+/// defense's switch.
 fn source_locations(output: &str) -> Vec<(String, usize)> {
     output
-        .split_whitespace()
+        .lines()
+        .filter(|line| line.trim_start().starts_with("switch "))
+        .flat_map(str::split_whitespace)
         .filter(|word| word.starts_with("crates/app/src/defenses/"))
         .filter_map(|word| {
             let (path, line) = word.rsplit_once(':')?;
             Some((path.to_string(), line.parse().ok()?))
         })
         .collect()
+}
+
+/// Every mechanism line: `mechanism  <path>:<line>  <code>`, checked to exist
+/// and to hold that code; returns how many there were.
+fn assert_mechanisms_hold_their_code(output: &str) -> usize {
+    let mut seen = 0;
+    for line in output.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("mechanism ") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let (location, code) = rest.split_once("  ").unwrap_or((rest, ""));
+        let (path, number) = location.rsplit_once(':').expect("path:line");
+        let number: usize = number.parse().expect("a line number");
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let source = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let shown = source
+            .lines()
+            .nth(number - 1)
+            .unwrap_or_else(|| panic!("{path} has no line {number}"));
+        assert!(
+            !code.trim().is_empty() && shown.contains(code.trim()),
+            "{path}:{number} is {shown:?}, not {code:?}"
+        );
+        seen += 1;
+    }
+    seen
 }
 
 /// The location exists in the repository and its line is the defense's check.
@@ -105,6 +135,17 @@ fn logout_reuse_walks_through_the_attack_and_names_the_defense_that_broke_it() {
     for (path, line) in &locations {
         assert_points_at_code(path, *line, "ServerLogout");
     }
+    assert_eq!(
+        assert_mechanisms_hold_their_code(attribution),
+        1,
+        "{attribution}"
+    );
+    // The replay shows the step where the defense acted: the logout.
+    let replay = &stdout[stdout.find("Part 2.").expect("a hardened replay")..];
+    let acted = replay
+        .find("(where server-logout acted)")
+        .unwrap_or_else(|| panic!("no step where the defense acted:\n{stdout}"));
+    assert!(replay[acted..].contains("Clear-Site-Data"), "{replay}");
 
     // The recap comes from the scenario file.
     assert!(stdout.contains("CWE-613"), "{stdout}");
@@ -142,6 +183,12 @@ fn csrf_is_held_by_layers_and_the_lesson_says_defense_in_depth() {
             .unwrap_or_else(|| panic!("{file} not pointed to: {attribution}"));
         assert_points_at_code(path, *line, variant);
     }
+    assert_eq!(
+        assert_mechanisms_hold_their_code(attribution),
+        3,
+        "{attribution}"
+    );
+    assert!(attribution.contains("a.ct_eq(b)"), "{attribution}");
 }
 
 #[test]
@@ -222,4 +269,120 @@ fn quiet_drops_the_hints() {
     let chatty = text(&run_lesson(&["logout-reuse", "--no-pause"]).stdout);
     assert!(chatty.contains("try it"), "{chatty}");
     assert!(!chatty.contains("--lab-clock"), "{chatty}");
+}
+
+#[test]
+fn a_lesson_is_found_by_its_number_in_the_list() {
+    let out = run_lesson(&["5", "--no-pause"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{stdout}", text(&out.stderr));
+    let fifth = sessionlab_attack::catalog::all()
+        .into_iter()
+        .find(|meta| meta.order == 5)
+        .expect("a fifth lesson");
+    assert!(
+        stdout.starts_with(&format!("Lesson 5: {}", fifth.title)),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("({}, ", fifth.id)), "{stdout}");
+    assert_eq!(run_lesson(&["99"]).status.code(), Some(2));
+}
+
+/// How many lines of a 100-column terminal `text` fills.
+fn screen_lines(text: &str) -> usize {
+    text.lines()
+        .map(|line| line.chars().count().div_ceil(100).max(1))
+        .sum()
+}
+
+#[test]
+fn brief_keeps_every_step_on_a_projector_screen() {
+    let child = lesson_command(&["referer-leak", "--brief", "--no-pause"])
+        .env("COLUMNS", "100")
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let out = finish_within(child, Duration::from_secs(120));
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{stdout}", text(&out.stderr));
+    assert!(stdout.contains("⇢ login"), "{stdout}");
+    // Each step runs from its heading to the next heading, the result or a pause.
+    let steps: Vec<&str> = stdout.split("Step ").skip(1).collect();
+    assert!(steps.len() >= 4, "{stdout}");
+    for step in steps {
+        let step = step
+            .split("\nResult:")
+            .next()
+            .unwrap_or(step)
+            .split("\nnext:")
+            .next()
+            .unwrap_or(step);
+        let lines = screen_lines(step.trim_end());
+        assert!(
+            lines <= 30,
+            "a step of {lines} lines at 100 columns:\nStep {step}"
+        );
+    }
+    // Wrapping never splits a token of a body.
+    assert!(!stdout.contains("<\n"), "{stdout}");
+}
+
+#[test]
+fn keys_at_the_pause_show_the_full_http_and_quit() {
+    use sessionlab::lesson::{LineKeys, Options, Pace};
+    let meta = sessionlab::lesson::find("logout-reuse").expect("the lesson exists");
+    let mut out = Vec::new();
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime
+        .block_on(sessionlab::lesson::run_with(
+            &meta,
+            Options {
+                pace: Pace::Pause,
+                quiet: false,
+                brief: true,
+            },
+            Box::new(LineKeys(&b"f\nq\n"[..])),
+            &mut out,
+        ))
+        .expect("the lesson runs");
+    let shown = text(&out);
+    // Step 1 in brief, then in full after `f`, then `q` ends the lesson there.
+    assert_eq!(shown.matches("Step 1 of").count(), 2, "{shown}");
+    assert!(shown.contains("⇢ login"), "{shown}");
+    assert!(shown.contains("→ POST"), "`f` shows the full HTTP: {shown}");
+    assert!(shown.contains("q: quit"), "{shown}");
+    assert!(!shown.contains("Step 2 of"), "`q` did not quit: {shown}");
+    assert!(!shown.contains("Recap:"), "{shown}");
+}
+
+#[test]
+fn a_one_lesson_handout_holds_the_steps_the_defense_and_the_lesson() {
+    let out = run_lesson(&["logout-reuse", "--format", "html"]);
+    let html = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    common::assert_self_contained_html(&html);
+    assert!(
+        html.starts_with("<!doctype html>"),
+        "no prompt or colour before the page"
+    );
+    assert!(!html.contains('\u{1b}'), "{html}");
+    for part in [
+        "Lesson 6: ",
+        "→ POST",
+        "Clear-Site-Data",
+        "switch     crates/app/src/defenses/server_logout.rs:",
+        "mechanism  crates/app/src/defenses/server_logout.rs:",
+        "CWE-613",
+        "The lesson: logout-reuse",
+    ] {
+        assert!(html.contains(part), "{part:?} missing: {html}");
+    }
+    assert!(!html.contains(".md\""), "{html}");
+
+    let out = run_lesson(&["logout-reuse", "--format", "markdown"]);
+    let markdown = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(markdown.starts_with("# Lesson 6: "), "{markdown}");
+    assert!(markdown.contains("## The story"), "{markdown}");
+    assert!(markdown.contains("What broke it:"), "{markdown}");
 }

@@ -15,13 +15,14 @@
 //! Enter). The steps and their HTTP are drawn by `crate::report::transcript`,
 //! the renderer the reports share.
 
+use std::io::Write;
+
 use colored::Colorize;
 use sessionlab_app::{Profile, ProfileName};
 use sessionlab_attack::catalog::{self, ScenarioMeta};
 use sessionlab_attack::{Outcome, RunResult};
 
 use crate::report::transcript;
-use crate::{out, outln};
 
 mod attribution;
 mod outcome;
@@ -29,20 +30,26 @@ mod pause;
 
 pub use attribution::render_attribution;
 pub use outcome::{decisive_step, proof_note, render_hardened, render_result};
-pub use pause::Pace;
 use pause::Pauser;
+pub use pause::{Key, Keys, LineKeys, Pace};
 
 /// The scenario file for `id`, or the message naming the valid lesson ids.
+/// The lesson's number in the teaching order (`sessionlab lesson 5`, as the
+/// list shows it) works as well as its id.
 pub fn find(id: &str) -> Result<ScenarioMeta, String> {
     let all = catalog::all();
+    let by_number = |meta: &&ScenarioMeta| id.parse::<u32>().is_ok_and(|n| meta.order == n);
     all.iter()
         .find(|meta| meta.id == id)
+        .or_else(|| all.iter().find(by_number))
         .cloned()
         .ok_or_else(|| {
             let valid: Vec<&str> = all.iter().map(|meta| meta.id.as_str()).collect();
             format!(
-                "unknown lesson {id:?}; valid lessons: {} (`sessionlab lesson` lists them)",
-                valid.join(", ")
+                "unknown lesson {id:?}; valid lessons: {}, or their numbers 1-{} \
+                 (`sessionlab lesson` lists them)",
+                valid.join(", "),
+                all.len()
             )
         })
 }
@@ -63,71 +70,196 @@ pub fn list(quiet: bool) -> String {
     }
     if let Some(first) = lessons.first().filter(|_| !quiet) {
         out.push_str(&format!(
-            "\nStart with: sessionlab lesson {}   (--no-pause prints it in one go)\n",
+            "\nStart with: sessionlab lesson {}   (or its number, 1; --no-pause prints it in one go)\n",
             first.id
         ));
     }
     out
 }
 
-/// Runs the whole lesson for `meta`, printing to stdout; with `quiet`, without
-/// the hints (what runs next, what to try).
-pub async fn run(meta: &ScenarioMeta, pace: Pace, quiet: bool) -> anyhow::Result<()> {
-    let mut pauser = Pauser::new(pace);
-    out!("{}", intro(meta));
+/// How a lesson is shown.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Wait for a key between steps, or not.
+    pub pace: Pace,
+    /// Without the hints (what runs next, what to try).
+    pub quiet: bool,
+    /// The login exchanges every lesson repeats, one line each (`f` at the pause shows them).
+    pub brief: bool,
+}
+
+/// Runs the whole lesson for `meta` at this process's terminal: stdout, and
+/// keys from stdin.
+pub async fn run(meta: &ScenarioMeta, options: Options) -> anyhow::Result<()> {
+    let keys: Box<dyn Keys> = match options.pace {
+        Pace::Pause => pause::stdin_keys(),
+        Pace::NoPause => Box::new(LineKeys(std::io::empty())),
+    };
+    run_with(meta, options, keys, &mut crate::stdout::Stdout).await
+}
+
+/// Runs the whole lesson for `meta`, writing to `out` and reading the keys
+/// at each pause from `keys`.
+pub async fn run_with(
+    meta: &ScenarioMeta,
+    options: Options,
+    keys: Box<dyn Keys>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let Options { pace, quiet, brief } = options;
+    let mut pauser = Pauser::new(pace, keys, brief);
+    write!(out, "{}", intro(meta))?;
 
     let insecure = run_against(&meta.id, Profile::new(ProfileName::Insecure)).await?;
-    outln!(
+    writeln!(
+        out,
         "\n{} {}\n",
         "Part 1.".bold(),
         "The attack against the insecure profile (every weakness on)".bold()
-    );
+    )?;
     let total = insecure.steps.len();
     for (i, step) in insecure.steps.iter().enumerate() {
-        out!("{}", transcript::step(i + 1, total, step, None));
-        if !pauser.wait("next step")? {
-            return Ok(());
+        write!(out, "{}", transcript::step(i + 1, total, step, None, brief))?;
+        let next = if i + 1 == total {
+            "the result".to_string()
+        } else {
+            "next step".to_string()
+        };
+        if i + 1 == total {
+            writeln!(out, "\n{}", teaser(meta, &insecure))?;
+        }
+        loop {
+            match pauser.wait(out, &next, brief)? {
+                Key::Quit => return Ok(()),
+                Key::Full => write!(out, "{}", transcript::step(i + 1, total, step, None, false))?,
+                Key::Next => break,
+            }
         }
     }
-    out!("{}", render_result(&insecure, meta));
+    write!(out, "{}", render_result(&insecure, meta))?;
 
-    if !pauser.wait("the same attack against the hardened profile")? {
+    writeln!(
+        out,
+        "\n{}",
+        wrap(
+            "next: the same attack against the hardened profile. Which step will it break at, \
+             and which defense will have done it?",
+            ""
+        )
+        .bold()
+    )?;
+    if pauser.wait(out, "the hardened replay", false)? == Key::Quit {
         return Ok(());
     }
-    outln!(
+    writeln!(
+        out,
         "\n{} {}\n",
         "Part 2.".bold(),
         "The same attack against the hardened profile (every defense on)".bold()
-    );
+    )?;
     let hardened = run_against(&meta.id, Profile::new(ProfileName::Hardened)).await?;
-    out!("{}", render_hardened(&hardened));
-
-    if hardened.outcome == Outcome::Blocked {
-        if quiet {
-            outln!();
-        } else {
-            outln!(
-                "\n{}",
+    if hardened.outcome != Outcome::Blocked {
+        write!(out, "{}", render_hardened(&hardened, &[], brief))?;
+    } else {
+        if !quiet {
+            writeln!(
+                out,
+                "{}\n",
                 wrap(
                     &format!(
-                        "Which defense broke it? Running the attack against the hardened \
+                        "Which defense broke it? The attack also runs against the hardened \
                          profile without each of {} ...",
                         meta.blocked_by.join(", ")
                     ),
                     ""
                 )
-                .dimmed()
-            );
+            )?;
         }
         let ablation = attribution::ablate(meta, &hardened).await?;
-        out!("{}", render_attribution(meta, &ablation));
+        let acted = attribution::where_defenses_acted(&hardened, &ablation);
+        write!(out, "{}", render_hardened(&hardened, &acted, brief))?;
+        writeln!(out)?;
+        write!(out, "{}", render_attribution(meta, &ablation))?;
     }
 
-    if !pauser.wait("the recap")? {
+    if pauser.wait(out, "the recap", false)? == Key::Quit {
         return Ok(());
     }
-    out!("{}", recap(meta, quiet));
+    write!(out, "{}", recap(meta, quiet))?;
     Ok(())
+}
+
+/// `sessionlab lesson ID --format html|markdown`: what a one-lesson handout is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HandoutFormat {
+    /// A self-contained HTML page (the lesson's text embedded, no external assets).
+    Html,
+    /// A Markdown page.
+    Markdown,
+}
+
+/// A one-lesson handout: the story, each step with its exchanges against
+/// both profiles (the hardened replay included), which defense broke it with
+/// its switch and mechanism, the recap, the references and the lesson's text.
+/// Plain text: no colour, whatever the terminal.
+pub async fn handout(meta: &ScenarioMeta, format: HandoutFormat) -> anyhow::Result<String> {
+    colored::control::set_override(false);
+    let insecure = run_against(&meta.id, Profile::new(ProfileName::Insecure)).await?;
+    let hardened = run_against(&meta.id, Profile::new(ProfileName::Hardened)).await?;
+    let attribution = if hardened.outcome == Outcome::Blocked {
+        let ablation = attribution::ablate(meta, &hardened).await?;
+        render_attribution(meta, &ablation)
+    } else {
+        String::new()
+    };
+    let profiles = vec![insecure.profile.clone(), hardened.profile.clone()];
+    let results = vec![insecure, hardened];
+    let scenarios = std::slice::from_ref(meta);
+    let title = format!("Lesson {}: {}", meta.order, meta.title);
+    let closing = format!("{}\n{}", attribution.trim_end(), recap(meta, true).trim());
+    Ok(match format {
+        HandoutFormat::Html => {
+            let page = crate::report::html::render(&title, scenarios, &profiles, &results);
+            let block = format!(
+                "<h2>Which defense broke it, and the recap</h2>\n<pre>{}</pre>\n<footer>",
+                crate::report::html::escape_text(closing.trim())
+            );
+            page.replacen("<footer>", &block, 1)
+        }
+        HandoutFormat::Markdown => {
+            let mut page = crate::report::markdown::render(scenarios, &profiles, &results)
+                .replacen("# sessionlab results", &format!("# {title}"), 1);
+            page.push_str(&format!(
+                "\n## Which defense broke it, and the recap\n\n```text\n{}\n```\n",
+                closing.trim()
+            ));
+            if let Some(text) = crate::report::lessons::text(&meta.id) {
+                page.push_str("\n---\n\n");
+                page.push_str(text);
+            }
+            page
+        }
+    })
+}
+
+/// "next: the result": what the room can predict before it is shown.
+fn teaser(meta: &ScenarioMeta, insecure: &RunResult) -> String {
+    let victim = sessionlab_attack::Credentials::default_victim().username;
+    let question = match insecure.proof.as_ref().map(|p| p.kind) {
+        Some(sessionlab_attack::ProofKind::ForgedChange) => {
+            format!("will {victim}'s own account page show the attacker's change?")
+        }
+        _ => format!("will the attacker's own response show {victim}'s private note?"),
+    };
+    wrap(
+        &format!(
+            "next: the result of {} against the insecure profile. Predict it: {question}",
+            meta.id
+        ),
+        "",
+    )
+    .bold()
+    .to_string()
 }
 
 /// One scenario against one profile started for it in this process.

@@ -3,6 +3,7 @@
 //! read the run's typed record (`decided_at`, `proof`), never its wording.
 
 use colored::Colorize;
+use sessionlab_app::Defense;
 use sessionlab_attack::catalog::ScenarioMeta;
 use sessionlab_attack::{Credentials, Outcome, ProofKind, RunResult};
 
@@ -74,8 +75,11 @@ pub fn decisive_step(result: &RunResult) -> Option<usize> {
 }
 
 /// The hardened run: its steps in one line each, up to the step where the
-/// attack broke, shown in full with its HTTP; the lesson stops there.
-pub fn render_hardened(result: &RunResult) -> String {
+/// attack broke, shown in full with its HTTP; the lesson stops there. A step
+/// where a deciding defense acted (`acted`, from the ablation: the first step
+/// that went differently without it) is shown in full too, e.g. the logout
+/// that destroyed the session and sent `Clear-Site-Data`.
+pub fn render_hardened(result: &RunResult, acted: &[(Defense, usize)], brief: bool) -> String {
     let mut out = String::new();
     let Some(decisive) = decisive_step(result) else {
         out.push_str(&format!(
@@ -87,11 +91,23 @@ pub fn render_hardened(result: &RunResult) -> String {
     };
     let total = result.steps.len();
     for (i, step) in result.steps[..decisive].iter().enumerate() {
-        out.push_str(&wrap(
-            &transcript::step_line(step),
-            &format!("  {}. ", i + 1),
-        ));
-        out.push('\n');
+        let here: Vec<&str> = acted
+            .iter()
+            .filter(|(_, at)| *at == i)
+            .map(|(defense, _)| defense.id())
+            .collect();
+        if here.is_empty() {
+            out.push_str(&wrap(
+                &transcript::step_line(step),
+                &format!("  {}. ", i + 1),
+            ));
+            out.push('\n');
+        } else {
+            let remark = format!("where {} acted", here.join(" and ")).green().bold();
+            out.push('\n');
+            out.push_str(&transcript::step(i + 1, total, step, Some(remark), brief));
+            out.push('\n');
+        }
     }
     let where_word = match result.outcome {
         Outcome::Blocked => "where the attack broke".green().bold(),
@@ -104,6 +120,7 @@ pub fn render_hardened(result: &RunResult) -> String {
         total,
         &result.steps[decisive],
         Some(where_word),
+        brief,
     ));
     out.push_str(&format!(
         "\n{} {}\n",

@@ -1,12 +1,14 @@
-//! Pausing between a lesson's steps, only when a person can press Enter.
+//! Pausing between a lesson's steps, only when a person can press a key.
+//!
+//! The keys come through [`Keys`]: at a terminal one key is read in raw mode
+//! ([`TerminalKeys`]: `q` quits without Enter), anywhere else a line is read
+//! ([`LineKeys`], which the tests feed from a byte string).
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use colored::Colorize;
 
-use crate::{out, outln};
-
-/// Whether the lesson waits for Enter between steps.
+/// Whether the lesson waits for a key between steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pace {
     /// Wait at each step (only when stdin and stdout are terminals: see [`Pace::choose`]).
@@ -38,32 +40,137 @@ impl Pace {
     }
 }
 
-/// Waits for Enter between steps, when there is someone to press it.
+/// What the learner asked for at a pause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// Enter, space or any other key: go on.
+    Next,
+    /// `q` (or Esc, Ctrl-C at a terminal): end the lesson.
+    Quit,
+    /// `f`: the step just shown again, with every exchange (after `--brief`).
+    Full,
+}
+
+impl Key {
+    fn of_char(c: char) -> Key {
+        match c.to_ascii_lowercase() {
+            'q' => Key::Quit,
+            'f' => Key::Full,
+            _ => Key::Next,
+        }
+    }
+}
+
+/// Where the keys at a pause come from.
+pub trait Keys: Send {
+    /// The next key, or `None` at the end of input (the lesson then stops pausing).
+    fn next_key(&mut self) -> std::io::Result<Option<Key>>;
+}
+
+/// Keys read a line at a time: `q`, `f` or anything else, then Enter.
+pub struct LineKeys<R>(pub R);
+
+impl<R: BufRead + Send> Keys for LineKeys<R> {
+    fn next_key(&mut self) -> std::io::Result<Option<Key>> {
+        let mut line = String::new();
+        if self.0.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        Ok(Some(
+            line.trim().chars().next().map_or(Key::Next, Key::of_char),
+        ))
+    }
+}
+
+/// One key at a time from the terminal, in raw mode, so `q` needs no Enter.
+/// Raw mode is on only while a key is awaited.
+pub struct TerminalKeys;
+
+impl Keys for TerminalKeys {
+    fn next_key(&mut self) -> std::io::Result<Option<Key>> {
+        use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+        crossterm::terminal::enable_raw_mode()?;
+        let key = loop {
+            match event::read() {
+                Ok(Event::Key(key)) if key.kind == KeyEventKind::Press => {
+                    break Ok(match key.code {
+                        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                            Key::Quit
+                        }
+                        KeyCode::Char(c) => Key::of_char(c),
+                        KeyCode::Esc => Key::Quit,
+                        _ => Key::Next,
+                    });
+                }
+                Ok(_) => continue,
+                Err(e) => break Err(e),
+            }
+        };
+        crossterm::terminal::disable_raw_mode()?;
+        key.map(Some)
+    }
+}
+
+/// The keys of this process: one key from a terminal, else a line from stdin.
+pub fn stdin_keys() -> Box<dyn Keys> {
+    if std::io::stdin().is_terminal() {
+        Box::new(TerminalKeys)
+    } else {
+        Box::new(LineKeys(std::io::BufReader::new(std::io::stdin())))
+    }
+}
+
+/// Waits for a key between steps, when there is someone to press it.
 pub(super) struct Pauser {
     pace: Pace,
+    keys: Box<dyn Keys>,
+    /// Whether `f` is offered (the steps were shown `--brief`).
+    offer_full: bool,
 }
 
 impl Pauser {
-    pub(super) fn new(pace: Pace) -> Self {
-        Self { pace }
+    pub(super) fn new(pace: Pace, keys: Box<dyn Keys>, offer_full: bool) -> Self {
+        Self {
+            pace,
+            keys,
+            offer_full,
+        }
     }
 
-    /// Waits for Enter; `false` when the learner typed `q` (end the lesson).
-    /// End of input stops the pausing instead of the lesson.
-    pub(super) fn wait(&mut self, next: &str) -> std::io::Result<bool> {
+    /// Waits for a key; `Quit` when the learner pressed `q`. End of input
+    /// stops the pausing instead of the lesson. `full` says whether `f` means
+    /// something here (a step was just shown in brief).
+    pub(super) fn wait(
+        &mut self,
+        out: &mut dyn Write,
+        next: &str,
+        full: bool,
+    ) -> std::io::Result<Key> {
         if self.pace == Pace::NoPause {
-            outln!();
-            return Ok(true);
+            writeln!(out)?;
+            return Ok(Key::Next);
         }
-        out!("\n{}", format!("[Enter: {next} · q: quit] ").dimmed());
-        std::io::stdout().flush()?;
-        let mut answer = String::new();
-        if std::io::stdin().lock().read_line(&mut answer)? == 0 {
-            self.pace = Pace::NoPause;
-            outln!();
-            return Ok(true);
+        let full_hint = if full && self.offer_full {
+            " · f: full HTTP"
+        } else {
+            ""
+        };
+        write!(
+            out,
+            "\n{}",
+            format!("[Enter: {next}{full_hint} · q: quit] ").bold()
+        )?;
+        out.flush()?;
+        let key = self.keys.next_key()?;
+        writeln!(out)?;
+        match key {
+            None => {
+                self.pace = Pace::NoPause;
+                Ok(Key::Next)
+            }
+            Some(Key::Full) if !(full && self.offer_full) => Ok(Key::Next),
+            Some(key) => Ok(key),
         }
-        Ok(!answer.trim().eq_ignore_ascii_case("q"))
     }
 }
 
@@ -78,5 +185,14 @@ mod tests {
         assert_eq!(Pace::for_terminals(false, true, false), Pace::NoPause);
         assert_eq!(Pace::for_terminals(false, false, true), Pace::NoPause);
         assert_eq!(Pace::for_terminals(true, true, true), Pace::NoPause);
+    }
+
+    #[test]
+    fn lines_become_keys() {
+        let mut keys = LineKeys(&b"\nF\nq\n"[..]);
+        assert_eq!(keys.next_key().unwrap(), Some(Key::Next));
+        assert_eq!(keys.next_key().unwrap(), Some(Key::Full));
+        assert_eq!(keys.next_key().unwrap(), Some(Key::Quit));
+        assert_eq!(keys.next_key().unwrap(), None);
     }
 }

@@ -16,7 +16,7 @@ th:first-child,td:first-child{text-align:left}\
 .compromised{background:#b3261e;color:#fff;font-weight:bold}.blocked{background:#1e6b34;color:#fff}\
 .error{background:#f2c200;color:#1b1b1b;font-weight:bold}\
 .evidence{margin:.6rem 0}.tag{display:inline-block;min-width:8rem;padding:0 .5rem;border-radius:4px}\
-details{margin:.2rem 0 1rem 1rem}ol{margin:.3rem 0}.actor{font-weight:bold}.refs{color:#555}\
+details{margin:.2rem 0 1rem 1rem}.lesson{border-left:4px solid #ddd;padding-left:1rem}ol{margin:.3rem 0}.actor{font-weight:bold}.refs{color:#555}\
 footer{margin-top:3rem;color:#555;font-size:.9rem}\
 pre{font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:.5rem}";
 
@@ -41,21 +41,21 @@ pub fn render(
         }
         out.push_str(&format!(
             "<h2 id=\"{id}\">{id}: {title}</h2>\n<p>{story}</p>\n<p><strong>Fix:</strong> {fix}</p>\n\
-             <p class=\"refs\">{refs} · lesson: <a href=\"{lesson}\">{lesson}</a></p>\n",
+             <p class=\"refs\">{refs}</p>\n",
             id = escape(&meta.id),
             title = escape(&meta.title),
-            story = escape(&meta.story),
-            fix = escape(&meta.fix),
+            story = super::lessons::inline_html(&meta.story),
+            fix = super::lessons::inline_html(&meta.fix),
             refs = escape(&meta.reference_line()),
-            lesson = escape(&meta.lesson_path()),
         ));
+        out.push_str(&lesson_section(&meta.id, scenarios));
         for r in rows {
             out.push_str(&format!(
                 "<p class=\"evidence\"><span class=\"tag {class}\">{profile}: {word}</span> {evidence}</p>\n",
                 class = r.outcome.as_str(),
                 profile = escape(&r.profile),
                 word = r.outcome.as_str(),
-                evidence = escape(&r.evidence),
+                evidence = code_spans(&escape(&r.evidence)),
             ));
             out.push_str("<details><summary>Steps</summary><ol>\n");
             for step in steps_of(r) {
@@ -71,6 +71,25 @@ pub fn render(
         env!("CARGO_PKG_VERSION")
     ));
     out
+}
+
+/// The lesson's text, folded: embedded, so the page needs no `docs/` beside
+/// it. A link to another lesson on the page goes to its section.
+pub(super) fn lesson_section(id: &str, on_page: &[ScenarioMeta]) -> String {
+    let anchor = |lesson: &str| {
+        if on_page.iter().any(|meta| meta.id == lesson) {
+            format!("#{lesson}")
+        } else {
+            format!("#lesson-{lesson}")
+        }
+    };
+    match super::lessons::html(id, 1, true, &anchor) {
+        Some(text) => format!(
+            "<details class=\"lesson\" id=\"lesson-{id}\"><summary>The lesson: {id}</summary>\n{text}</details>\n",
+            id = escape(id)
+        ),
+        None => String::new(),
+    }
 }
 
 fn matrix(scenarios: &[ScenarioMeta], profiles: &[String], results: &[RunResult]) -> String {
@@ -105,7 +124,7 @@ pub(super) fn step_item(step: &Step) -> String {
     format!(
         "<li><span class=\"actor\">{}</span>: {}{}</li>\n",
         actor_label(step.actor),
-        escape(&step_text(step)),
+        code_spans(&escape(&step_text(step))),
         transcript(&step.exchanges)
     )
 }
@@ -130,6 +149,31 @@ fn symbol(outcome: Outcome) -> &'static str {
         Outcome::Blocked => "✓ blocked",
         Outcome::Error => "! error",
     }
+}
+
+/// `` `x` `` in already escaped text as `<code>x</code>`, so no literal
+/// backtick reaches the page; an unpaired backtick is left as it is.
+fn code_spans(escaped: &str) -> String {
+    let pieces: Vec<&str> = escaped.split('`').collect();
+    if pieces.len().is_multiple_of(2) {
+        return escaped.to_string();
+    }
+    let mut out = String::with_capacity(escaped.len() + 16);
+    for (i, piece) in pieces.iter().enumerate() {
+        if !i.is_multiple_of(2) {
+            out.push_str("<code>");
+            out.push_str(piece);
+            out.push_str("</code>");
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
+}
+
+/// [`escape`], for the one-lesson handout.
+pub fn escape_text(text: &str) -> String {
+    escape(text)
 }
 
 /// HTML text and attribute escaping.

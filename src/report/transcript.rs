@@ -18,12 +18,17 @@ pub enum Medium {
     /// A report's page (HTML): plain text the page escapes and folds away,
     /// every exchange, every body excerpt whole.
     Page,
+    /// The lesson `--brief`: as at a terminal, with a shorter body excerpt
+    /// and without the jar's "sent" notes, which the `Cookie` line already shows.
+    Brief,
 }
 
 /// How many exchanges of one step a terminal shows before it summarises the rest.
 const EXCHANGES_SHOWN: usize = 8;
 /// How much of a body excerpt a terminal shows.
 const BODY_SHOWN: usize = 240;
+/// How much of a body excerpt `--brief` shows: about one line.
+const BODY_SHOWN_BRIEF: usize = 60;
 
 /// `victim: logged in. the account page`: a step in one line, as the
 /// reports' step lists and the lesson's hardened run show it.
@@ -34,12 +39,39 @@ pub fn step_line(step: &Step) -> String {
 /// `logged in. the account page`: what a step did and saw, for a page that
 /// sets the actor's label apart (emphasised in Markdown and HTML).
 pub fn step_text(step: &Step) -> String {
-    format!("{}. {}", step.action, step.observed)
+    format!("{}. {}", step.action, sentence_start(&step.observed))
+}
+
+/// `the app answered` → `The app answered`: the second of two joined
+/// sentences starts with a capital. A first word that is not plain
+/// lowercase letters (`sid=…`, `/account`, `Set-Cookie:`) stays as it is.
+fn sentence_start(text: &str) -> String {
+    let first_word = text.split([' ', ',', ';', ':']).next().unwrap_or_default();
+    if first_word.is_empty()
+        || !first_word
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '\'')
+    {
+        return text.to_string();
+    }
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
 }
 
 /// One step in full: who did what, what they saw, and the HTTP behind it,
 /// with an optional remark after the heading ("where the attack broke").
-pub fn step(number: usize, total: usize, step: &Step, remark: Option<ColoredString>) -> String {
+/// With `brief`, each login (the login page, the form's POST and its
+/// redirects) is one line with the cookie that resulted.
+pub fn step(
+    number: usize,
+    total: usize,
+    step: &Step,
+    remark: Option<ColoredString>,
+    brief: bool,
+) -> String {
     let remark = remark.map(|r| format!(" ({r})")).unwrap_or_default();
     let mut out = format!(
         "{} {}{remark}\n",
@@ -50,8 +82,111 @@ pub fn step(number: usize, total: usize, step: &Step, remark: Option<ColoredStri
     out.push('\n');
     out.push_str(&crate::report::hanging("  observed  ", &step.observed));
     out.push('\n');
-    out.push_str(&exchanges(&step.exchanges, Medium::Terminal));
+    if brief {
+        out.push_str(&brief_exchanges(&step.exchanges));
+    } else {
+        out.push_str(&exchanges(&step.exchanges, Medium::Terminal));
+    }
     out
+}
+
+/// A step's exchanges at a terminal with each login collapsed to one line.
+fn brief_exchanges(all: &[HttpExchange]) -> String {
+    if all.is_empty() {
+        return exchanges(all, Medium::Terminal);
+    }
+    let several_browsers = all.iter().any(|x| x.browser != all[0].browser);
+    let mut out = String::new();
+    let mut rest: Vec<HttpExchange> = Vec::new();
+    let mut i = 0;
+    while i < all.len() {
+        match login_run(all, i) {
+            Some(end) => {
+                if !rest.is_empty() {
+                    out.push_str(&exchanges(&std::mem::take(&mut rest), Medium::Brief));
+                }
+                out.push_str(&login_line(&all[i..end], several_browsers));
+                i = end;
+            }
+            None => {
+                rest.push(all[i].clone());
+                i += 1;
+            }
+        }
+    }
+    if !rest.is_empty() {
+        out.push_str(&exchanges(&rest, Medium::Brief));
+    }
+    out
+}
+
+/// The end (exclusive) of the login that starts at `start`: requests for
+/// `/login` up to its form's POST, then the redirects that follow it, all
+/// by one browser. None when no POST to `/login` is among them.
+fn login_run(all: &[HttpExchange], start: usize) -> Option<usize> {
+    if path_of(&all[start].url) != "/login" {
+        return None;
+    }
+    let browser = &all[start].browser;
+    let mut posted = false;
+    let mut end = start;
+    while let Some(x) = all.get(end).filter(|x| &x.browser == browser) {
+        let login_page = !posted && path_of(&x.url) == "/login";
+        let redirected = end > start && (300..400).contains(&all[end - 1].status);
+        if !(login_page || redirected) {
+            break;
+        }
+        posted |= x.method == "POST";
+        end += 1;
+    }
+    posted.then_some(end)
+}
+
+/// `/login` from `http://app.lab.test:1234/login?next=%2F`.
+fn path_of(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |at| &after_scheme[at..]);
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
+/// `⇢ login: GET /login 200 · POST /login 303 · GET /account 200; cookie sid stored`
+fn login_line(run: &[HttpExchange], show_browser: bool) -> String {
+    let hops: Vec<String> = run
+        .iter()
+        .map(|x| format!("{} {} {}", x.method, path_of(&x.url), x.status))
+        .collect();
+    // The cookie the login left: the last one the jar took, with its value
+    // from the response that set it.
+    let cookie = run
+        .iter()
+        .rev()
+        .find_map(|x| {
+            let note = x.cookies_in.iter().rfind(|note| {
+                matches!(note.action, CookieAction::Stored | CookieAction::Replaced)
+            })?;
+            let pair = x
+                .response_headers
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+                .filter_map(|(_, value)| value.split(';').next())
+                .rfind(|pair| pair.split('=').next() == Some(note.cookie.as_str()))
+                .unwrap_or(&note.cookie);
+            Some(format!("{pair} ({})", note.action.as_str()))
+        })
+        .unwrap_or_else(|| "no new cookie".to_string());
+    let who = if show_browser {
+        format!(" [{}]", run[0].browser)
+    } else {
+        String::new()
+    };
+    let lead = format!("\n  {} ", "⇢ login".bold());
+    format!(
+        "{}\n",
+        crate::report::hanging(
+            &lead,
+            &format!("{}{who}; cookie {cookie}", hops.join(" · "))
+        )
+    )
 }
 
 /// A step's exchanges; at a terminal a long run of them (a guessing loop) is
@@ -62,9 +197,10 @@ pub fn exchanges(exchanges: &[HttpExchange], medium: Medium) -> String {
     }
     let several_browsers = exchanges.iter().any(|x| x.browser != exchanges[0].browser);
     let each = |shown: &[HttpExchange]| -> String {
+        let mut seen: Vec<(String, String)> = Vec::new();
         shown
             .iter()
-            .map(|x| exchange(x, several_browsers, medium))
+            .map(|x| exchange_after(x, several_browsers, medium, &mut seen))
             .collect()
     };
     if medium == Medium::Page || exchanges.len() <= EXCHANGES_SHOWN {
@@ -87,6 +223,38 @@ pub fn exchanges(exchanges: &[HttpExchange], medium: Medium) -> String {
 /// One request and its response: the headers that matter highlighted, the
 /// body excerpt, and what the cookie jar did each way.
 pub fn exchange(exchange: &HttpExchange, show_browser: bool, medium: Medium) -> String {
+    exchange_after(exchange, show_browser, medium, &mut Vec::new())
+}
+
+/// The first cookie name a `Cookie` header carries more than once, as in
+/// cookie tossing's `sid=X; sid=X`.
+fn repeated_cookie(header: &str) -> Option<&str> {
+    let names: Vec<&str> = header
+        .split(';')
+        .filter_map(|pair| pair.trim().split('=').next())
+        .collect();
+    names
+        .iter()
+        .enumerate()
+        .find(|(i, name)| names[..*i].contains(name))
+        .map(|(_, name)| *name)
+}
+
+/// The response headers every page of a profile repeats: `--brief` shows
+/// each value once per step.
+const REPEATED_HEADERS: &[&str] = &[
+    "content-security-policy",
+    "strict-transport-security",
+    "referrer-policy",
+];
+
+/// [`exchange`], after the exchanges whose repeated headers are in `seen`.
+fn exchange_after(
+    exchange: &HttpExchange,
+    show_browser: bool,
+    medium: Medium,
+    seen: &mut Vec<(String, String)>,
+) -> String {
     let mut out = String::from("\n");
     let browser = if show_browser {
         paint(medium, format!("  [{}]", exchange.browser).dimmed())
@@ -104,8 +272,20 @@ pub fn exchange(exchange: &HttpExchange, show_browser: bool, medium: Medium) -> 
     }
     for (name, value) in &exchange.request_headers {
         out.push_str(&header_line(name, value, medium));
+        if name.eq_ignore_ascii_case("cookie")
+            && let Some(twice) = repeated_cookie(value)
+        {
+            let note = format!(
+                "({twice} twice: two cookies of that name, for different domains or paths; \
+                 a Cookie header says only name=value, never whose)"
+            );
+            out.push_str(&format!("{}\n", wrap(medium, "        ", &note)));
+        }
     }
     for note in &exchange.cookies_out {
+        if medium == Medium::Brief && note.action == CookieAction::Sent && note.reason.is_none() {
+            continue;
+        }
         out.push_str(&cookie_line(note, medium));
     }
     out.push_str(&format!(
@@ -114,6 +294,13 @@ pub fn exchange(exchange: &HttpExchange, show_browser: bool, medium: Medium) -> 
         paint(medium, status_word(exchange.status))
     ));
     for (name, value) in &exchange.response_headers {
+        let key = (name.to_ascii_lowercase(), value.clone());
+        if medium == Medium::Brief && REPEATED_HEADERS.contains(&key.0.as_str()) {
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+        }
         out.push_str(&header_line(name, value, medium));
     }
     for note in &exchange.cookies_in {
@@ -155,7 +342,8 @@ fn header_line(name: &str, value: &str, medium: Medium) -> String {
         "location" | "referer" => label.cyan().bold(),
         _ => label.blue().bold(),
     };
-    format!("      {} {value}\n", paint(medium, label))
+    let lead = format!("      {} ", paint(medium, label));
+    format!("{}\n", wrap(medium, &lead, value))
 }
 
 /// `browser: withheld sid (a SameSite=Strict cookie ...)`: the jar's decision and why.
@@ -188,6 +376,7 @@ fn body_line(exchange: &HttpExchange, medium: Medium) -> String {
     }
     let limit = match medium {
         Medium::Terminal => BODY_SHOWN,
+        Medium::Brief => BODY_SHOWN_BRIEF,
         Medium::Page => usize::MAX,
     };
     let mut shown = String::new();
@@ -203,7 +392,8 @@ fn body_line(exchange: &HttpExchange, medium: Medium) -> String {
     } else {
         format!("      body, {} bytes: ", body.length)
     };
-    format!("{}\n", paint(medium, wrap(medium, &what, &shown).dimmed()))
+    // Not dim: faint text washes out on a projector.
+    format!("{}\n", wrap(medium, &paint(medium, what.normal()), &shown))
 }
 
 /// Who acted, in words: "the victim".
@@ -231,7 +421,7 @@ fn actor_colour(actor: Actor, text: &str) -> ColoredString {
 /// The styled text at a terminal; the plain text on a page.
 fn paint(medium: Medium, text: ColoredString) -> String {
     match medium {
-        Medium::Terminal => text.to_string(),
+        Medium::Terminal | Medium::Brief => text.to_string(),
         Medium::Page => text.clear().to_string(),
     }
 }
@@ -239,7 +429,7 @@ fn paint(medium: Medium, text: ColoredString) -> String {
 /// `lead` then `text`: wrapped with its column kept at a terminal, one line on a page.
 fn wrap(medium: Medium, lead: &str, text: &str) -> String {
     match medium {
-        Medium::Terminal => crate::report::hanging(lead, text),
+        Medium::Terminal | Medium::Brief => crate::report::hanging(lead, text),
         Medium::Page => format!("{lead}{text}"),
     }
 }
@@ -283,6 +473,19 @@ mod tests {
             Medium::Page,
         );
         assert!(shown.contains("body, 5 bytes: hello\n"), "{shown}");
+    }
+
+    #[test]
+    fn a_cookie_name_sent_twice_is_explained() {
+        assert_eq!(repeated_cookie("sid=X; sid=X"), Some("sid"));
+        assert_eq!(repeated_cookie("a=1; sid=X"), None);
+        let mut twice = exchange_with(BodyExcerpt::of("b", false));
+        twice.request_headers = vec![("Cookie".into(), "sid=X; sid=X".into())];
+        let shown = exchange(&twice, false, Medium::Page);
+        assert!(
+            shown.contains("(sid twice: two cookies of that name"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -56,6 +56,21 @@ pub(crate) struct LoginPage<'a> {
     /// The hidden `csrf_token` field of the page's forms (`templates/csrf_field.html`);
     /// `None` without the `csrf-token` defense.
     pub csrf_token: Option<String>,
+    /// The demo accounts, shown on the page in the insecure and tutorial
+    /// profiles (a classroom types them by hand); none in hardened, which
+    /// shows how a real login page looks.
+    pub demo_accounts: &'a [crate::DemoAccount],
+}
+
+impl LoginPage<'_> {
+    /// The accounts to show beside the form, for this profile.
+    pub(crate) fn demo_accounts_for(app: &crate::state::App) -> &[crate::DemoAccount] {
+        if app.profile.name == crate::ProfileName::Hardened {
+            &[]
+        } else {
+            app.users.accounts()
+        }
+    }
 }
 
 #[derive(Template)]

@@ -18,6 +18,27 @@ pub fn defense_source(defense: Defense) -> (&'static str, u32) {
     (path, first_code_use(text, defense).unwrap_or(1))
 }
 
+/// Where the defense's mechanism is: the path from the repository root, the
+/// line, and that line's code (trimmed), e.g. csrf-token's constant-time
+/// compare `a.ct_eq(b).into()`. Found by the registry's marker string, so it
+/// follows the code as it is edited; a marker that no code line holds
+/// (which a test rules out) points at the file's first line.
+pub fn defense_mechanism(defense: Defense) -> (&'static str, u32, &'static str) {
+    let (path, text, marker) = defense.mechanism_file();
+    match first_code_line_with(text, marker) {
+        Some((number, line)) => (path, number, line.trim()),
+        None => (path, 1, ""),
+    }
+}
+
+/// The first line of `text` that holds `marker` outside a `//` comment.
+fn first_code_line_with<'t>(text: &'t str, marker: &str) -> Option<(u32, &'t str)> {
+    text.lines().zip(1..).find_map(|(line, number)| {
+        let code = line.split("//").next().unwrap_or_default();
+        code.contains(marker).then_some((number, line))
+    })
+}
+
 /// The 1-based line of the first code use of `Defense::<Variant>` in `text`.
 fn first_code_use(text: &str, defense: Defense) -> Option<u32> {
     let needle = format!("Defense::{defense:?}");
@@ -68,6 +89,31 @@ mod tests {
             )
             .unwrap_or_else(|e| panic!("{path}: {e}"));
             assert_eq!(on_disk, text, "{path} on disk is the compiled-in text");
+        }
+    }
+
+    #[test]
+    fn every_mechanism_points_at_the_code_it_names() {
+        for defense in Defense::ALL {
+            let (path, text, marker) = defense.mechanism_file();
+            let (reported, line, code) = defense_mechanism(defense);
+            assert_eq!(reported, path);
+            assert!(
+                code.contains(marker) && !code.starts_with("//"),
+                "{defense}: {path}:{line} is {code:?}, not code holding {marker:?}"
+            );
+            let on_disk = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../..")
+                    .join(path),
+            )
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(on_disk, text, "{path} on disk is the compiled-in text");
+            let shown = on_disk
+                .lines()
+                .nth(line as usize - 1)
+                .expect("the line exists");
+            assert_eq!(shown.trim(), code, "{path}:{line}");
         }
     }
 

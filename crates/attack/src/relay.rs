@@ -1,7 +1,9 @@
 //! The on-path observer of the sniffing scenario: a TCP relay on loopback that
 //! forwards a victim's connections to the app and keeps a copy of every byte
 //! the victim sent. It sees exactly what crossed it: plaintext HTTP can be
-//! read; a TLS connection is ciphertext from its first byte on.
+//! read; of a TLS connection only the handshake is readable (the ClientHello
+//! with the hostname in SNI, and in TLS 1.2 the server's certificate), and
+//! the HTTP inside it is encrypted.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};

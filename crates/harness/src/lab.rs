@@ -57,11 +57,22 @@ pub async fn start_profiles(profiles: &[Profile]) -> anyhow::Result<Vec<LabProfi
 
 /// [`start_profiles`] for one profile.
 pub async fn start_profile(profile: &Profile) -> anyhow::Result<LabProfile> {
+    start_profile_at(profile, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), false).await
+}
+
+/// [`start_profile`] at `addr` (loopback; port 0 picks a free one), with the
+/// lab clock control open to `sessionlab attack --lab-clock-key` when
+/// `lab_clock` (`demo --serve --lab-clock`).
+pub async fn start_profile_at(
+    profile: &Profile,
+    addr: SocketAddr,
+    lab_clock: bool,
+) -> anyhow::Result<LabProfile> {
     let server = sessionlab_app::start(ServeOptions {
         profile: profile.clone(),
-        addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        addr,
         allow_non_loopback: false,
-        lab_clock: false,
+        lab_clock,
         lab_clock_key: None,
         limits: sessionlab_app::Limits::default(),
         store: chosen_store(),

@@ -17,8 +17,10 @@
 //!   and what a cookie it cannot verify gets (the tutorial ignores it, as
 //!   express-session does; hardened answers 400, `malformed_cookies.rs`).
 //!
-//! Adding a defense: its module file here, one line in the registry below
-//! (variant, module, id, one-line summary), and its membership in the
+//! Adding a defense: its module file here, one entry in the registry below
+//! (variant, module, id, one-line summary; then the mechanism: the file,
+//! from `crates/app`, and a marker string found in its code: the lesson
+//! points at the first code line holding it), and its membership in the
 //! profiles (`profile.rs`). The enum, [`Defense::ALL`], `id()`, `FromStr`,
 //! `summary()` and the source file a lesson points at (see
 //! [`crate::source::defense_source`]) all come from that line.
@@ -29,7 +31,8 @@ use std::str::FromStr;
 /// Declares each defense's module and the [`Defense`] enum with everything
 /// that is read from the registry line.
 macro_rules! defense_registry {
-    ($($variant:ident => $module:ident, $id:literal, $summary:literal;)+) => {
+    ($($variant:ident => $module:ident, $id:literal, $summary:literal,
+        mechanism $mpath:literal, $marker:literal;)+) => {
         $(pub mod $module;)+
 
         /// Every defense the app knows. Each has a module in [`crate::defenses`]
@@ -71,34 +74,72 @@ macro_rules! defense_registry {
                     ),)+
                 }
             }
+
+            /// Where the defense's mechanism is (the code that does the
+            /// work, which the switch turns on): its path from the
+            /// repository root, its text, compiled in, and the marker string
+            /// whose first code line is the place (see
+            /// [`crate::source::defense_mechanism`]).
+            pub(crate) fn mechanism_file(self) -> (&'static str, &'static str, &'static str) {
+                match self {
+                    $(Self::$variant => (
+                        concat!("crates/app/", $mpath),
+                        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $mpath)),
+                        $marker,
+                    ),)+
+                }
+            }
         }
     };
 }
 
 defense_registry! {
-    RandomIds => random_ids, "random-ids", "128-bit CSPRNG session IDs instead of a counter";
-    StrictIds => strict_ids, "strict-ids", "an ID the server never issued gets a fresh session";
-    CookieOnlyIds => cookie_only_ids, "cookie-only-ids", "session IDs travel only in the cookie, never in URLs";
-    RotateIdAtLogin => rotate_id_at_login, "rotate-id-at-login", "a new session ID at login (cycle_id)";
-    ServerLogout => server_logout, "server-logout", "logout destroys the server session; no-store, Clear-Site-Data";
-    HttpOnly => http_only, "http-only", "HttpOnly: scripts cannot read the session cookie";
-    Tls => tls, "tls", "TLS with a self-signed certificate; plain HTTP only redirects";
-    SecureCookie => secure_cookie, "secure-cookie", "Secure: the cookie never travels over plain HTTP";
-    Hsts => hsts, "hsts", "Strict-Transport-Security: browsers upgrade http:// links";
-    HostPrefix => host_prefix, "host-prefix", "__Host- prefix: no Domain, so sibling hosts cannot toss it";
-    SameSiteStrict => same_site_strict, "same-site-strict", "SameSite=Strict: no cookie on cross-site requests";
-    EscapeOutput => escape_output, "escape-output", "askama auto-escaping of user content";
-    Csp => csp, "csp", "Content-Security-Policy forbids inline script";
-    SignedCookie => signed_cookie, "signed-cookie", "the cookie is signed with a secret kept out of the source";
-    IdleTimeout => idle_timeout, "idle-timeout", "the server ends a session idle for 15 minutes";
-    AbsoluteTimeout => absolute_timeout, "absolute-timeout", "the server ends any session 8 hours after it began";
-    CsrfToken => csrf_token, "csrf-token", "forms that change state carry a token bound to the session";
-    OriginCheck => origin_check, "origin-check", "unsafe requests must come from the app's own origin";
-    SeparateSessionKeys => separate_session_keys, "separate-session-keys", "one meaning per session key; an explicit authenticated flag";
-    RevokeOnPasswordChange => revoke_on_password_change, "revoke-on-password-change", "a password change ends the user's other sessions";
-    LogOutEverywhere => log_out_everywhere, "log-out-everywhere", "\"log out everywhere\" really ends every session of the user";
-    ReferrerPolicy => referrer_policy, "referrer-policy", "Referrer-Policy: no-referrer keeps URLs off other sites";
-    PasswordCheck => password_check, "password-check", "login checks the password against an argon2id hash";
+    RandomIds => random_ids, "random-ids", "128-bit CSPRNG session IDs instead of a counter",
+        mechanism "src/defenses/random_ids.rs", "Self::Random =>";
+    StrictIds => strict_ids, "strict-ids", "an ID the server never issued gets a fresh session",
+        mechanism "src/defenses/strict_ids.rs", "Self::Rejected => None,";
+    CookieOnlyIds => cookie_only_ids, "cookie-only-ids", "session IDs travel only in the cookie, never in URLs",
+        mechanism "src/app.rs", "if cookie_only_ids::ids_from_urls(profile)";
+    RotateIdAtLogin => rotate_id_at_login, "rotate-id-at-login", "a new session ID at login (cycle_id)",
+        mechanism "src/defenses/rotate_id_at_login.rs", "session.cycle_id().await";
+    ServerLogout => server_logout, "server-logout", "logout destroys the server session; no-store, Clear-Site-Data",
+        mechanism "src/defenses/server_logout.rs", "strict_ids::destroy_session(session)";
+    HttpOnly => http_only, "http-only", "HttpOnly: scripts cannot read the session cookie",
+        mechanism "src/session_cookie.rs", ".with_http_only(cookie.http_only)";
+    Tls => tls, "tls", "TLS with a self-signed certificate; plain HTTP only redirects",
+        mechanism "src/server.rs", "acceptor.accept(stream)";
+    SecureCookie => secure_cookie, "secure-cookie", "Secure: the cookie never travels over plain HTTP",
+        mechanism "src/session_cookie.rs", ".with_secure(cookie.secure)";
+    Hsts => hsts, "hsts", "Strict-Transport-Security: browsers upgrade http:// links",
+        mechanism "src/hygiene/security_headers.rs", "hsts::header_value(profile)";
+    HostPrefix => host_prefix, "host-prefix", "__Host- prefix: no Domain, so sibling hosts cannot toss it",
+        mechanism "src/session_cookie.rs", ".with_name(cookie.name)";
+    SameSiteStrict => same_site_strict, "same-site-strict", "SameSite=Strict: no cookie on cross-site requests",
+        mechanism "src/session_cookie.rs", ".with_same_site(cookie.same_site)";
+    EscapeOutput => escape_output, "escape-output", "askama auto-escaping of user content",
+        mechanism "templates/guestbook.html", "else if escape_output";
+    Csp => csp, "csp", "Content-Security-Policy forbids inline script",
+        mechanism "src/hygiene/security_headers.rs", "csp::header_value(profile)";
+    SignedCookie => signed_cookie, "signed-cookie", "the cookie is signed with a secret kept out of the source",
+        mechanism "src/session_cookie.rs", "layer.with_signed(key)";
+    IdleTimeout => idle_timeout, "idle-timeout", "the server ends a session idle for 15 minutes",
+        mechanism "src/store.rs", "limits.idle.has_expired(";
+    AbsoluteTimeout => absolute_timeout, "absolute-timeout", "the server ends any session 8 hours after it began",
+        mechanism "src/store.rs", "limits.absolute.has_expired(";
+    CsrfToken => csrf_token, "csrf-token", "forms that change state carry a token bound to the session",
+        mechanism "src/defenses/csrf_token.rs", "a.ct_eq(b)";
+    OriginCheck => origin_check, "origin-check", "unsafe requests must come from the app's own origin",
+        mechanism "src/defenses/origin_check.rs", "fn refusal(";
+    SeparateSessionKeys => separate_session_keys, "separate-session-keys", "one meaning per session key; an explicit authenticated flag",
+        mechanism "src/defenses/separate_session_keys.rs", "session.get::<bool>(AUTHENTICATED)";
+    RevokeOnPasswordChange => revoke_on_password_change, "revoke-on-password-change", "a password change ends the user's other sessions",
+        mechanism "src/defenses/revoke_on_password_change.rs", "session_index::delete_other(store, &other.id)";
+    LogOutEverywhere => log_out_everywhere, "log-out-everywhere", "\"log out everywhere\" really ends every session of the user",
+        mechanism "src/defenses/log_out_everywhere.rs", "session_index::live_sessions(store, user)";
+    ReferrerPolicy => referrer_policy, "referrer-policy", "Referrer-Policy: no-referrer keeps URLs off other sites",
+        mechanism "src/hygiene/security_headers.rs", "referrer_policy::header_value(profile)";
+    PasswordCheck => password_check, "password-check", "login checks the password against an argon2id hash",
+        mechanism "src/users.rs", "verify_password(&password, &stored)";
 }
 
 impl fmt::Display for Defense {

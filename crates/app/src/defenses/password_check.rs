@@ -17,7 +17,7 @@
 //! but this app's pages (the private note, the e-mail address) exist only for
 //! real accounts, and a session for nobody would open nothing.
 //!
-//! CWE-287 · ASVS 4.0.3 2.4.1 · ASVS 5.0.0 11.4.2 · WSTG-ATHN-04
+//! CWE-287 · ASVS 4.0.3 1.2.3 (and 2.4.1 for the hash) · ASVS 5.0.0 11.4.2 · WSTG-ATHN-04
 
 use crate::users::UserDirectory;
 use crate::{Defense, Profile};

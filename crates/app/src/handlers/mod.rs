@@ -155,6 +155,7 @@ pub(crate) async fn login_form(State(app): State<Arc<App>>, session: Session) ->
             user: user.as_deref(),
             error: None,
             csrf_token: form_token(&app, &session).await?,
+            demo_accounts: LoginPage::demo_accounts_for(&app),
         },
     ))
 }
@@ -180,6 +181,7 @@ pub(crate) async fn login(
             user: user.as_deref(),
             error: Some("Wrong username or password."),
             csrf_token: form_token(&app, &session).await?,
+            demo_accounts: LoginPage::demo_accounts_for(&app),
         };
         return Ok(render(StatusCode::UNAUTHORIZED, &page));
     };

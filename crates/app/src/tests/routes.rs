@@ -170,6 +170,34 @@ async fn every_route_answers_in_every_profile() {
 }
 
 #[tokio::test]
+async fn the_login_page_shows_the_demo_accounts_except_in_hardened() {
+    for name in ProfileName::ALL {
+        let (router, info) = app(&builtin(name));
+        let page = Visitor::new(&router, &info).get("/login").await;
+        let shown = page.body.contains("id=\"demo-accounts\"")
+            && page
+                .body
+                .contains("<code>alice</code> / <code>wonderland</code>")
+            && page
+                .body
+                .contains("<code>bob</code> / <code>builder</code>");
+        assert_eq!(
+            shown,
+            name != ProfileName::Hardened,
+            "{name}: {}",
+            page.body
+        );
+        // A wrong password shows them again, with the error.
+        let mut visitor = Visitor::new(&router, &info);
+        visitor.get("/login").await;
+        let wrong = visitor.post("/login", "username=alice&password=nope").await;
+        if name == ProfileName::Hardened {
+            assert!(!wrong.body.contains("demo-accounts"), "{}", wrong.body);
+        }
+    }
+}
+
+#[tokio::test]
 async fn bob_sees_his_own_note_not_alices() {
     let (router, info) = app(&builtin(ProfileName::Hardened));
     let mut alice = Visitor::new(&router, &info);

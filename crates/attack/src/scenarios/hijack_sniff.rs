@@ -82,7 +82,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         })
         .collect();
     let mut seen = format!(
-        "{} connection(s): {tls} TLS (ciphertext), {plain} plain HTTP",
+        "{} connection(s): {tls} TLS (the hostname readable in its ClientHello, SNI; the HTTP inside encrypted), {plain} plain HTTP",
         connections.len()
     );
     if password_seen {
