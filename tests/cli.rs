@@ -273,14 +273,21 @@ struct ServeProcess {
     child: std::process::Child,
     url: String,
     lab_clock_key: Option<String>,
+    /// Everything it printed at start-up.
+    output: String,
 }
 
 impl ServeProcess {
     /// Starts `sessionlab serve` on a free loopback port and reads all it prints
     /// at start-up.
     fn start(args: &[&str]) -> Self {
+        Self::start_with(binary(), args)
+    }
+
+    /// The same, from `command` (the binary with its environment set).
+    fn start_with(mut command: Command, args: &[&str]) -> Self {
         use std::io::BufRead;
-        let mut child = binary()
+        let mut child = command
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(args)
             .stdout(std::process::Stdio::piped())
@@ -291,9 +298,12 @@ impl ServeProcess {
             child,
             url: String::new(),
             lab_clock_key: None,
+            output: String::new(),
         };
         for line in std::io::BufReader::new(stdout).lines() {
             let line = line.expect("serve's output");
+            process.output.push_str(&line);
+            process.output.push('\n');
             let words: Vec<&str> = line.split_whitespace().collect();
             match words.as_slice() {
                 ["URL", url, ..] => process.url = url.to_string(),
@@ -316,7 +326,16 @@ impl Drop for ServeProcess {
 }
 
 fn attack_json(args: &[&str]) -> Vec<serde_json::Value> {
-    let out = sessionlab(&[&["attack", "--format", "json"], args].concat());
+    attack_json_with(binary(), args)
+}
+
+/// `attack --format json` run from `command` (the binary with its environment set).
+fn attack_json_with(mut command: Command, args: &[&str]) -> Vec<serde_json::Value> {
+    let out = command
+        .args(["attack", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("the binary runs");
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     json["results"].as_array().expect("results").clone()
@@ -353,6 +372,88 @@ fn the_timeout_scenarios_run_against_serve_with_its_lab_clock_key() {
             assert!(evidence.contains("after 8 h 0 min"), "{evidence}");
         }
     }
+}
+
+/// A key the operator chose, handed to `serve` and `attack` in a file
+/// (`--lab-clock-key-file`) or the environment (`SESSIONLAB_CLOCK_KEY`), out
+/// of `ps` and shell history: the timeout scenarios run with it, and `serve`
+/// never prints it.
+#[test]
+fn a_lab_clock_key_from_a_file_or_the_environment_moves_the_clock_and_is_never_printed() {
+    use sessionlab_app::clock_control::KEY_VARIABLE;
+    let key = "chosen-Key_0123456789abcdefXYZ";
+    let dir = std::env::temp_dir().join(format!("sessionlab-cli-clock-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("clock.key");
+    std::fs::write(&file, format!("{key}\n")).expect("key file");
+    let file = file.to_str().expect("UTF-8 path");
+    let without_variable = || {
+        let mut command = binary();
+        command.env_remove(KEY_VARIABLE);
+        command
+    };
+    let with_variable = |value: &str| {
+        let mut command = binary();
+        command.env(KEY_VARIABLE, value);
+        command
+    };
+    let scenarios = ["--scenario", "idle-timeout,absolute-timeout"];
+    let assert_outcomes = |results: &[serde_json::Value], expected: &str| {
+        assert_eq!(results.len(), 2);
+        for r in results {
+            assert_eq!(r["outcome"], expected, "{r}");
+        }
+    };
+
+    // From a file, on both sides.
+    let server = ServeProcess::start_with(
+        without_variable(),
+        &[
+            "--profile",
+            "hardened",
+            "--lab-clock",
+            "--lab-clock-key-file",
+            file,
+        ],
+    );
+    assert!(!server.output.contains(key), "{}", server.output);
+    assert!(
+        server.output.contains("the key you gave"),
+        "{}",
+        server.output
+    );
+    let target = ["--target", server.url.as_str()];
+    let results = attack_json_with(
+        without_variable(),
+        &[&target[..], &scenarios, &["--lab-clock-key-file", file]].concat(),
+    );
+    assert_outcomes(&results, "blocked");
+    drop(server);
+
+    // From the environment, on both sides.
+    let server = ServeProcess::start_with(
+        with_variable(key),
+        &["--profile", "insecure", "--lab-clock"],
+    );
+    assert!(!server.output.contains(key), "{}", server.output);
+    assert!(
+        server.output.contains("the key you gave"),
+        "{}",
+        server.output
+    );
+    let target = ["--target", server.url.as_str()];
+    let results = attack_json_with(with_variable(key), &[&target[..], &scenarios].concat());
+    assert_outcomes(&results, "compromised");
+    // Another key in the environment: the app refuses it, and attack says so.
+    let results = attack_json_with(
+        with_variable("another-key-0123456789abcdef"),
+        &[&target[..], &scenarios].concat(),
+    );
+    assert_outcomes(&results, "error");
+    let evidence = results[0]["evidence"].as_str().unwrap_or_default();
+    assert!(evidence.contains("refused the lab clock key"), "{evidence}");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
