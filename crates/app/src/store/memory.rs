@@ -226,26 +226,28 @@ impl Shards {
     /// Deletes the expired sessions of shard `index`; returns the IDs of those
     /// that were signed in (for the session index).
     fn sweep_shard(&self, index: usize, limits: Limits, now: OffsetDateTime) -> Vec<Id> {
-        let mut signed_in = Vec::new();
         let mut shard = self.lock(index);
-        let before = shard.entries.len();
-        shard.entries.retain(|id, entry| {
-            let expired = entry.times.has_expired(limits, now);
-            if expired && entry.signed_in {
-                signed_in.push(*id);
-            }
-            !expired
-        });
-        let removed = before - shard.entries.len();
-        let Shard { entries, anonymous } = &mut *shard;
-        anonymous.retain(|(seq, id)| {
-            entries
-                .get(id)
-                .is_some_and(|entry| !entry.signed_in && entry.seq == *seq)
-        });
+        // Taken out under the lock, freed after it: dropping thousands of
+        // records is the slow part, and nobody needs to wait for it.
+        let expired: Vec<(Id, Entry)> = shard
+            .entries
+            .extract_if(|_, entry| entry.times.has_expired(limits, now))
+            .collect();
+        if !expired.is_empty() {
+            let Shard { entries, anonymous } = &mut *shard;
+            anonymous.retain(|(seq, id)| {
+                entries
+                    .get(id)
+                    .is_some_and(|entry| !entry.signed_in && entry.seq == *seq)
+            });
+        }
         drop(shard);
-        self.count.fetch_sub(removed, Ordering::Relaxed);
-        signed_in
+        self.count.fetch_sub(expired.len(), Ordering::Relaxed);
+        expired
+            .into_iter()
+            .filter(|(_, entry)| entry.signed_in)
+            .map(|(id, _)| id)
+            .collect()
     }
 
     /// The oldest anonymous session of the store: each shard's oldest, compared.
