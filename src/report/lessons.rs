@@ -4,35 +4,10 @@
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
-/// Declares the compiled-in lessons; a test checks that every scenario has one.
-macro_rules! lessons {
-    ($($id:literal),+ $(,)?) => {
-        /// The Markdown of the lesson for scenario `id`.
-        pub fn text(id: &str) -> Option<&'static str> {
-            match id {
-                $($id => Some(include_str!(concat!("../../docs/lessons/", $id, ".md"))),)+
-                _ => None,
-            }
-        }
-    };
+/// The Markdown of the lesson for scenario `id`, as the registry compiled it in.
+pub fn text(id: &str) -> Option<&'static str> {
+    sessionlab_attack::scenarios::find(id).map(|scenario| scenario.lesson)
 }
-
-lessons!(
-    "absolute-timeout",
-    "concurrent-sessions",
-    "credential-bypass",
-    "csrf",
-    "fixation-cookie",
-    "fixation-url",
-    "hijack-predict",
-    "hijack-sniff",
-    "hijack-xss",
-    "idle-timeout",
-    "logout-reuse",
-    "password-change",
-    "referer-leak",
-    "session-puzzling",
-);
 
 /// The lesson for `id` as HTML, headings moved down `shift` levels (a
 /// lesson's `#` title under the page's `h2`), and without its first heading
@@ -154,25 +129,8 @@ fn is_relative(dest: &str) -> bool {
 fn lesson_of(dest: &str) -> Option<&'static str> {
     let file = dest.split('#').next()?.rsplit('/').next()?;
     let id = file.strip_suffix(".md")?;
-    LESSON_IDS.iter().copied().find(|known| *known == id)
+    sessionlab_attack::scenarios::find(id).map(|scenario| scenario.id)
 }
-
-const LESSON_IDS: &[&str] = &[
-    "absolute-timeout",
-    "concurrent-sessions",
-    "credential-bypass",
-    "csrf",
-    "fixation-cookie",
-    "fixation-url",
-    "hijack-predict",
-    "hijack-sniff",
-    "hijack-xss",
-    "idle-timeout",
-    "logout-reuse",
-    "password-change",
-    "referer-leak",
-    "session-puzzling",
-];
 
 /// Inline Markdown (a story, a fix from a scenario file) as HTML without the
 /// paragraph around it: `code` becomes `<code>`, never a literal backtick.
@@ -194,7 +152,10 @@ mod tests {
         for meta in sessionlab_attack::catalog::all() {
             let text = text(&meta.id).unwrap_or_else(|| panic!("no lesson for {}", meta.id));
             assert!(text.starts_with("# "), "{}", meta.id);
-            assert!(LESSON_IDS.contains(&meta.id.as_str()), "{}", meta.id);
+            assert_eq!(
+                lesson_of(&format!("../lessons/{}.md#x", meta.id)),
+                Some(meta.id.as_str())
+            );
         }
     }
 

@@ -32,6 +32,8 @@ pub struct Scenario {
     pub id: &'static str,
     /// `scenarios/<id>.toml`, compiled in (see [`crate::catalog`]).
     pub metadata: &'static str,
+    /// `docs/lessons/<id>.md`, compiled in: what handouts carry.
+    pub lesson: &'static str,
     /// Whether it lets hours of lab time pass: against an app started with
     /// `sessionlab serve`, it needs `--lab-clock` (and the key it prints).
     pub needs_lab_clock: bool,
@@ -45,6 +47,7 @@ macro_rules! scenario {
         Scenario {
             id: $id,
             metadata: include_str!(concat!("../../../../scenarios/", $id, ".toml")),
+            lesson: include_str!(concat!("../../../../docs/lessons/", $id, ".md")),
             needs_lab_clock: $clock,
             run: |ctx| Box::pin($module::run(ctx)),
         }
