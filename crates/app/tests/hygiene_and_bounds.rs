@@ -2,12 +2,12 @@
 //! the `Host` rules, the redirect's own host, the security headers on the
 //! app's refusals, the request deadline, the connection cap, the cookie cap.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{header, plain, serve, to_app};
 use sessionlab_app::{Limits, Profile, ProfileName, RunningServer, ServeOptions, start};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// A short deadline, so a stalled body is cut in about a second.
@@ -17,59 +17,6 @@ async fn serve_with(name: ProfileName, limits: Limits) -> RunningServer {
     let mut options = ServeOptions::new(Profile::new(name), "127.0.0.1:0".parse().expect("addr"));
     options.limits = limits;
     start(options).await.expect("server starts")
-}
-
-async fn serve(name: ProfileName) -> RunningServer {
-    serve_with(name, Limits::default()).await
-}
-
-/// Writes `request`, reads until the server closes (or 5 s pass).
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &[u8]) -> String {
-    let _ = stream.write_all(request).await;
-    let mut response = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response)).await;
-    String::from_utf8_lossy(&response).into_owned()
-}
-
-async fn plain(addr: SocketAddr, request: &[u8]) -> String {
-    exchange(TcpStream::connect(addr).await.expect("connect"), request).await
-}
-
-fn tls_connector(server: &RunningServer) -> tokio_rustls::TlsConnector {
-    let mut roots = rustls::RootCertStore::empty();
-    let der = server.certificate_der().expect("a certificate").to_vec();
-    roots
-        .add(rustls::pki_types::CertificateDer::from(der))
-        .expect("trust the lab certificate");
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("protocols")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    tokio_rustls::TlsConnector::from(Arc::new(config))
-}
-
-/// Sends `request` to the app itself: over TLS when the profile has it.
-async fn to_app(server: &RunningServer, request: &[u8]) -> String {
-    let tcp = TcpStream::connect(server.addr).await.expect("connect");
-    if server.certificate_der().is_none() {
-        return exchange(tcp, request).await;
-    }
-    let name = rustls::pki_types::ServerName::try_from("app.lab.test").expect("server name");
-    let tls = tls_connector(server)
-        .connect(name, tcp)
-        .await
-        .expect("handshake");
-    exchange(tls, request).await
-}
-
-fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
-    let head = response.split("\r\n\r\n").next()?;
-    head.lines().skip(1).find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        key.eq_ignore_ascii_case(name).then(|| value.trim())
-    })
 }
 
 fn status(response: &str) -> &str {

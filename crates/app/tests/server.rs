@@ -1,49 +1,15 @@
 //! Tests against a real server: `start()` on 127.0.0.1, port 0.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use sessionlab_app::{Profile, ProfileName, RunningServer, ServeError, ServeOptions, start};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use common::{exchange, header, headers_named, plain, serve, tls_connector, to_app};
+use sessionlab_app::{Profile, ProfileName, ServeError, ServeOptions, start};
 use tokio::net::TcpStream;
-
-async fn serve(name: ProfileName) -> RunningServer {
-    let options = ServeOptions {
-        profile: Profile::new(name),
-        addr: "127.0.0.1:0".parse().expect("addr"),
-        allow_non_loopback: false,
-        lab_clock: false,
-        lab_clock_key: None,
-        limits: sessionlab_app::Limits::default(),
-        store: Default::default(),
-    };
-    start(options).await.expect("server starts")
-}
-
-/// Writes `request`, reads until the server closes (or 5 s pass).
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &[u8]) -> String {
-    // A server may answer and close before reading everything (431): read anyway.
-    let _ = stream.write_all(request).await;
-    let mut response = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response)).await;
-    String::from_utf8_lossy(&response).into_owned()
-}
-
-async fn plain(addr: SocketAddr, request: &[u8]) -> String {
-    exchange(TcpStream::connect(addr).await.expect("connect"), request).await
-}
 
 fn get(path: &str, host: &str, extra: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}\r\n").into_bytes()
-}
-
-fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
-    let head = response.split("\r\n\r\n").next()?;
-    head.lines().skip(1).find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        key.eq_ignore_ascii_case(name).then(|| value.trim())
-    })
 }
 
 #[tokio::test]
@@ -202,32 +168,6 @@ async fn a_head_just_over_64_kib_gets_431_and_one_at_the_limit_does_not() {
     }
 }
 
-/// Every value of the header `name` (e.g. each `Set-Cookie`).
-fn headers_named<'a>(response: &'a str, name: &str) -> Vec<&'a str> {
-    let head = response.split("\r\n\r\n").next().unwrap_or_default();
-    head.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.eq_ignore_ascii_case(name).then(|| value.trim())
-        })
-        .collect()
-}
-
-/// Sends `request` to the app itself: over TLS when the profile has it.
-async fn to_app(server: &RunningServer, request: &[u8]) -> String {
-    let tcp = TcpStream::connect(server.addr).await.expect("connect");
-    if server.certificate_der().is_none() {
-        return exchange(tcp, request).await;
-    }
-    let name = rustls::pki_types::ServerName::try_from("app.lab.test").expect("server name");
-    let tls = tls_connector(server)
-        .connect(name, tcp)
-        .await
-        .expect("handshake");
-    exchange(tls, request).await
-}
-
 #[tokio::test]
 async fn non_utf8_cookie_bytes_get_400_and_are_cleared() {
     for name in ProfileName::ALL {
@@ -308,21 +248,6 @@ async fn refuses_a_public_address_without_the_flag() {
             panic!("the insecure profile listened on 0.0.0.0");
         }
     }
-}
-
-fn tls_connector(server: &RunningServer) -> tokio_rustls::TlsConnector {
-    let mut roots = rustls::RootCertStore::empty();
-    let der = server.certificate_der().expect("a certificate").to_vec();
-    roots
-        .add(rustls::pki_types::CertificateDer::from(der))
-        .expect("trust the lab certificate");
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("protocols")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    tokio_rustls::TlsConnector::from(Arc::new(config))
 }
 
 #[tokio::test]
