@@ -56,6 +56,14 @@ fn first_code_use(text: &str, defense: Defense) -> Option<u32> {
 mod tests {
     use super::*;
 
+    /// A file as it is on disk, by its path from the repository root.
+    fn on_disk(path: &str) -> String {
+        let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path);
+        std::fs::read_to_string(full).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
     #[test]
     fn every_defense_points_at_the_line_that_checks_it() {
         for defense in Defense::ALL {
@@ -82,12 +90,7 @@ mod tests {
                 "{path}:{line} is {shown:?}"
             );
             // The path is real, from the repository root.
-            let on_disk = std::fs::read_to_string(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../..")
-                    .join(path),
-            )
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
+            let on_disk = on_disk(path);
             assert_eq!(on_disk, text, "{path} on disk is the compiled-in text");
         }
     }
@@ -102,12 +105,7 @@ mod tests {
                 code.contains(marker) && !code.starts_with("//"),
                 "{defense}: {path}:{line} is {code:?}, not code holding {marker:?}"
             );
-            let on_disk = std::fs::read_to_string(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../..")
-                    .join(path),
-            )
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
+            let on_disk = on_disk(path);
             assert_eq!(on_disk, text, "{path} on disk is the compiled-in text");
             let shown = on_disk
                 .lines()
