@@ -104,7 +104,8 @@ enum Command {
         /// After the matrix, run three fresh apps (same profiles) for a browser, until Ctrl-C.
         #[arg(long)]
         serve: bool,
-        /// Where sessions live: memory (default), sqlite:PATH (survives a restart).
+        /// Where sessions live: memory (default), sqlite:PATH (survives a restart),
+        /// redis://HOST:PORT[/DB] (a redis-server several instances share).
         #[arg(long, default_value = "memory", value_name = "STORE")]
         store: StoreChoice,
         /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
@@ -159,7 +160,8 @@ enum Command {
               value_parser = clap::value_parser!(u64).range(1..=1_000_000).map(|n| n as usize))]
         max_connections: usize,
         /// Where sessions live: memory (default), sqlite:PATH (sessions and logouts
-        /// survive a restart). Instances of one profile on one store share sessions.
+        /// survive a restart), redis://HOST:PORT[/DB] (a redis-server). Instances of
+        /// one profile on one store share sessions (docs/deploy.md).
         #[arg(long, default_value = "memory", value_name = "STORE")]
         store: StoreChoice,
         /// Sessions the memory store keeps; past it anonymous ones are evicted, oldest first.
@@ -214,7 +216,7 @@ enum Command {
         /// Read the lab clock key from this file (SESSIONLAB_CLOCK_KEY in the environment works too).
         #[arg(long, value_name = "PATH", conflicts_with = "profile")]
         lab_clock_key_file: Option<PathBuf>,
-        /// With --profile: where sessions live: memory (default), sqlite:PATH.
+        /// With --profile: where sessions live: memory (default), sqlite:PATH, redis://HOST:PORT[/DB].
         #[arg(
             long,
             default_value = "memory",
@@ -241,7 +243,8 @@ enum Command {
         /// How to print the results.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// Where sessions live: memory (default), sqlite:PATH (survives a restart).
+        /// Where sessions live: memory (default), sqlite:PATH (survives a restart),
+        /// redis://HOST:PORT[/DB] (a redis-server several instances share).
         #[arg(long, default_value = "memory", value_name = "STORE")]
         store: StoreChoice,
         /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).
@@ -274,7 +277,8 @@ enum Command {
         /// Print the whole lesson without waiting for a key (it never waits unless stdin and stdout are both terminals).
         #[arg(long)]
         no_pause: bool,
-        /// Where sessions live: memory (default), sqlite:PATH (survives a restart).
+        /// Where sessions live: memory (default), sqlite:PATH (survives a restart),
+        /// redis://HOST:PORT[/DB] (a redis-server several instances share).
         #[arg(long, default_value = "memory", value_name = "STORE")]
         store: StoreChoice,
         /// The victim's browser: the lab's simulated one, or Debian's headless Chromium (see --help).

@@ -26,6 +26,7 @@ pub mod hygiene;
 pub mod malformed_cookies;
 mod pages;
 pub mod profile;
+pub mod redis_server;
 pub mod server;
 pub mod session_cookie;
 mod session_index;

@@ -16,7 +16,7 @@ pub(crate) struct Banner {
     /// The CSS class suffix: red for insecure, amber for tutorial, green for hardened.
     pub tone: &'static str,
     pub defenses: Vec<&'static str>,
-    /// Where sessions live: `memory`, `sqlite:PATH`.
+    /// Where sessions live: `memory`, `sqlite:PATH`, `redis://HOST:PORT/DB`.
     pub store: String,
 }
 

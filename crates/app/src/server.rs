@@ -118,7 +118,7 @@ impl RunningServer {
     pub fn session_cookie_name(&self) -> &str {
         self.session_cookie_name
     }
-    /// Where sessions live, as the banner names it: `memory`, `sqlite:PATH`.
+    /// Where sessions live, as the banner names it: `memory`, `sqlite:PATH`, `redis://HOST:PORT/DB`.
     pub fn store_name(&self) -> &str {
         self.store.name()
     }

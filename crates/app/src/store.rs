@@ -5,7 +5,9 @@
 //! - `memory` (the default, `store/memory.rs`): 64 shards in this process, a
 //!   session cap, an incremental sweep; gone when the process ends;
 //! - `sqlite:PATH` (`store/sqlite.rs`): one table in a SQLite file (bundled
-//!   SQLite, no system library); sessions and logouts survive a restart.
+//!   SQLite, no system library); sessions and logouts survive a restart;
+//! - `redis://HOST:PORT[/DB]` (`store/redis.rs`): a `redis-server` that
+//!   several app instances share; each step is one Lua script.
 //!
 //! **What is decided here, once for every backend.** The store-level choices
 //! of the defense modules: who picks a new session's ID ([`random_ids`],
@@ -46,6 +48,7 @@ mod choice;
 pub(crate) mod fail_closed;
 pub(crate) mod memory;
 
+mod redis;
 mod sqlite;
 
 use std::fmt;
@@ -109,7 +112,7 @@ pub(crate) enum Found {
 
 /// The one interface every backend implements. Each method is one step that
 /// is atomic in the backend (one shard lock, one SQLite statement under the
-/// connection's lock), so two requests, or two app
+/// connection's lock, one Lua script in Redis), so two requests, or two app
 /// instances, never see a session half-stored.
 ///
 /// An error means the backend could not be reached or could not answer: the
@@ -165,10 +168,19 @@ pub(crate) trait SessionBackend: fmt::Debug + Send + Sync {
     #[cfg_attr(not(test), allow(dead_code))]
     async fn holds(&self, id: &Id) -> session_store::Result<bool>;
 
+    /// The next number of a counter kept in the store (counter IDs, the
+    /// `random-ids` weakness), `first` the first time: one counter for every
+    /// instance sharing the store. `None`: the backend keeps none, and the
+    /// issuer counts in this process (`random_ids.rs`).
+    async fn next_counter_id(&self, _first: i128) -> session_store::Result<Option<i128>> {
+        Ok(None)
+    }
+
     /// The key that signs this namespace's cookies, when the profile makes
     /// its own (`signed-cookie` outside the tutorial): `fresh` the first
     /// time, the same key after a restart, so the sessions a durable store
-    /// kept still verify. The memory backend returns `fresh`.
+    /// kept still verify (memory: for as long as the process runs, which is
+    /// what two instances sharing it in one process need).
     async fn kept_key(&self, fresh: Vec<u8>) -> session_store::Result<Vec<u8>>;
 
     /// Deletes every session of this app's namespace: an app with a private
@@ -222,6 +234,11 @@ impl LabStore {
                     .await
                     .map_err(|e| format!("store {choice}: {e}"))?,
             ),
+            StoreKind::Redis { .. } => Arc::new(
+                self::redis::RedisStore::open(&choice.to_string(), &namespace)
+                    .await
+                    .map_err(|e| format!("store {choice}: {e}"))?,
+            ),
         };
         Ok(Self::over(
             profile,
@@ -250,7 +267,7 @@ impl LabStore {
         }
     }
 
-    /// e.g. `memory`, `sqlite:/tmp/lab.db`.
+    /// e.g. `memory`, `sqlite:/tmp/lab.db`, `redis://127.0.0.1:6379/0`.
     pub(crate) fn name(&self) -> &str {
         &self.name
     }
@@ -362,5 +379,7 @@ impl SessionStore for LabStore {
     }
 }
 
+#[cfg(test)]
+mod backend_tests;
 #[cfg(test)]
 mod tests;

@@ -67,8 +67,15 @@ impl IdIssuer {
                 // racing in this process are not handed the same number.
                 let mut next = next.lock().await;
                 loop {
-                    let candidate = Id(*next);
-                    *next += 1;
+                    // A store shared by several instances keeps the counter
+                    // (Redis: one INCR); otherwise this process counts.
+                    let candidate = match sessions.next_counter_id(FIRST_COUNTER_ID).await? {
+                        Some(number) => Id(number),
+                        None => {
+                            *next += 1;
+                            Id(*next - 1)
+                        }
+                    };
                     // Skip numbers already taken (e.g. an ID adopted by the
                     // `strict-ids` weakness, or issued by another instance).
                     record.id = candidate;

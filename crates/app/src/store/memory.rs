@@ -59,6 +59,9 @@ pub(crate) struct MemoryStore {
     sweeping: AtomicBool,
     /// Which sessions belong to which user (`session_index.rs`).
     index: SessionIndex,
+    /// The signing key of the apps over this store (`kept_key`): instances
+    /// sharing it in one process share the key too.
+    key: Mutex<Option<Vec<u8>>>,
 }
 
 /// One stored session: its record and what decides its end, under one lock.
@@ -311,6 +314,7 @@ impl MemoryStore {
             max_sessions: max_sessions.max(1),
             sweeping: AtomicBool::new(false),
             index: SessionIndex::default(),
+            key: Mutex::new(None),
         }
     }
 
@@ -456,7 +460,8 @@ impl SessionBackend for MemoryStore {
     }
 
     async fn kept_key(&self, fresh: Vec<u8>) -> session_store::Result<Vec<u8>> {
-        Ok(fresh)
+        let mut key = self.key.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(key.get_or_insert(fresh).clone())
     }
 
     async fn purge_namespace(&self) -> session_store::Result<()> {
