@@ -1,5 +1,7 @@
 //! The store backends through the app: SQLite sessions and logouts surviving
-//! a restart, and failing closed when the store cannot be reached.
+//! a restart, two instances sharing one Redis, and failing closed when the
+//! store cannot be reached (a switch on a memory backend; a real
+//! `redis-server` killed and started again).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use tower_sessions::session_store::{self, Error};
 use super::{Visitor, builtin, private_note};
 use crate::app::{AppInfo, build_app};
 use crate::bounds::Limits;
+use crate::redis_server;
 use crate::store::memory::MemoryStore;
 use crate::store::{Found, LabStore, SessionBackend, StoreChoice, StoreKind};
 use crate::{LabClock, ProfileName};
@@ -275,4 +278,133 @@ async fn an_unreachable_store_gets_503s_naming_it_and_the_app_recovers() {
         "the ended session stays ended"
     );
     assert!(private_note(&replay.body).is_none());
+}
+
+/// The hardened app over the Redis server at `url`, in the shared namespace
+/// `serve` would use: several of these are several instances of one app.
+async fn redis_app(url: &str) -> (Router, AppInfo) {
+    let clock = LabClock::new();
+    let choice: StoreChoice = url.parse().expect("url");
+    let choice = choice.shared_as("hardened");
+    let store = LabStore::open(
+        &builtin(ProfileName::Hardened),
+        clock.clone(),
+        1000,
+        &choice,
+    )
+    .await
+    .expect("open");
+    app_over(store, clock).await
+}
+
+#[tokio::test]
+async fn two_instances_on_one_redis_share_logins_and_logouts() {
+    let Some(redis) =
+        redis_server::start_or_skip("two_instances_on_one_redis_share_logins_and_logouts")
+    else {
+        return;
+    };
+    let (router_a, info_a) = redis_app(&redis.url()).await;
+    let (router_b, info_b) = redis_app(&redis.url()).await;
+    let mut alice = Visitor::new(&router_a, &info_a);
+    alice.log_in_as_alice().await;
+    let on_a = alice.get("/account").await;
+    assert!(
+        on_a.body.contains(&redis.url()),
+        "the banner names the store"
+    );
+
+    // Her next request reaches instance B (a load balancer's choice).
+    let mut on_b = Visitor::new(&router_b, &info_b);
+    on_b.cookie = alice.cookie.clone();
+    on_b.csrf_token = alice.csrf_token.clone();
+    let account = on_b.get("/account").await;
+    assert_eq!(account.status, StatusCode::OK, "a login on A works on B");
+    assert!(private_note(&account.body).is_some());
+
+    // She logs out on A; the copy of her cookie is refused on B.
+    let copy = alice.cookie.clone();
+    let logout = alice.post("/logout", "").await;
+    assert_eq!(logout.status, StatusCode::SEE_OTHER, "{}", logout.body);
+    let mut thief = Visitor::new(&router_b, &info_b);
+    thief.cookie = copy;
+    let replay = thief.get("/account").await;
+    assert_ne!(replay.status, StatusCode::OK, "a logout on A ends it on B");
+    assert!(private_note(&replay.body).is_none());
+}
+
+#[tokio::test]
+async fn with_redis_killed_the_hardened_app_answers_503_and_recovers_when_it_returns() {
+    let test = "with_redis_killed_the_hardened_app_answers_503_and_recovers_when_it_returns";
+    let Some(mut redis) = redis_server::start_or_skip(test) else {
+        return;
+    };
+    let (router, info) = redis_app(&redis.url()).await;
+    let mut alice = Visitor::new(&router, &info);
+    alice.log_in_as_alice().await;
+    let copy = alice.cookie.clone();
+    // A logout, answered before the outage.
+    assert_eq!(
+        alice.post("/logout", "").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let mut bob = Visitor::new(&router, &info);
+    bob.get("/login").await;
+    let signed_in = bob.post("/login", "username=bob&password=builder").await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    assert_eq!(bob.get("/account").await.status, StatusCode::OK);
+
+    redis.kill();
+    let mut thief = Visitor::new(&router, &info);
+    thief.cookie = copy.clone();
+    for (who, method, path, form) in [
+        ("bob", "GET", "/account", None),
+        ("bob", "GET", "/", None),
+        ("bob", "POST", "/logout", Some("")),
+        ("thief", "GET", "/account", None),
+        ("thief", "GET", "/login", None),
+        (
+            "thief",
+            "POST",
+            "/login",
+            Some("username=alice&password=wonderland"),
+        ),
+    ] {
+        let visitor = if who == "bob" { &mut bob } else { &mut thief };
+        let reply = visitor.request(method, path, form).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{method} {path}: never a page as if anonymous, never a 500: {}",
+            reply.body
+        );
+        assert!(reply.body.contains(&redis.url()), "the 503 names the store");
+        assert!(reply.header("set-cookie").is_none(), "{method} {path}");
+        assert!(private_note(&reply.body).is_none());
+    }
+
+    // The same port again: the app reconnects by itself (no restart of the app).
+    redis.restart().expect("restart redis-server");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let replay = loop {
+        thief.cookie = copy.clone();
+        let reply = thief.get("/account").await;
+        if reply.status != StatusCode::SERVICE_UNAVAILABLE || std::time::Instant::now() > deadline {
+            break reply;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_ne!(
+        replay.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the app recovered when Redis came back"
+    );
+    assert_ne!(replay.status, StatusCode::OK, "the logout was not undone");
+    assert!(private_note(&replay.body).is_none());
+    // A new login works again.
+    let mut again = Visitor::new(&router, &info);
+    again.log_in_as_alice().await;
+    let account = again.get("/account").await;
+    assert_eq!(account.status, StatusCode::OK);
+    assert!(private_note(&account.body).is_some());
 }
