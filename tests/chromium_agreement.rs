@@ -77,7 +77,7 @@ async fn run(cell: &Cell, browser: BrowserKind) -> RunResult {
         &Credentials::default_attacker(),
     )
     .await;
-    lab.server.shutdown().await;
+    lab.shutdown().await;
     result
 }
 

@@ -76,8 +76,18 @@ pub struct AppInfo {
     pub clock: LabClock,
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) store: LabStore,
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) signing_key: Option<Key>,
+    /// The user directory, which another instance of this app shares.
+    pub(crate) users: Arc<UserDirectory>,
+}
+
+/// What an app takes from the deployment it belongs to instead of making its
+/// own: the signing key kept with a durable store, and, for a second instance
+/// of a running app (`RunningServer::start_instance`), its user directory.
+#[derive(Default)]
+pub(crate) struct Joined {
+    pub key: Option<Key>,
+    pub users: Option<Arc<UserDirectory>>,
 }
 
 /// Builds the app for `profile`, reading `SESSION_SECRET` from the environment
@@ -102,7 +112,7 @@ pub fn build_router_with_session_secret(
         Limits::default(),
         store,
         clock,
-        None,
+        Joined::default(),
     )
 }
 
@@ -115,17 +125,17 @@ pub(crate) fn build_app(
     limits: Limits,
     store: LabStore,
     clock: LabClock,
-    kept_key: Option<Key>,
+    joined: Joined,
 ) -> (Router, AppInfo) {
     // The key first: the password hashing started next would compete with it for the CPU.
     let mut signing = signed_cookie::signing_for(profile, session_secret);
     // A key the app makes for itself is kept with its sessions in a durable
     // store (`store.rs`), so the cookies it signed still verify after a restart.
-    if let (Some(kept), Some(_)) = (kept_key, &signing.key) {
+    if let (Some(kept), Some(_)) = (joined.key, &signing.key) {
         signing.key = Some(kept);
     }
     let cookie = SessionCookie::for_profile(profile);
-    let users = UserDirectory::start();
+    let users = joined.users.unwrap_or_else(UserDirectory::start);
     let app = Arc::new(App {
         profile: profile.clone(),
         banner: Banner::for_profile(profile, store.name()),
@@ -243,6 +253,7 @@ pub(crate) fn build_app(
         clock,
         store,
         signing_key: signing.key,
+        users,
     };
     (router, info)
 }

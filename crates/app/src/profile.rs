@@ -70,6 +70,8 @@ impl Profile {
                 Defense::CookieOnlyIds,
                 Defense::ServerLogout,
                 Defense::HttpOnly,
+                // express-session asks its store on every request, with no cache in front.
+                Defense::SharedStore,
             ]),
             ProfileName::Hardened => Defense::ALL.into_iter().collect(),
         };

@@ -19,12 +19,13 @@ use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
-use crate::app::build_app;
+use crate::app::{Joined, build_app};
 use crate::bounds::Limits;
 use crate::bounds::connection_cap::{self, ConnectionCap};
 use crate::clock_control::LabClockKey;
 use crate::defenses::{signed_cookie, tls};
 use crate::store::{LabStore, StoreChoice};
+use crate::users::UserDirectory;
 use crate::{DemoAccount, LabClock, Profile, ProfileName};
 
 /// Request head limit (request line and headers): a larger head, e.g. a huge
@@ -99,6 +100,18 @@ pub struct RunningServer {
     stop: Arc<Notify>,
     accept_loop: JoinHandle<()>,
     store: LabStore,
+    /// What another instance of this app shares with it (`start_instance`).
+    users: Arc<UserDirectory>,
+    signing_key: Option<tower_sessions::cookie::Key>,
+    limits: Limits,
+}
+
+/// What [`start`] is given beyond its options when it starts a second
+/// instance of a running app.
+struct Beside {
+    store: LabStore,
+    joined: Joined,
+    clock: LabClock,
 }
 
 impl RunningServer {
@@ -147,6 +160,27 @@ impl RunningServer {
     pub fn certificate_spki_sha256(&self) -> Option<&str> {
         self.certificate.as_ref().map(|(_, _, spki)| spki.as_str())
     }
+    /// Starts another instance of this app on `addr` (loopback; port 0 picks
+    /// a free one), as a deployment behind a load balancer runs several: the
+    /// same profile, session store (the very backend, memory included), user
+    /// directory, signing key and lab clock; its own process state otherwise,
+    /// such as the `shared-store` weakness's cache. Without TLS it is a
+    /// second port; with TLS it has a certificate of its own. Stop it before
+    /// this one: the first instance empties a private namespace when it stops.
+    pub async fn start_instance(&self, addr: SocketAddr) -> Result<RunningServer, ServeError> {
+        let mut options = ServeOptions::new(self.profile.clone(), addr);
+        options.limits = self.limits;
+        let beside = Beside {
+            store: self.store.beside(&self.profile),
+            joined: Joined {
+                key: self.signing_key.clone(),
+                users: Some(self.users.clone()),
+            },
+            clock: self.clock.clone(),
+        };
+        start_with(options, Some(beside)).await
+    }
+
     /// Stops accepting connections, closes the open ones and waits for the task to end.
     pub async fn shutdown(self) {
         self.stop.notify_one();
@@ -182,6 +216,13 @@ pub fn check_bind_address(
 /// exception: with `SESSION_SECRET` set, the tutorial's argon2id key
 /// derivation, about 25 ms).
 pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
+    start_with(options, None).await
+}
+
+async fn start_with(
+    options: ServeOptions,
+    beside: Option<Beside>,
+) -> Result<RunningServer, ServeError> {
     let ServeOptions {
         profile,
         addr,
@@ -204,17 +245,29 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
     let setup_profile = profile.clone();
     let lab_clock_key = lab_clock.then(|| fixed_key.unwrap_or_else(LabClockKey::generate));
     let router_key = lab_clock_key.clone();
-    let clock = LabClock::new();
-    let store = LabStore::open(&profile, clock.clone(), limits.max_sessions, &store_choice)
-        .await
-        .map_err(ServeError::Store)?;
+    let (store, joined, clock) = match beside {
+        Some(Beside {
+            store,
+            joined,
+            clock,
+        }) => (store, joined, clock),
+        None => {
+            let clock = LabClock::new();
+            let store = LabStore::open(&profile, clock.clone(), limits.max_sessions, &store_choice)
+                .await
+                .map_err(ServeError::Store)?;
+            let key = if profile.has(crate::Defense::SignedCookie)
+                && profile.name != ProfileName::Tutorial
+            {
+                Some(store.kept_signing_key().await.map_err(ServeError::Store)?)
+            } else {
+                None
+            };
+            let joined = Joined { key, users: None };
+            (store, joined, clock)
+        }
+    };
     let app_store = store.clone();
-    let kept_key =
-        if profile.has(crate::Defense::SignedCookie) && profile.name != ProfileName::Tutorial {
-            Some(store.kept_signing_key().await.map_err(ServeError::Store)?)
-        } else {
-            None
-        };
     let (tls_setup, (router, info)) = tokio::task::spawn_blocking(move || {
         let session_secret = std::env::var(signed_cookie::SECRET_VARIABLE).ok();
         (
@@ -226,7 +279,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
                 limits,
                 app_store,
                 clock,
-                kept_key,
+                joined,
             ),
         )
     })
@@ -262,6 +315,9 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         stop,
         accept_loop,
         store,
+        users: info.users,
+        signing_key: info.signing_key,
+        limits,
     })
 }
 

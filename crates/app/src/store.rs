@@ -65,6 +65,7 @@ pub use memory::DEFAULT_MAX_SESSIONS;
 use crate::defenses::absolute_timeout::AbsoluteTimeout;
 use crate::defenses::idle_timeout::IdleTimeout;
 use crate::defenses::random_ids::IdIssuer;
+use crate::defenses::shared_store::{self, InstanceCache};
 use crate::defenses::strict_ids::UnknownIds;
 use crate::{LabClock, Profile};
 
@@ -200,6 +201,9 @@ pub(crate) struct LabStore {
     name: Arc<str>,
     /// Delete this app's sessions when it stops (a namespace only it used).
     private_namespace: bool,
+    /// This instance's own copies of sessions, in front of the shared
+    /// backend: the `shared-store` weakness (`None` when defended).
+    cache: Option<Arc<InstanceCache>>,
 }
 
 impl fmt::Debug for LabStore {
@@ -264,7 +268,21 @@ impl LabStore {
             clock,
             name,
             private_namespace,
+            cache: shared_store::instance_cache(profile).map(Arc::new),
         }
+    }
+
+    /// Another instance's store over the same backend (same sessions, same
+    /// name), with its own ID issuer and, under the `shared-store` weakness,
+    /// its own cache. It never empties the namespace: the first instance does.
+    pub(crate) fn beside(&self, profile: &Profile) -> Self {
+        Self::over(
+            profile,
+            self.clock.clone(),
+            self.backend.clone(),
+            self.name.clone(),
+            false,
+        )
     }
 
     /// e.g. `memory`, `sqlite:/tmp/lab.db`, `redis://127.0.0.1:6379/0`.
@@ -353,6 +371,9 @@ impl SessionStore for LabStore {
         let mut stored = with_far_expiry(record.clone());
         fail_closed::noted(self.ids.create(&*self.backend, &mut stored, now).await)?;
         record.id = stored.id;
+        if let Some(cache) = &self.cache {
+            cache.put(&stored, now);
+        }
         Ok(())
     }
 
@@ -360,21 +381,40 @@ impl SessionStore for LabStore {
         let only_known = self.unknown_ids == UnknownIds::Rejected;
         let now = self.clock.now();
         let stored = with_far_expiry(record.clone());
-        fail_closed::noted(self.backend.update(&stored, only_known, now).await)?;
+        let kept = fail_closed::noted(self.backend.update(&stored, only_known, now).await)?;
+        if let Some(cache) = &self.cache {
+            if kept {
+                cache.put(&stored, now);
+            } else {
+                cache.forget(&stored.id);
+            }
+        }
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = self.clock.now();
+        // The `shared-store` weakness: this instance's copy, if it has one.
+        if let Some(record) = self.cache.as_ref().and_then(|cache| cache.get(id, now)) {
+            return Ok(Some(with_far_expiry(record)));
+        }
         let found = self.backend.load(id, self.limits, now, true).await;
         Ok(match fail_closed::noted(found)? {
-            Found::Live(record) => Some(with_far_expiry(record)),
+            Found::Live(record) => {
+                if let Some(cache) = &self.cache {
+                    cache.put(&record, now);
+                }
+                Some(with_far_expiry(record))
+            }
             Found::Expired => None,
             Found::Unknown => self.unknown_ids.adopt(id),
         })
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        if let Some(cache) = &self.cache {
+            cache.forget(id);
+        }
         fail_closed::noted(self.backend.delete(id).await)
     }
 }

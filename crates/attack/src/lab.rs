@@ -104,11 +104,32 @@ pub struct Target {
     pub certificate: Option<Vec<u8>>,
     /// How this run may move the app's lab clock, if at all (see [`ClockControl`]).
     pub clock_control: Option<Arc<dyn ClockControl>>,
+    /// Other instances of the same app on the same session store, as a load
+    /// balancer's other backends (`cross-instance-logout`): the harness
+    /// starts one beside each app; `sessionlab attack --instance URL` names
+    /// them. Empty: the run reaches one instance only.
+    pub instances: Vec<Instance>,
     /// The victim's browser in the browser-dependent scenarios
     /// ([`crate::victim::CHROMIUM_VICTIM_SCENARIOS`]); the process default
     /// ([`set_default_victim_browser`]) unless set with [`Target::with_victim_browser`].
     pub victim_browser: BrowserKind,
 }
+
+/// Another instance of the target app: another port on the same lab host
+/// (`app.lab.test`), so a browser sends it the same cookies, as it would to
+/// whichever backend a load balancer picks.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub addr: SocketAddr,
+    /// Its TLS certificate (DER), trusted as the target's is; `None` without TLS.
+    pub certificate: Option<Vec<u8>>,
+}
+
+/// What `cross-instance-logout` says when the run reaches one instance only.
+pub const NO_SECOND_INSTANCE: &str = "this scenario needs a second instance of the app on the same session store. \
+`sessionlab demo` starts one beside each app; against served apps, start two \
+`sessionlab serve --profile P --store redis://HOST:PORT` on different ports and run \
+`sessionlab attack --target URL_A --instance URL_B ...` (see docs/deploy.md)";
 
 /// Whether targets discovered from now on give their victims real Chromium
 /// (the command line's `--browser chromium`: one choice per process).
@@ -177,6 +198,7 @@ impl Target {
             lab_clock: false,
             certificate,
             clock_control: None,
+            instances: Vec::new(),
             victim_browser: default_victim_browser(),
         };
         let unreachable = |e: BrowserError| TargetError::Unreachable {
@@ -215,6 +237,54 @@ impl Target {
         Ok(target)
     }
 
+    /// The same target, with `instance` as another instance of it (one the
+    /// caller started, whose certificate it knows).
+    pub fn with_instance(mut self, instance: Instance) -> Self {
+        self.instances.push(instance);
+        self
+    }
+
+    /// The same target, with the app at `url` as another instance of it,
+    /// after asking that app who it is: it must run the same profile, with
+    /// the same toggles, and speak the same scheme.
+    pub async fn with_instance_at(
+        mut self,
+        url: &str,
+        authorized: bool,
+    ) -> Result<Self, TargetError> {
+        let other = Self::discover(url, authorized).await?;
+        if other.profile != self.profile || other.scheme != self.scheme {
+            return Err(TargetError::NotALab {
+                url: url.to_string(),
+                reason: format!(
+                    "it runs {} over {}, the target {} over {}: instances of one app run the same profile",
+                    other.profile, other.scheme, self.profile, self.scheme
+                ),
+            });
+        }
+        if other.addr.port() == self.addr.port() {
+            return Err(TargetError::BadUrl(format!(
+                "{url} is the target itself: give the other instance's port"
+            )));
+        }
+        self.instances.push(Instance {
+            addr: other.addr,
+            certificate: other.certificate,
+        });
+        Ok(self)
+    }
+
+    /// A URL on the first other instance, e.g. `https://app.lab.test:41235/account`.
+    pub fn instance_url(&self, path_and_query: &str) -> Option<Url> {
+        let instance = self.instances.first()?;
+        Url::parse(&format!(
+            "{}://{APP_HOST}:{}{path_and_query}",
+            self.scheme,
+            instance.addr.port()
+        ))
+        .ok()
+    }
+
     /// The same target, its victims using `kind` of browser.
     pub fn with_victim_browser(mut self, kind: BrowserKind) -> Self {
         self.victim_browser = kind;
@@ -234,6 +304,12 @@ impl Target {
         network.route(APP_HOST, self.addr.port(), self.addr);
         if let Some(certificate) = &self.certificate {
             network.trust_certificate(certificate.clone());
+        }
+        for instance in &self.instances {
+            network.route(APP_HOST, instance.addr.port(), instance.addr);
+            if let Some(certificate) = &instance.certificate {
+                network.trust_certificate(certificate.clone());
+            }
         }
         network
     }

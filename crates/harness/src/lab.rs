@@ -4,7 +4,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 use sessionlab_app::{Profile, ProfileName, RunningServer, ServeOptions, StoreChoice};
-use sessionlab_attack::lab::{ClockControl, ClockFuture};
+use sessionlab_attack::lab::{ClockControl, ClockFuture, Instance};
 use sessionlab_attack::{Credentials, RunResult, Target, run_scenario};
 
 /// The store every app started here uses (`--store`), each app under a
@@ -27,10 +27,22 @@ fn chosen_store() -> StoreChoice {
         .unwrap_or_default()
 }
 
-/// One running profile: its server and how the engine reaches it.
+/// One running profile: its server, a second instance of it over the same
+/// store, and how the engine reaches both.
 pub struct LabProfile {
     pub server: RunningServer,
+    /// The same app again ([`RunningServer::start_instance`]): what
+    /// `cross-instance-logout` reaches as instance B.
+    pub second: RunningServer,
     pub target: Target,
+}
+
+impl LabProfile {
+    /// Stops both instances (the second first: the first empties the store's namespace).
+    pub async fn shutdown(self) {
+        self.second.shutdown().await;
+        self.server.shutdown().await;
+    }
 }
 
 /// The engine's hold on an in-process app's clock: the timeout scenarios move
@@ -78,12 +90,25 @@ pub async fn start_profile_at(
         store: chosen_store(),
     })
     .await?;
-    // The harness started the app: its browsers trust exactly its certificate.
+    // A second instance over the same store, users, key and clock: cheap
+    // (no password hashing of its own), and every run can reach it.
+    let second = server
+        .start_instance(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await?;
+    // The harness started the apps: its browsers trust exactly their certificates.
     let certificate = server.certificate_der().map(<[u8]>::to_vec);
     let target = Target::discover_trusting(&server.url(), false, certificate)
         .await?
-        .with_clock_control(InProcessClock(server.clock().clone()));
-    Ok(LabProfile { server, target })
+        .with_clock_control(InProcessClock(server.clock().clone()))
+        .with_instance(Instance {
+            addr: second.addr,
+            certificate: second.certificate_der().map(<[u8]>::to_vec),
+        });
+    Ok(LabProfile {
+        server,
+        second,
+        target,
+    })
 }
 
 /// The three built-in profiles.
@@ -102,13 +127,13 @@ pub async fn run_once(scenario: &str, profile: &Profile) -> anyhow::Result<RunRe
         &Credentials::default_attacker(),
     )
     .await;
-    lab.server.shutdown().await;
+    lab.shutdown().await;
     Ok(result)
 }
 
 /// Stops every server of `lab`.
 pub async fn stop(lab: Vec<LabProfile>) {
     for p in lab {
-        p.server.shutdown().await;
+        p.shutdown().await;
     }
 }

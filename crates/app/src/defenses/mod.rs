@@ -138,6 +138,8 @@ defense_registry! {
         mechanism "src/defenses/log_out_everywhere.rs", "session_index::live_sessions(store, user)";
     ReferrerPolicy => referrer_policy, "referrer-policy", "Referrer-Policy: no-referrer keeps URLs off other sites",
         mechanism "src/hygiene/security_headers.rs", "referrer_policy::header_value(profile)";
+    SharedStore => shared_store, "shared-store", "every instance reads sessions from the one shared store, no per-process cache",
+        mechanism "src/store.rs", "self.backend.load(id, self.limits, now, true)";
     PasswordCheck => password_check, "password-check", "login checks the password against an argon2id hash",
         mechanism "src/users.rs", "verify_password(&password, &stored)";
 }

@@ -15,7 +15,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, Error};
 
 use super::{Visitor, builtin, private_note};
-use crate::app::{AppInfo, build_app};
+use crate::app::{AppInfo, Joined, build_app};
 use crate::bounds::Limits;
 use crate::redis_server;
 use crate::store::memory::MemoryStore;
@@ -41,7 +41,10 @@ async fn app_over(store: LabStore, clock: LabClock) -> (Router, AppInfo) {
         Limits::default(),
         store,
         clock,
-        Some(key),
+        Joined {
+            key: Some(key),
+            users: None,
+        },
     )
 }
 

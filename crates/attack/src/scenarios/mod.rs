@@ -5,6 +5,7 @@
 pub mod absolute_timeout;
 pub mod concurrent_sessions;
 pub mod credential_bypass;
+pub mod cross_instance_logout;
 pub mod csrf;
 pub mod fixation_cookie;
 pub mod fixation_url;
@@ -64,6 +65,7 @@ pub static REGISTRY: &[Scenario] = &[
     scenario!(fixation_url, "fixation-url", needs_lab_clock: false),
     scenario!(fixation_cookie, "fixation-cookie", needs_lab_clock: false),
     scenario!(logout_reuse, "logout-reuse", needs_lab_clock: false),
+    scenario!(cross_instance_logout, "cross-instance-logout", needs_lab_clock: false),
     scenario!(idle_timeout, "idle-timeout", needs_lab_clock: true),
     scenario!(absolute_timeout, "absolute-timeout", needs_lab_clock: true),
     scenario!(password_change, "password-change", needs_lab_clock: false),
