@@ -179,12 +179,20 @@ enum Command {
         The timeout scenarios (idle-timeout, absolute-timeout) let hours of lab time pass:\n\
         with --profile the app runs in this process and they just work; with --target,\n\
         start the app with `sessionlab serve --lab-clock` and pass the key it prints\n\
-        with --lab-clock-key KEY."
+        with --lab-clock-key KEY.\n\n\
+        cross-instance-logout needs two instances of the app on one store: with\n\
+        --profile a second one is started beside the first; with --target, start two\n\
+        `sessionlab serve --store redis://HOST:PORT` on different ports and name the\n\
+        second with --instance URL (docs/deploy.md)."
     )]
     Attack {
         /// Base URL of the target app, e.g. http://127.0.0.1:8080 (loopback only unless authorised).
         #[arg(long, value_name = "URL")]
         target: Option<String>,
+        /// With --target: another instance of the same app on the same session store
+        /// (another `serve` on the same --store), where cross-instance-logout replays the cookie.
+        #[arg(long, value_name = "URL", requires = "target")]
+        instance: Option<String>,
         /// Instead of --target: start this profile in-process (no server needed).
         #[arg(long, value_enum)]
         profile: Option<ProfileArg>,
@@ -478,6 +486,7 @@ fn main() -> ExitCode {
                 authorized_target,
                 lab_clock_key,
                 lab_clock_key_file,
+                instance,
                 ..
             } => {
                 // The command line first, then a file, then the environment.
@@ -498,6 +507,7 @@ fn main() -> ExitCode {
                     }
                     (Some(url), _) => AttackApp::Url {
                         url,
+                        instance,
                         authorized: authorized_target,
                         lab_clock_key,
                     },
@@ -824,6 +834,8 @@ enum AttackApp {
     /// One started with `sessionlab serve`, found by its URL.
     Url {
         url: String,
+        /// `--instance`: a second instance of it on the same store.
+        instance: Option<String>,
         authorized: bool,
         lab_clock_key: Option<String>,
     },
@@ -846,10 +858,20 @@ async fn attack(
     let (target, lab) = match app {
         AttackApp::Url {
             url,
+            instance,
             authorized,
             lab_clock_key,
         } => match discover(&url, authorized, lab_clock_key).await {
-            Ok(target) => (target, None),
+            Ok(target) => match instance {
+                None => (target, None),
+                Some(other) => match target.with_instance_at(&other, authorized).await {
+                    Ok(target) => (target, None),
+                    Err(e @ (TargetError::BadUrl(_) | TargetError::NotLoopback(_))) => {
+                        return fail(EXIT_USAGE, &format!("--instance: {e}"));
+                    }
+                    Err(e) => return fail(EXIT_UNREACHABLE, &format!("--instance: {e}")),
+                },
+            },
             Err(code) => return code,
         },
         AttackApp::InProcess(name, toggles) => {
