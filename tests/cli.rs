@@ -1009,3 +1009,44 @@ fn ascii_and_a_dumb_terminal_print_plain_text() {
     // --color always is an explicit request: it wins over TERM=dumb.
     assert!(String::from_utf8_lossy(&forced.stdout).contains('\u{1b}'));
 }
+
+/// Two `sessionlab serve` processes of one profile on one `redis-server`,
+/// reached by `attack --target A --instance B`: a logout on A is seen on B
+/// unless each instance caches sessions (`--without shared-store`).
+#[test]
+fn cross_instance_logout_runs_against_two_serve_processes_on_one_redis() {
+    let test = "cross_instance_logout_runs_against_two_serve_processes_on_one_redis";
+    let Some(redis) = sessionlab_app::redis_server::start_or_skip(test) else {
+        return;
+    };
+    let store = redis.url();
+    for (toggles, expected) in [
+        (&[][..], "blocked"),
+        (&["--without", "shared-store"][..], "compromised"),
+    ] {
+        let mut args = vec!["--profile", "hardened", "--store", &store];
+        args.extend_from_slice(toggles);
+        let a = ServeProcess::start(&args);
+        let b = ServeProcess::start(&args);
+        assert!(a.output.contains(&store), "the banner names the store");
+        let results = attack_json(&[
+            "--target",
+            &a.url,
+            "--instance",
+            &b.url,
+            "--scenario",
+            "cross-instance-logout",
+        ]);
+        assert_eq!(results[0]["outcome"], expected, "{toggles:?}: {results:?}");
+    }
+    // Without a second instance the run cannot happen, and says how to give it one.
+    let a = ServeProcess::start(&["--profile", "hardened", "--store", &store]);
+    let results = attack_json(&["--target", &a.url, "--scenario", "cross-instance-logout"]);
+    assert_eq!(results[0]["outcome"], "error");
+    assert!(
+        results[0]["evidence"]
+            .as_str()
+            .is_some_and(|e| e.contains("--instance")),
+        "{results:?}"
+    );
+}

@@ -302,3 +302,39 @@ async fn a_sweep_of_many_sessions_takes_them_all_a_shard_at_a_time() {
     );
     assert!(store.holds(&fresh).await);
 }
+
+/// Two instances over one memory backend, each with the store it would build.
+fn two_instances(profile: &Profile) -> (LabStore, LabStore, LabClock) {
+    let clock = LabClock::new();
+    let a = LabStore::for_profile(profile, clock.clone(), DEFAULT_MAX_SESSIONS);
+    let b = a.beside(profile);
+    (a, b, clock)
+}
+
+#[tokio::test]
+async fn without_shared_store_instance_b_serves_its_copy_until_the_cache_time_to_live() {
+    use crate::defenses::shared_store::CACHE_TIME_TO_LIVE;
+    let weak = builtin(ProfileName::Hardened).without(Defense::SharedStore);
+    let (a, b, clock) = two_instances(&weak);
+    let id = new_session(&a).await;
+    assert!(
+        is_live(&b, &id).await,
+        "B reads it from the store, and caches it"
+    );
+    a.delete(&id).await.expect("logout on A");
+    assert!(!is_live(&a, &id).await, "A forgot its own copy");
+    assert!(is_live(&b, &id).await, "B's copy outlives the logout");
+    clock.advance(CACHE_TIME_TO_LIVE - Duration::seconds(1));
+    assert!(is_live(&b, &id).await, "until its time to live");
+    clock.advance(Duration::seconds(1));
+    assert!(!is_live(&b, &id).await, "then B asks the store again");
+
+    let (a, b, _clock) = two_instances(&builtin(ProfileName::Hardened));
+    let id = new_session(&a).await;
+    assert!(is_live(&b, &id).await);
+    a.delete(&id).await.expect("logout on A");
+    assert!(
+        !is_live(&b, &id).await,
+        "shared-store: B sees the logout at once"
+    );
+}
