@@ -40,6 +40,14 @@
 //! ([`SessionBackend::update`] with `only_known`). Only the `strict-ids`
 //! weakness stores IDs the store does not hold: that is how it adopts them.
 //!
+//! **Several instances.** Two `LabStore`s over one backend are two instances
+//! of one app ([`LabStore::beside`]; `serve` processes sharing a SQLite file
+//! or a Redis database). Without the `shared-store` defense each keeps its own
+//! cache of sessions in front of the backend (`defenses/shared_store.rs`), and
+//! a fresh cached copy is served without asking the backend: a logout on
+//! another instance, and even an outage of the store, go unseen until the copy
+//! expires. That is the weakness `cross-instance-logout` shows.
+//!
 //! **Fail closed** (`store/fail_closed.rs`). A backend that cannot be reached
 //! answers an error, never "no such session": the request then gets a 503
 //! naming the store, never a page as if the visitor were anonymous.
