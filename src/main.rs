@@ -164,7 +164,7 @@ enum Command {
         /// one profile on one store share sessions (docs/deploy.md).
         #[arg(long, default_value = "memory", value_name = "STORE")]
         store: StoreChoice,
-        /// Sessions the memory store keeps; past it anonymous ones are evicted, oldest first.
+        /// Sessions the memory or Redis store keeps; past it anonymous ones are evicted, oldest first.
         #[arg(long, value_name = "N", default_value_t = sessionlab_app::Limits::default().max_sessions,
               value_parser = clap::value_parser!(u64).range(1..=100_000_000).map(|n| n as usize))]
         max_sessions: usize,

@@ -247,7 +247,7 @@ impl LabStore {
                     .map_err(|e| format!("store {choice}: {e}"))?,
             ),
             StoreKind::Redis { .. } => Arc::new(
-                self::redis::RedisStore::open(&choice.to_string(), &namespace)
+                self::redis::RedisStore::open(&choice.to_string(), &namespace, max_sessions)
                     .await
                     .map_err(|e| format!("store {choice}: {e}"))?,
             ),

@@ -25,6 +25,7 @@
 //! |---|---|---|
 //! | `s:ID` | hash | `data` (the record as JSON), `user` (whose sign-in, or empty), `created`, `last_used` (lab time, µs) |
 //! | `by-last-used`, `by-created` | sorted sets | every ID, scored by its two times: what the sweep reads |
+//! | `anonymous` | sorted set | the IDs of sessions without a sign-in, by when they became so: what the cap evicts first |
 //! | `user:NAME` | set | the per-user index behind "log out everywhere" and password-change revocation |
 //! | `counter` | string | the next counter ID when `random-ids` is off, shared by every instance |
 //! | `key` | string | the signing key a profile makes for itself, kept so cookies verify after a restart |
@@ -32,6 +33,14 @@
 //! Times are microseconds of lab time: exact in Lua's doubles, and the
 //! timeouts the lab teaches are minutes and hours. Redis's own key expiry is
 //! not used: it runs on real time, and the lab clock moves ahead of it.
+//!
+//! **A cap on stored sessions** (`serve --max-sessions`, per namespace), as
+//! the memory store has (`store/memory.rs`): past it, an insert evicts
+//! anonymous sessions first, oldest first; a signed-in session is never
+//! evicted for an anonymous one (the anonymous newcomer is then not kept);
+//! a new sign-in in a store full of sign-ins evicts the one least recently
+//! used. Without it a script asking `GET /login` in a loop would fill Redis
+//! to its `maxmemory`, and every visitor would get the 503. CWE-770
 //!
 //! **Fail closed.** Each command has a response timeout, and a connection
 //! that dropped is retried only briefly before the request is answered with
@@ -57,33 +66,80 @@ const SWEEP_INTERVAL: Duration = Duration::minutes(1);
 /// IDs one sweep script deletes at most, so no single script blocks Redis for long.
 const SWEEP_BATCH: usize = 500;
 
+/// Prepended to every script that stores or deletes: `purge` deletes a
+/// session and every trace of it (sorted sets, its user's index); `cap`
+/// brings the namespace back within `max` after `newcomer` was stored.
+/// `prefix` is the namespace's key prefix.
+const PRELUDE: &str = r"
+local function purge(prefix, id)
+  local key = prefix .. 's:' .. id
+  local user = redis.call('HGET', key, 'user')
+  redis.call('DEL', key)
+  redis.call('ZREM', prefix .. 'by-last-used', id)
+  redis.call('ZREM', prefix .. 'by-created', id)
+  redis.call('ZREM', prefix .. 'anonymous', id)
+  if user and user ~= '' then redis.call('SREM', prefix .. 'user:' .. user, id) end
+end
+local function cap(prefix, newcomer, signed_in, max)
+  while redis.call('ZCARD', prefix .. 'by-created') > max do
+    local oldest = redis.call('ZRANGE', prefix .. 'anonymous', 0, 0)[1]
+    if oldest then
+      purge(prefix, oldest)
+    elseif not signed_in then
+      purge(prefix, newcomer)
+      return
+    else
+      local lru = redis.call('ZRANGE', prefix .. 'by-last-used', 0, 1)
+      local victim = lru[1]
+      if victim == newcomer then victim = lru[2] end
+      if not victim then return end
+      purge(prefix, victim)
+    end
+  end
+end
+";
+
 /// `KEYS[1]` the session hash, `KEYS[2]` by-last-used, `KEYS[3]` by-created;
-/// `ARGV`: id, data, user (or ""), now, key prefix. Returns 1 if stored, 0 if the ID was taken.
+/// `ARGV`: id, data, user (or ""), now, key prefix, cap. Returns 1 if
+/// stored (the cap may have evicted it again), 0 if the ID was taken.
 const INSERT_NEW: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'user', ARGV[3], 'created', ARGV[4], 'last_used', ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-if ARGV[3] ~= '' then redis.call('SADD', ARGV[5] .. 'user:' .. ARGV[3], ARGV[1]) end
+if ARGV[3] ~= '' then
+  redis.call('SADD', ARGV[5] .. 'user:' .. ARGV[3], ARGV[1])
+else
+  redis.call('ZADD', ARGV[5] .. 'anonymous', ARGV[4], ARGV[1])
+end
+cap(ARGV[5], ARGV[1], ARGV[3] ~= '', tonumber(ARGV[6]))
 return 1
 ";
 
-/// As [`INSERT_NEW`], plus `ARGV[6]`: "1" for `only_known`. The existence
+/// As [`INSERT_NEW`], plus `ARGV[7]`: "1" for `only_known`. The existence
 /// check and the write are one script: a late save cannot revive a session.
 const UPDATE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  if ARGV[6] == '1' then return 0 end
+local known = redis.call('EXISTS', KEYS[1]) == 1
+local old = ''
+if not known then
+  if ARGV[7] == '1' then return 0 end
   redis.call('HSET', KEYS[1], 'created', ARGV[4], 'last_used', ARGV[4])
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
   redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
 else
-  local old = redis.call('HGET', KEYS[1], 'user')
-  if old and old ~= '' and old ~= ARGV[3] then
+  old = redis.call('HGET', KEYS[1], 'user') or ''
+  if old ~= '' and old ~= ARGV[3] then
     redis.call('SREM', ARGV[5] .. 'user:' .. old, ARGV[1])
   end
 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'user', ARGV[3])
-if ARGV[3] ~= '' then redis.call('SADD', ARGV[5] .. 'user:' .. ARGV[3], ARGV[1]) end
+if ARGV[3] ~= '' then
+  redis.call('SADD', ARGV[5] .. 'user:' .. ARGV[3], ARGV[1])
+  redis.call('ZREM', ARGV[5] .. 'anonymous', ARGV[1])
+elseif not known or old ~= '' then
+  redis.call('ZADD', ARGV[5] .. 'anonymous', ARGV[4], ARGV[1])
+end
+if not known then cap(ARGV[5], ARGV[1], ARGV[3] ~= '', tonumber(ARGV[6])) end
 return 1
 ";
 
@@ -97,12 +153,7 @@ local expired = now - tonumber(h[3]) >= tonumber(ARGV[3])
 local absolute = tonumber(ARGV[4])
 if absolute >= 0 and now - tonumber(h[2]) >= absolute then expired = true end
 if expired then
-  if ARGV[5] == '1' then
-    redis.call('DEL', KEYS[1])
-    redis.call('ZREM', KEYS[2], ARGV[1])
-    redis.call('ZREM', KEYS[3], ARGV[1])
-    if h[4] and h[4] ~= '' then redis.call('SREM', ARGV[6] .. 'user:' .. h[4], ARGV[1]) end
-  end
+  if ARGV[5] == '1' then purge(ARGV[6], ARGV[1]) end
   return {1, ''}
 end
 if ARGV[5] == '1' then
@@ -114,11 +165,7 @@ return {2, h[1]}
 
 /// `ARGV`: id, key prefix. Deletes the session and forgets it in its user's index.
 const DELETE: &str = r"
-local user = redis.call('HGET', KEYS[1], 'user')
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-if user and user ~= '' then redis.call('SREM', ARGV[2] .. 'user:' .. user, ARGV[1]) end
+purge(ARGV[2], ARGV[1])
 return 1
 ";
 
@@ -127,18 +174,15 @@ return 1
 /// Deletes up to a batch of expired sessions from each set; returns how many.
 const SWEEP: &str = r"
 local removed = 0
-local function purge(id)
-  local key = ARGV[3] .. 's:' .. id
-  local user = redis.call('HGET', key, 'user')
-  redis.call('DEL', key)
-  redis.call('ZREM', KEYS[1], id)
-  redis.call('ZREM', KEYS[2], id)
-  if user and user ~= '' then redis.call('SREM', ARGV[3] .. 'user:' .. user, id) end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[4])) do
+  purge(ARGV[3], id)
   removed = removed + 1
 end
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[4])) do purge(id) end
 if ARGV[2] ~= '-inf' then
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, ARGV[4])) do purge(id) end
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, ARGV[4])) do
+    purge(ARGV[3], id)
+    removed = removed + 1
+  end
 end
 return removed
 ";
@@ -169,12 +213,13 @@ struct Scripts {
 
 impl Scripts {
     fn new() -> Self {
+        let with_prelude = |body: &str| Script::new(&format!("{PRELUDE}{body}"));
         Self {
-            insert_new: Script::new(INSERT_NEW),
-            update: Script::new(UPDATE),
-            load: Script::new(LOAD),
-            delete: Script::new(DELETE),
-            sweep: Script::new(SWEEP),
+            insert_new: with_prelude(INSERT_NEW),
+            update: with_prelude(UPDATE),
+            load: with_prelude(LOAD),
+            delete: with_prelude(DELETE),
+            sweep: with_prelude(SWEEP),
             next_counter: Script::new(NEXT_COUNTER),
             kept_key: Script::new(KEPT_KEY),
         }
@@ -187,6 +232,8 @@ pub(crate) struct RedisStore {
     prefix: String,
     scripts: Scripts,
     last_sweep: Mutex<Option<OffsetDateTime>>,
+    /// Sessions the namespace keeps at most (see the module docs).
+    max_sessions: usize,
 }
 
 impl fmt::Debug for RedisStore {
@@ -217,7 +264,11 @@ fn data_of(record: &Record) -> session_store::Result<String> {
 impl RedisStore {
     /// Connects to `url` (`redis://HOST:PORT/DB`); an error if the server
     /// cannot be reached now.
-    pub(crate) async fn open(url: &str, namespace: &str) -> Result<Self, String> {
+    pub(crate) async fn open(
+        url: &str,
+        namespace: &str,
+        max_sessions: usize,
+    ) -> Result<Self, String> {
         let client = ::redis::Client::open(url).map_err(|e| e.to_string())?;
         // Short waits: a request facing a dead store should get its 503 in
         // about a second, not after redis-rs's default minute of retries.
@@ -235,6 +286,7 @@ impl RedisStore {
             prefix: format!("sessionlab:{{{namespace}}}:"),
             scripts: Scripts::new(),
             last_sweep: Mutex::new(None),
+            max_sessions: max_sessions.max(1),
         })
     }
 
@@ -287,6 +339,7 @@ impl RedisStore {
             session_index::signed_in_user(record).unwrap_or_default(),
             to_micros(now).to_string(),
             self.prefix.clone(),
+            self.max_sessions.to_string(),
         ])
     }
 }

@@ -227,10 +227,41 @@ fn signed_in_record(user: &str) -> Record {
     record
 }
 
+/// A store of `profile` capped at `max` sessions: memory, or the Redis
+/// server `redis` (a namespace of its own).
+async fn capped(
+    profile: &Profile,
+    max: usize,
+    redis: Option<&crate::redis_server::RedisServer>,
+) -> (LabStore, LabClock) {
+    let clock = LabClock::new();
+    let store = match redis {
+        None => LabStore::for_profile(profile, clock.clone(), max),
+        Some(server) => {
+            let choice: StoreChoice = server.url().parse().expect("url");
+            LabStore::open(profile, clock.clone(), max, &choice)
+                .await
+                .expect("open")
+        }
+    };
+    (store, clock)
+}
+
 #[tokio::test]
 async fn past_the_cap_anonymous_sessions_go_oldest_first_and_sign_ins_stay() {
-    let clock = LabClock::new();
-    let store = LabStore::for_profile(&builtin(ProfileName::Hardened), clock.clone(), 3);
+    check_the_cap(None).await;
+}
+
+#[tokio::test]
+async fn past_the_cap_on_redis_anonymous_sessions_go_oldest_first_and_sign_ins_stay() {
+    let test = "past_the_cap_on_redis_anonymous_sessions_go_oldest_first_and_sign_ins_stay";
+    if let Some(server) = crate::redis_server::start_or_skip(test) {
+        check_the_cap(Some(&server)).await;
+    }
+}
+
+async fn check_the_cap(redis: Option<&crate::redis_server::RedisServer>) {
+    let (store, clock) = capped(&builtin(ProfileName::Hardened), 3, redis).await;
     let mut alice = signed_in_record("alice");
     store.create(&mut alice).await.expect("create");
     let first = new_session(&store).await;
@@ -276,8 +307,22 @@ async fn past_the_cap_anonymous_sessions_go_oldest_first_and_sign_ins_stay() {
 
 #[tokio::test]
 async fn a_session_that_signs_in_in_place_is_no_longer_evictable() {
+    signing_in_in_place_protects_from_eviction(None).await;
+}
+
+#[tokio::test]
+async fn on_redis_a_session_that_signs_in_in_place_is_no_longer_evictable() {
+    let test = "on_redis_a_session_that_signs_in_in_place_is_no_longer_evictable";
+    if let Some(server) = crate::redis_server::start_or_skip(test) {
+        signing_in_in_place_protects_from_eviction(Some(&server)).await;
+    }
+}
+
+async fn signing_in_in_place_protects_from_eviction(
+    redis: Option<&crate::redis_server::RedisServer>,
+) {
     // The tutorial keeps the ID at login: the record gains its sign-in by `save`.
-    let store = LabStore::for_profile(&builtin(ProfileName::Tutorial), LabClock::new(), 2);
+    let (store, _clock) = capped(&builtin(ProfileName::Tutorial), 2, redis).await;
     let id = new_session(&store).await;
     let mut record = store.load(&id).await.expect("load").expect("live");
     record.data = signed_in_record("alice").data;
