@@ -1,0 +1,367 @@
+//! The class end to end, with a plain HTTP client standing in for the
+//! student's hands (what curl and a browser's address bar do), the victim
+//! bot as alice, and the scoreboard read back from the hub: solved only when
+//! the server saw it.
+
+use std::net::SocketAddr;
+
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use sessionlab_app::{Profile, ProfileName};
+use sessionlab_classroom::{BotBrowser, ClassConfig, RunningClass, start};
+
+const INSTRUCTOR_KEY: &str = "test-instructor-key";
+
+async fn class(profile: ProfileName, victim_browser: BotBrowser) -> RunningClass {
+    start(ClassConfig {
+        profile: Profile::new(profile),
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        domain: "localhost".into(),
+        exposed: false,
+        victim_browser,
+        instructor_key: INSTRUCTOR_KEY.into(),
+        alice_every: None,
+    })
+    .await
+    .expect("the class starts")
+}
+
+/// A student: an HTTP client that reaches the lab's host names on loopback,
+/// follows no redirect and keeps cookies by hand, as with curl.
+struct Student {
+    name: String,
+    port: u16,
+    client: Client,
+    hub_cookie: String,
+}
+
+impl Student {
+    async fn sign_in(class: &RunningClass, name: &str) -> Self {
+        let addr = class.addr;
+        let mut builder = Client::builder().redirect(Policy::none());
+        for host in [
+            "localhost".to_string(),
+            format!("app.{name}.localhost"),
+            format!("evil.{name}.localhost"),
+            format!("{name}.attacker.localhost"),
+        ] {
+            builder = builder.resolve(&host, addr);
+        }
+        let client = builder.build().unwrap();
+        let port = addr.port();
+        let response = client
+            .post(format!("http://localhost:{port}/signin"))
+            .form(&[("name", name)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in");
+        let hub_cookie = set_cookie_pair(&response).expect("the hub's cookie");
+        Self {
+            name: name.into(),
+            port,
+            client,
+            hub_cookie,
+        }
+    }
+
+    fn app(&self, path: &str) -> String {
+        format!("http://app.{}.localhost:{}{path}", self.name, self.port)
+    }
+
+    fn hub(&self, path: &str) -> String {
+        format!("http://localhost:{}{path}", self.port)
+    }
+
+    async fn hub_post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.hub(path))
+            .header("cookie", &self.hub_cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn hub_get(&self, path: &str) -> String {
+        let response = self
+            .client
+            .get(self.hub(path))
+            .header("cookie", &self.hub_cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.text().await.unwrap()
+    }
+
+    async fn send_alice(&self, walk_away: bool) {
+        let response = self
+            .hub_post(
+                "/lab/alice",
+                &[("walk", if walk_away { "yes" } else { "no" })],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+
+    async fn message_alice(&self, url: &str) {
+        let response = self.hub_post("/lab/message", &[("url", url)]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "message {url}");
+    }
+
+    /// Whether the scoreboard's row for `challenge` says solved.
+    async fn solved(&self, challenge: &str) -> bool {
+        let board = self.hub_get("/scoreboard").await;
+        let start = board
+            .find(&format!("id=\"challenge-{challenge}\""))
+            .unwrap_or_else(|| panic!("no row for {challenge}"));
+        let row = &board[start..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        row.contains("class=\"solved\"")
+    }
+
+    /// An app request with `cookie` as the Cookie header (a curl -b).
+    async fn app_get(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+    ) -> (StatusCode, String, Option<String>) {
+        let mut request = self.client.get(self.app(path));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        let set = set_cookie_pair(&response);
+        (response.status(), response.text().await.unwrap(), set)
+    }
+}
+
+/// `name=value` of the response's first Set-Cookie.
+fn set_cookie_pair(response: &reqwest::Response) -> Option<String> {
+    let value = response.headers().get("set-cookie")?.to_str().ok()?;
+    Some(value.split(';').next()?.trim().to_owned())
+}
+
+fn note_of(class: &RunningClass, student: &str) -> String {
+    class
+        .class
+        .lab(student)
+        .unwrap()
+        .app
+        .handle
+        .private_note("alice")
+        .unwrap()
+}
+
+/// session-puzzling by hand: no password, no alice; the forgot form, then /account.
+async fn session_puzzling(class: &RunningClass, student: &Student) -> bool {
+    let (_, _, cookie) = student.app_get("/login", None).await;
+    let cookie = cookie.expect("an anonymous session");
+    let response = student
+        .client
+        .post(student.app("/forgot"))
+        .header("cookie", &cookie)
+        .form(&[("username", "alice")])
+        .send()
+        .await
+        .unwrap();
+    // hardened refuses the form without its token (403): an attempt that fails.
+    let _ = response;
+    let (_, body, _) = student.app_get("/account", Some(&cookie)).await;
+    body.contains(&note_of(class, &student.name))
+}
+
+/// logout-reuse by hand: alice visits and logs out; the copy of her cookie still opens her account.
+async fn logout_reuse(class: &RunningClass, student: &Student) -> bool {
+    student.send_alice(false).await;
+    let lab = student.hub_get("/lab").await;
+    let start = lab.find("<code id=\"copy\">").expect("the copy") + "<code id=\"copy\">".len();
+    let copy = lab[start..lab[start..].find('<').unwrap() + start].to_owned();
+    assert!(copy.contains('='), "alice left a cookie: {copy}");
+    let (_, body, _) = student.app_get("/account", Some(&copy)).await;
+    body.contains(&note_of(class, &student.name))
+}
+
+/// fixation-url by hand: an invented ID in a login link to alice, then /account with it.
+async fn fixation_url(class: &RunningClass, student: &Student) -> bool {
+    let invented =
+        sessionlab_attack::scenarios::hijack_predict::encode_id(rand::random::<i64>().into());
+    student
+        .message_alice(&student.app(&format!("/login?sid={invented}")))
+        .await;
+    student.send_alice(false).await;
+    let (_, body, _) = student
+        .app_get(
+            &format!("/account?sid={invented}"),
+            Some(&format!("sid={invented}")),
+        )
+        .await;
+    body.contains(&note_of(class, &student.name))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_hand_against_insecure_the_server_marks_each_solved() {
+    let class = class(ProfileName::Insecure, BotBrowser::Sim).await;
+    let student = Student::sign_in(&class, "ann").await;
+    for challenge in ["session-puzzling", "logout-reuse", "fixation-url"] {
+        assert!(
+            !student.solved(challenge).await,
+            "{challenge} solved before any attempt"
+        );
+    }
+    assert!(
+        session_puzzling(&class, &student).await,
+        "session-puzzling showed the note"
+    );
+    assert!(student.solved("session-puzzling").await);
+    assert!(
+        !student.solved("logout-reuse").await,
+        "one solve marks one challenge"
+    );
+    assert!(
+        logout_reuse(&class, &student).await,
+        "logout-reuse showed the note"
+    );
+    assert!(student.solved("logout-reuse").await);
+    assert!(
+        fixation_url(&class, &student).await,
+        "fixation-url showed the note"
+    );
+    assert!(student.solved("fixation-url").await);
+    class.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_hand_against_hardened_the_same_attempts_stay_unsolved() {
+    let class = class(ProfileName::Hardened, BotBrowser::Sim).await;
+    let student = Student::sign_in(&class, "ann").await;
+    assert!(!session_puzzling(&class, &student).await);
+    assert!(!logout_reuse(&class, &student).await);
+    assert!(!fixation_url(&class, &student).await);
+    // alice did visit: her own reads are in the lab, and none counts.
+    let lab = student.hub_get("/lab").await;
+    assert!(lab.contains("logged in and read her account"), "{lab}");
+    for challenge in ["session-puzzling", "logout-reuse", "fixation-url"] {
+        assert!(
+            !student.solved(challenge).await,
+            "{challenge} marked solved against hardened"
+        );
+    }
+    class.shutdown().await;
+}
+
+/// The CSRF page bob writes: alice's browser posts it to the app on arrival.
+fn csrf_page(student: &Student, action: &str, fields: &[(&str, &str)]) -> String {
+    let inputs: String = fields
+        .iter()
+        .map(|(n, v)| format!("<input type=\"hidden\" name=\"{n}\" value=\"{v}\">"))
+        .collect();
+    format!(
+        "<!DOCTYPE html><form method=\"POST\" action=\"{}\">{inputs}</form>\
+         <script>document.forms[0].submit()</script>",
+        student.app(action)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_students_csrf_and_log_out_everywhere_leave_anothers_alice_alone() {
+    let class = class(ProfileName::Insecure, BotBrowser::Sim).await;
+    let ann = Student::sign_in(&class, "ann").await;
+    let bea = Student::sign_in(&class, "bea").await;
+    // Both alices stay signed in (they walk away).
+    ann.send_alice(true).await;
+    bea.send_alice(true).await;
+    let bea_lab = class.class.lab("bea").unwrap();
+    assert_eq!(bea_lab.app.handle.signed_in_sessions("alice").await, 1);
+
+    let cross = format!("http://ann.attacker.localhost:{}/", ann.port);
+    let page = csrf_page(&ann, "/account/email", &[("email", "ann@evil.test")]);
+    let saved = ann
+        .hub_post("/lab/page", &[("html", page.as_str()), ("set_cookie", "")])
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    ann.message_alice(&cross).await;
+    ann.send_alice(true).await;
+    let ann_lab = class.class.lab("ann").unwrap();
+    assert_eq!(
+        ann_lab.app.handle.email("alice").as_deref(),
+        Some("ann@evil.test")
+    );
+    assert!(ann.solved("csrf").await, "csrf solved in ann's lab");
+
+    let page = csrf_page(&ann, "/account/sessions/end-all", &[]);
+    ann.hub_post("/lab/page", &[("html", page.as_str())]).await;
+    ann.send_alice(true).await;
+
+    assert_eq!(
+        bea_lab.app.handle.email("alice").as_deref(),
+        Some("alice@lab.test")
+    );
+    assert_eq!(
+        bea_lab.app.handle.signed_in_sessions("alice").await,
+        1,
+        "bea's alice is still signed in"
+    );
+    assert!(!bea.solved("csrf").await);
+    class.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_clear_4xx_and_markup_stays_text() {
+    let class = class(ProfileName::Insecure, BotBrowser::Sim).await;
+    let student = Student::sign_in(&class, "ann").await;
+    let huge = "x".repeat(1 << 20);
+    let response = student
+        .hub_post("/lab/page", &[("html", huge.as_str())])
+        .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let response = student
+        .hub_post("/lab/page", &[("html", &"y".repeat(20_000))])
+        .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let response = student
+        .hub_post("/lab/message", &[("url", "http://example.com/")])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = student.hub_post("/lab/time", &[("minutes", "99999")]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let collector = format!("http://ann.attacker.localhost:{}/c", student.port);
+    let response = student
+        .client
+        .post(&collector)
+        .body(huge.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // A name that is markup is refused; a page that is markup shows as text.
+    let response = student
+        .client
+        .post(student.hub("/signin"))
+        .form(&[("name", "<b>x</b>")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    student
+        .hub_post("/lab/page", &[("html", "<script>alert(1)</script>")])
+        .await;
+    let lab = student.hub_get("/lab").await;
+    assert!(!lab.contains("<script>alert(1)"));
+    assert!(lab.contains("&lt;script&gt;alert(1)"));
+    // Another origin's form may not drive the hub.
+    let response = student
+        .client
+        .post(student.hub("/lab/reset"))
+        .header("cookie", &student.hub_cookie)
+        .header(
+            "origin",
+            format!("http://ann.attacker.localhost:{}", student.port),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    class.shutdown().await;
+}
