@@ -221,3 +221,67 @@ async fn bad_input_gets_a_clear_4xx_and_markup_stays_text() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     class.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_instructor_sees_progress_behind_the_key_and_resets_labs() {
+    let class = class(ProfileName::Insecure, BotBrowser::Sim).await;
+    let student = Student::sign_in(&class, "ann").await;
+    assert!(session_puzzling(&class, &student).await);
+    assert!(student.solved("session-puzzling").await);
+    let instructor = |form: &[(&str, &str)], cookie: Option<&str>, path: &str| {
+        let mut request = student.client.post(student.hub(path)).form(form);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send()
+    };
+    let wrong = instructor(&[("key", "not the key")], None, "/instructor/signin")
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    // A student's cookie is no instructor's.
+    let refused = instructor(
+        &[("name", "*")],
+        Some(&student.hub_cookie),
+        "/instructor/reset",
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let signed_in = instructor(
+        &[("key", common::INSTRUCTOR_KEY)],
+        None,
+        "/instructor/signin",
+    )
+    .await
+    .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let cookie = common::set_cookie_pair(&signed_in).unwrap();
+    let view = student
+        .client
+        .get(student.hub("/instructor"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        view.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let view = view.text().await.unwrap();
+    assert!(
+        view.contains("<td>ann</td>") && view.contains("class=\"solved\""),
+        "{view}"
+    );
+    let reset = instructor(&[("name", "*")], Some(&cookie), "/instructor/reset")
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !student.solved("session-puzzling").await,
+        "reset clears progress"
+    );
+    class.shutdown().await;
+}
