@@ -31,6 +31,7 @@ fn main() {
             victim_browser: BotBrowser::Sim,
             instructor_key: "bench-instructor-key".into(),
             alice_every: None,
+        require_code: false,
         })
         .await
         .expect("the class starts");

@@ -52,6 +52,9 @@ pub struct ClassArgs {
     #[arg(long, default_value_t = 5, value_name = "MINUTES",
           value_parser = clap::value_parser!(u64).range(0..=1440))]
     pub alice_every: u64,
+    /// Only codes issued on the instructor's page open new labs (a name alone is refused).
+    #[arg(long)]
+    pub require_code: bool,
     /// Read the instructor's key from this file (or set SESSIONLAB_INSTRUCTOR_KEY);
     /// without either, a key is made and printed once.
     #[arg(long, value_name = "PATH")]
@@ -115,6 +118,7 @@ pub async fn run(args: ClassArgs, quiet: bool) -> ExitCode {
         },
         instructor_key: key.clone(),
         alice_every: (args.alice_every > 0).then(|| Duration::from_secs(args.alice_every * 60)),
+        require_code: args.require_code,
     };
     if config.victim_browser == BotBrowser::Chromium
         && sessionlab_chromium::find_chromium().is_none()

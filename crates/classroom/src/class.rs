@@ -4,7 +4,7 @@
 //! only the victim bot uses, whose requests the app sees marked
 //! ([`VictimDoor`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
@@ -39,6 +39,8 @@ pub struct ClassConfig {
     pub instructor_key: String,
     /// How often alice visits each lab on her own; `None`: only when sent.
     pub alice_every: Option<Duration>,
+    /// Only codes the instructor issued open new seats (`--require-code`).
+    pub require_code: bool,
 }
 
 /// The defenses a class lab cannot have: the class serves plain HTTP (one
@@ -60,9 +62,11 @@ pub fn class_profile(profile: Profile) -> Profile {
 pub const EXPOSED_WARNING: &str = "WARNING: this class server is exposed beyond loopback \
 (--expose-vulnerable-app). Its apps are vulnerable on purpose: anyone who reaches it can attack them.";
 
-/// One student's seat: their lab (replaced by a reset) and their sign-in token.
+/// One student's seat: their lab (replaced by a reset) and the seat code
+/// that signs them in again from another browser.
 struct Seat {
     lab: Arc<StudentLab>,
+    code: String,
 }
 
 /// The running class's state.
@@ -76,6 +80,8 @@ pub struct Class {
     tokens: RwLock<HashMap<String, String>>,
     /// Instructor sign-in tokens.
     instructor_tokens: RwLock<Vec<String>>,
+    /// Codes the instructor issued that no student has used yet.
+    pending_codes: RwLock<HashSet<String>>,
 }
 
 /// Why a sign-in was refused.
@@ -87,6 +93,24 @@ pub enum SignInError {
     Taken(String),
     #[error("the class is full ({0} students)")]
     Full(usize),
+    #[error("this class needs a code from the instructor")]
+    CodeRequired,
+    #[error("no seat has this code, and the instructor did not issue it")]
+    UnknownCode,
+}
+
+/// The letters of a seat code: no 0/o, 1/l/i, easy to read off paper.
+const CODE_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+/// Characters in a seat code (about 49 random bits).
+pub const CODE_CHARS: usize = 10;
+
+/// A fresh seat code.
+pub fn new_code() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..CODE_CHARS)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
 }
 
 /// The most students one class server holds.
@@ -97,8 +121,47 @@ impl Class {
         self.config.exposed.then(|| EXPOSED_WARNING.to_owned())
     }
 
-    /// A new lab for `name`, with a token for the hub's cookie.
+    /// A new lab for `name`, with a token for the hub's cookie (refused
+    /// when the class needs the instructor's codes).
     pub fn sign_in(&self, name: &str) -> Result<String, SignInError> {
+        if self.config.require_code {
+            return Err(SignInError::CodeRequired);
+        }
+        self.new_seat(name, new_code())
+    }
+
+    /// With a seat's code: back into that seat (another browser, a lost
+    /// cookie). With a code the instructor issued and a name: a new seat.
+    pub fn sign_in_with_code(&self, name: &str, code: &str) -> Result<String, SignInError> {
+        let code = code.trim().to_ascii_lowercase();
+        let seat = self
+            .seats
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|(_, seat)| seat.code == code)
+            .map(|(name, _)| name.clone());
+        if let Some(name) = seat {
+            return Ok(self.token_for(&name));
+        }
+        let issued = self
+            .pending_codes
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&code);
+        if !issued {
+            return Err(SignInError::UnknownCode);
+        }
+        self.new_seat(name, code.clone()).inspect_err(|_| {
+            // The code stays usable when the name was the problem.
+            self.pending_codes
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(code.clone());
+        })
+    }
+
+    fn new_seat(&self, name: &str, code: String) -> Result<String, SignInError> {
         hosts::valid_name(name).map_err(SignInError::BadName)?;
         let mut seats = self.seats.write().unwrap_or_else(PoisonError::into_inner);
         if seats.contains_key(name) {
@@ -108,13 +171,50 @@ impl Class {
             return Err(SignInError::Full(MAX_STUDENTS));
         }
         let lab = StudentLab::new(name, &self.config.profile, self.warning());
-        seats.insert(name.to_owned(), Seat { lab });
+        seats.insert(name.to_owned(), Seat { lab, code });
+        drop(seats);
+        Ok(self.token_for(name))
+    }
+
+    fn token_for(&self, name: &str) -> String {
         let token = crate::random_token();
         self.tokens
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(token.clone(), name.to_owned());
-        Ok(token)
+        token
+    }
+
+    /// The code that signs `name` in again.
+    pub fn seat_code(&self, name: &str) -> Option<String> {
+        self.seats
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .map(|seat| seat.code.clone())
+    }
+
+    /// Issues `count` codes for new seats (at most 100 at a time).
+    pub fn issue_codes(&self, count: usize) -> Vec<String> {
+        let codes: Vec<String> = (0..count.min(100)).map(|_| new_code()).collect();
+        self.pending_codes
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(codes.iter().cloned());
+        codes
+    }
+
+    /// The issued codes not used yet, sorted.
+    pub fn pending_codes(&self) -> Vec<String> {
+        let mut codes: Vec<String> = self
+            .pending_codes
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect();
+        codes.sort();
+        codes
     }
 
     /// The student a hub cookie names.
@@ -333,6 +433,7 @@ pub async fn start(mut config: ClassConfig) -> Result<RunningClass, StartError> 
         seats: RwLock::default(),
         tokens: RwLock::default(),
         instructor_tokens: RwLock::default(),
+        pending_codes: RwLock::default(),
     });
     let hub = crate::hub::router(class.clone());
     let stop = Arc::new(Notify::new());

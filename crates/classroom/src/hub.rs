@@ -47,6 +47,7 @@ pub fn router(class: Arc<Class>) -> Router {
         .route("/instructor", get(instructor_page))
         .route("/instructor/signin", post(instructor_sign_in))
         .route("/instructor/reset", post(instructor_reset))
+        .route("/instructor/codes", post(instructor_codes))
         .route(
             "/class.css",
             get(|| async { ([(header::CONTENT_TYPE, "text/css")], CSS) }),
@@ -144,21 +145,36 @@ fn sign_in_page(class: &Class, status: StatusCode, error: Option<&str>) -> Respo
     let body = format!(
         "<h1>sessionlab class</h1>\n<p>Profile <strong>{}</strong>. Sign in with a name: it becomes part of your \
          lab's host names (lower-case letters, digits, '-').</p>\n{error}\
-         <form method=\"post\" action=\"/signin\"><label>Name <input name=\"name\" required maxlength=\"20\"></label> \
-         <button>Sign in</button></form>\n<p><a href=\"/instructor\">Instructor</a></p>",
-        esc(&class.config.profile.label())
+         <form method=\"post\" action=\"/signin\"><label>Name <input name=\"name\" maxlength=\"20\"></label> \
+         <label>Code <input name=\"code\" maxlength=\"40\"></label> <button>Sign in</button></form>\n\
+         <p>A name alone opens a new lab{codes}. A code from your lab page signs you in to it again from another \
+         browser; a code from the instructor, with a name, opens a new lab.</p>\n<p><a href=\"/instructor\">Instructor</a></p>",
+        esc(&class.config.profile.label()),
+        codes = if class.config.require_code {
+            " (not in this class: ask the instructor for a code)"
+        } else {
+            ""
+        },
     );
     warned(class, status, "Sign in", &body)
 }
 
 #[derive(serde::Deserialize)]
 struct SignInForm {
+    #[serde(default)]
     name: String,
+    #[serde(default)]
+    code: String,
 }
 
 async fn sign_in(State(class): ClassState, Form(form): Form<SignInForm>) -> Response {
     let name = form.name.trim().to_ascii_lowercase();
-    match class.sign_in(&name) {
+    let signed_in = if form.code.trim().is_empty() {
+        class.sign_in(&name)
+    } else {
+        class.sign_in_with_code(&name, &form.code)
+    };
+    match signed_in {
         Ok(token) => ([set_cookie(STUDENT_COOKIE, &token)], Redirect::to("/lab")).into_response(),
         Err(e) => sign_in_page(
             &class,
@@ -283,7 +299,8 @@ async fn lab_page(State(class): ClassState, Student(lab): Student) -> Response {
         .collect();
     let clock = lab.app.info.clock.now();
     let body = format!(
-        "<h1>Lab of {name_e}</h1>\n\
+        "<h1>Lab of {name_e}</h1>\n<p>Your seat code: <code id=\"seat-code\">{seat_code}</code> \
+(signs you in to this lab from another browser; keep it to yourself).</p>\n\
 <p>Profile <strong id=\"profile\">{profile}</strong>. You are <strong>{bob}</strong> (password <code>{bob_pw}</code>). \
 alice's password is secret. Your app: <a href=\"{app_e}/\" id=\"app-url\">{app_e}/</a></p>\n\
 <h2>Challenges</h2>\n{board}\n\
@@ -301,6 +318,7 @@ Any other path is your collector, e.g. <code>{cross_e}/c?data=...</code>.</p>\n\
 <h3>Access log (newest first)</h3>\n<table id=\"access-log\"><tr><th>time</th><th>from</th><th>request</th><th>host</th><th>Referer</th><th>body</th><th>User-Agent</th></tr>{log}</table>\n\
 <h2>Start over</h2><form method=\"post\" action=\"/lab/reset\"><button>Reset my lab</button></form> (new alice, notes, sessions, clock and site; progress cleared)",
         name_e = esc(name),
+        seat_code = esc(&class.seat_code(name).unwrap_or_default()),
         profile = esc(&class.config.profile.label()),
         bob = STUDENT_ACCOUNT,
         bob_pw = esc(&lab.bob_password),
@@ -529,9 +547,12 @@ async fn instructor_page(State(class): ClassState, headers: HeaderMap) -> Respon
     }
     let body = format!(
         "<h1>Instructor: {} students, profile {}</h1>\n<table id=\"progress\"><tr><th>student</th>{head}<th></th></tr>\n{rows}</table>\n\
-         <form method=\"post\" action=\"/instructor/reset\"><input type=\"hidden\" name=\"name\" value=\"*\"><button>Reset every lab</button></form>",
+         <form method=\"post\" action=\"/instructor/reset\"><input type=\"hidden\" name=\"name\" value=\"*\"><button>Reset every lab</button></form>\n\
+         <h2>Codes for new seats</h2>\n<p>Unused: <code id=\"codes\">{codes}</code></p>\n\
+         <form method=\"post\" action=\"/instructor/codes\"><label>Issue <input name=\"count\" value=\"30\" size=\"3\"> codes</label> <button>Issue</button></form>",
         class.labs().len(),
-        esc(&class.config.profile.label())
+        esc(&class.config.profile.label()),
+        codes = esc(&class.pending_codes().join(" ")),
     );
     warned(&class, StatusCode::OK, "Instructor", &body)
 }
@@ -586,4 +607,37 @@ async fn instructor_reset(
         );
     }
     Redirect::to("/instructor").into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct CodesForm {
+    count: String,
+}
+
+/// Issues codes for new seats (1 to 100 at a time).
+async fn instructor_codes(
+    State(class): ClassState,
+    headers: HeaderMap,
+    Form(form): Form<CodesForm>,
+) -> Response {
+    if !is_instructor(&class, &headers) {
+        return warned(
+            &class,
+            StatusCode::FORBIDDEN,
+            "Instructor",
+            "<p>Sign in as the instructor first.</p>",
+        );
+    }
+    match form.count.trim().parse::<usize>() {
+        Ok(count) if (1..=100).contains(&count) => {
+            class.issue_codes(count);
+            Redirect::to("/instructor").into_response()
+        }
+        _ => warned(
+            &class,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Instructor",
+            "<p>Issue 1 to 100 codes at a time. <a href=\"/instructor\">Back</a></p>",
+        ),
+    }
 }

@@ -285,3 +285,51 @@ async fn the_instructor_sees_progress_behind_the_key_and_resets_labs() {
     );
     class.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seat_code_signs_in_again_and_an_issued_code_opens_a_seat() {
+    let class = class(ProfileName::Insecure, BotBrowser::Sim).await;
+    let ann = Student::sign_in(&class, "ann").await;
+    let lab = ann.hub_get("/lab").await;
+    let start = lab.find("<code id=\"seat-code\">").unwrap() + "<code id=\"seat-code\">".len();
+    let code = &lab[start..start + lab[start..].find('<').unwrap()];
+    // Another browser: no cookie, only the code.
+    let again = ann
+        .client
+        .post(ann.hub("/signin"))
+        .form(&[("name", ""), ("code", code)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    let cookie = common::set_cookie_pair(&again).unwrap();
+    assert_ne!(cookie, ann.hub_cookie);
+    let page = ann
+        .client
+        .get(ann.hub("/lab"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<h1>Lab of ann</h1>"));
+    let wrong = ann
+        .client
+        .post(ann.hub("/signin"))
+        .form(&[("name", "eve"), ("code", "not-a-code")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let issued = class.class.issue_codes(1).remove(0);
+    assert_eq!(class.class.pending_codes(), vec![issued.clone()]);
+    let token = class.class.sign_in_with_code("cat", &issued).unwrap();
+    assert_eq!(class.class.student_of(&token).as_deref(), Some("cat"));
+    assert!(
+        class.class.pending_codes().is_empty(),
+        "an issued code opens one seat"
+    );
+    class.shutdown().await;
+}

@@ -20,6 +20,7 @@ pub async fn class(profile: ProfileName, victim_browser: BotBrowser) -> RunningC
         victim_browser,
         instructor_key: INSTRUCTOR_KEY.into(),
         alice_every: None,
+        require_code: false,
     })
     .await
     .expect("the class starts")
