@@ -44,7 +44,7 @@ fn main() {
             while signed_in < labs {
                 let name = format!("s{signed_in}");
                 class.sign_in(&name).expect("sign-in");
-                let report = class.send_alice(&name, false).await.expect("a lab");
+                let report = class.send_alice(&name, sessionlab_classroom::bot::Visit::Ordinary).await.expect("a lab");
                 assert!(report.error.is_none(), "alice's visit: {:?}", report.error);
                 assert!(
                     report.steps.iter().any(|s| s.contains("clicked \"Log out\"")),

@@ -204,6 +204,12 @@ pub enum SolveCondition {
     ReadAfterIdle,
     /// Not alice reads her account in a session she logged in more than 8 hours of lab time before.
     ReadAfterLifetime,
+    /// Not alice reads her account in a session she had not logged out of
+    /// when she changed her password on another device.
+    ReadAfterPasswordChange,
+    /// Not alice reads her account in a session she had not logged out of
+    /// when she pressed "Log out everywhere" on another device.
+    ReadAfterLogOutEverywhere,
     /// The ID of a session alice logged in reached the attacker's site in a
     /// `Referer`, and then opened her account.
     LeakedByReferer,

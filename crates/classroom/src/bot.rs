@@ -52,13 +52,44 @@ pub enum BotBrowser {
     Chromium,
 }
 
+/// What alice does on a visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Visit {
+    /// Bob's link, her account, the guestbook, her account, "Log out".
+    Ordinary,
+    /// The same, but she walks away from the computer without logging out.
+    WalkAway,
+    /// On her phone: logs in, changes her password, logs out.
+    ChangePassword,
+    /// On her phone: logs in and presses "Log out everywhere".
+    LogOutEverywhere,
+}
+
+impl Visit {
+    /// The value of the hub form's `visit` field.
+    pub const ALL: [(&'static str, Visit); 4] = [
+        ("ordinary", Visit::Ordinary),
+        ("walk-away", Visit::WalkAway),
+        ("change-password", Visit::ChangePassword),
+        ("log-out-everywhere", Visit::LogOutEverywhere),
+    ];
+
+    pub fn from_form(value: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(name, _)| *name == value)
+            .map(|(_, v)| *v)
+    }
+}
+
 /// What alice did on one visit, for the lab page.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct VisitReport {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub browser: &'static str,
-    pub walked_away: bool,
+    pub visit: Visit,
     pub steps: Vec<String>,
     pub error: Option<String>,
 }
@@ -69,7 +100,7 @@ pub async fn send_alice(
     hosts: &Hosts,
     door: SocketAddr,
     choice: BotBrowser,
-    walk_away: bool,
+    kind: Visit,
 ) -> VisitReport {
     let _one_at_a_time = lab.visiting.lock().await;
     let mut network = Network::new();
@@ -80,7 +111,11 @@ pub async fn send_alice(
     ] {
         network.route(&host, hosts.port, door);
     }
-    let message = lab.with_state(|s| s.message.clone());
+    // On her phone she opens no link and reads no guestbook.
+    let message = match kind {
+        Visit::Ordinary | Visit::WalkAway => lab.with_state(|s| s.message.clone()),
+        Visit::ChangePassword | Visit::LogOutEverywhere => None,
+    };
     let on_attacker_site = |url: &Url| {
         url.host_str()
             .is_some_and(|h| h == hosts.sibling(&lab.name) || h == hosts.cross_site(&lab.name))
@@ -103,10 +138,24 @@ pub async fn send_alice(
         VictimBrowser::Sim(Browser::new(VICTIM, network))
     };
     let mut steps = Vec::new();
-    let outcome = tokio::time::timeout(
-        VISIT_TIMEOUT,
-        visit(lab, hosts, &mut browser, message, walk_away, &mut steps),
-    )
+    let outcome = tokio::time::timeout(VISIT_TIMEOUT, async {
+        match kind {
+            Visit::Ordinary | Visit::WalkAway => {
+                visit(
+                    lab,
+                    hosts,
+                    &mut browser,
+                    message,
+                    kind == Visit::WalkAway,
+                    &mut steps,
+                )
+                .await
+            }
+            Visit::ChangePassword | Visit::LogOutEverywhere => {
+                phone_visit(lab, hosts, &mut browser, kind, &mut steps).await
+            }
+        }
+    })
     .await;
     let error = match outcome {
         Ok(Ok(())) => None,
@@ -116,13 +165,13 @@ pub async fn send_alice(
             VISIT_TIMEOUT.as_secs()
         )),
     };
-    if error.is_some() {
+    if error.is_some() && matches!(kind, Visit::Ordinary | Visit::WalkAway) {
         lab.detector.visit_ended(false);
     }
     let report = VisitReport {
         at: OffsetDateTime::now_utc(),
         browser: browser.kind().as_str(),
-        walked_away: walk_away,
+        visit: kind,
         steps,
         error,
     };
@@ -170,16 +219,7 @@ async fn visit(
         Some(page) => page,
         None => browser.open(&app("/login")?).await?,
     };
-    let account = browser
-        .submit_form(
-            &login_page,
-            "/login",
-            &[
-                ("username", VICTIM),
-                ("password", lab.alice_password.as_str()),
-            ],
-        )
-        .await?;
+    let account = log_in(lab, browser, &login_page).await?;
     if !shows_note(&account) {
         steps.push(format!(
             "tried to log in; landed on {} ({})",
@@ -250,6 +290,91 @@ async fn visit(
         after.url.path()
     ));
     lab.detector.visit_ended(true);
+    Ok(())
+}
+
+/// Submits the login form of `page` as alice, with her current password.
+async fn log_in(
+    lab: &StudentLab,
+    browser: &mut VictimBrowser,
+    page: &Page,
+) -> Result<Page, RunError> {
+    let password = lab.alice_password();
+    browser
+        .submit_form(
+            page,
+            "/login",
+            &[("username", VICTIM), ("password", password.as_str())],
+        )
+        .await
+}
+
+/// alice on her phone: a browser of its own, so the copy of her laptop's
+/// cookie (the stories' premise) stays the laptop's.
+async fn phone_visit(
+    lab: &StudentLab,
+    hosts: &Hosts,
+    browser: &mut VictimBrowser,
+    kind: Visit,
+    steps: &mut Vec<String>,
+) -> Result<(), RunError> {
+    let app = |path: &str| {
+        Url::parse(&format!("{}{path}", hosts.origin(&hosts.app(&lab.name))))
+            .map_err(|e| RunError::Lab(e.to_string()))
+    };
+    let login_page = browser.open(&app("/login")?).await?;
+    let account = log_in(lab, browser, &login_page).await?;
+    if !shows_note(&account) {
+        steps.push(format!(
+            "tried to log in on her phone; landed on {} ({})",
+            account.url.path(),
+            account.status
+        ));
+        return Ok(());
+    }
+    steps.push("logged in on her phone and read her account".into());
+    match kind {
+        Visit::ChangePassword => {
+            let form = browser.open(&app("/account/password")?).await?;
+            let new_password = crate::random_token();
+            let current = lab.alice_password();
+            let answer = browser
+                .submit_form(
+                    &form,
+                    "/account/password",
+                    &[
+                        ("current_password", current.as_str()),
+                        ("new_password", new_password.as_str()),
+                    ],
+                )
+                .await?;
+            match answer.text_by_id("password-changed") {
+                Some(notice) => {
+                    lab.set_alice_password(new_password);
+                    lab.detector.password_changed();
+                    steps.push(format!("changed her password: \"{notice}\""));
+                }
+                None => steps.push(format!("tried to change her password ({})", answer.status)),
+            }
+            let account = browser.open(&app("/account")?).await?;
+            if shows_note(&account) {
+                browser.submit_form(&account, "/logout", &[]).await?;
+                steps.push("clicked \"Log out\" on her phone".into());
+            }
+        }
+        _ => {
+            let sessions = browser.open(&app("/account/sessions")?).await?;
+            let after = browser
+                .submit_form(&sessions, "/account/sessions/end-all", &[])
+                .await?;
+            lab.detector.logged_out_everywhere();
+            steps.push(format!(
+                "pressed \"Log out everywhere\" ({} {})",
+                after.status,
+                after.url.path()
+            ));
+        }
+    }
     Ok(())
 }
 

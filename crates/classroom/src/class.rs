@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::ServiceExt;
 
-use crate::bot::{self, BotBrowser, VisitReport};
+use crate::bot::{self, BotBrowser, Visit, VisitReport};
 use crate::hosts::{self, Hosts, Place};
 use crate::lab::StudentLab;
 
@@ -267,7 +267,7 @@ impl Class {
     }
 
     /// Sends alice on a visit of `name`'s lab.
-    pub async fn send_alice(&self, name: &str, walk_away: bool) -> Option<VisitReport> {
+    pub async fn send_alice(&self, name: &str, visit: Visit) -> Option<VisitReport> {
         let lab = self.lab(name)?;
         Some(
             bot::send_alice(
@@ -275,7 +275,7 @@ impl Class {
                 &self.hosts,
                 self.door,
                 self.config.victim_browser,
-                walk_away,
+                visit,
             )
             .await,
         )
@@ -466,7 +466,7 @@ pub async fn start(mut config: ClassConfig) -> Result<RunningClass, StartError> 
                     if lab.visiting.try_lock().is_ok() {
                         let class = class.clone();
                         tokio::spawn(async move {
-                            class.send_alice(&lab.name, false).await;
+                            class.send_alice(&lab.name, Visit::Ordinary).await;
                         });
                     }
                 }

@@ -72,6 +72,9 @@ struct Evidence {
     /// Cookie values this lab showed the student (the stories' "copy of her cookie").
     handed_out: HashSet<String>,
     leaks: Vec<Leak>,
+    /// Lab time of alice's last password change, and of her last "Log out everywhere".
+    password_changed: Option<OffsetDateTime>,
+    logged_out_everywhere: Option<OffsetDateTime>,
     solved: Vec<Solve>,
 }
 
@@ -130,6 +133,18 @@ impl Detector {
                 session.logged_out |= logged_out;
             }
         });
+    }
+
+    /// alice changed her password (on her phone).
+    pub fn password_changed(&self) {
+        let now = self.clock.now();
+        self.with(|e| e.password_changed = Some(now));
+    }
+
+    /// alice pressed "Log out everywhere" (on her phone).
+    pub fn logged_out_everywhere(&self) {
+        let now = self.clock.now();
+        self.with(|e| e.logged_out_everywhere = Some(now));
     }
 
     /// alice followed a link carrying `?sid=value`.
@@ -248,6 +263,22 @@ impl Detector {
                         "alice had left this session idle for {} minutes of lab time",
                         (now - ended).whole_minutes()
                     ),
+                ));
+            }
+            let before = |event: Option<OffsetDateTime>| {
+                !victim.logged_out && event.is_some_and(|at| victim.began < at)
+            };
+            if before(e.password_changed) {
+                met.push((
+                    SolveCondition::ReadAfterPasswordChange,
+                    "alice changed her password after she logged in to this session".into(),
+                ));
+            }
+            if before(e.logged_out_everywhere) {
+                met.push((
+                    SolveCondition::ReadAfterLogOutEverywhere,
+                    "alice pressed \"Log out everywhere\" after she logged in to this session"
+                        .into(),
                 ));
             }
             if now - victim.began > LIFETIME_LIMIT {

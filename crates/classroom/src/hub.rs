@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::attacker_site::{MAX_PAGE_BYTES, MAX_SET_COOKIE_BYTES};
+use crate::bot::Visit;
 use crate::challenges::{self, Kind};
 use crate::class::Class;
 use crate::html::{CSS, esc, page};
@@ -304,8 +305,7 @@ async fn lab_page(State(class): ClassState, Student(lab): Student) -> Response {
 <p>Profile <strong id=\"profile\">{profile}</strong>. You are <strong>{bob}</strong> (password <code>{bob_pw}</code>). \
 alice's password is secret. Your app: <a href=\"{app_e}/\" id=\"app-url\">{app_e}/</a></p>\n\
 <h2>Challenges</h2>\n{board}\n\
-<h2>alice</h2>\n<form class=\"inline\" method=\"post\" action=\"/lab/alice\"><input type=\"hidden\" name=\"walk\" value=\"no\"><button id=\"send-alice\">Send alice</button></form> \
-<form class=\"inline\" method=\"post\" action=\"/lab/alice\"><input type=\"hidden\" name=\"walk\" value=\"yes\"><button>alice walks away (no logout)</button></form>\n\
+<h2>alice</h2>\n{alice_buttons}\n\
 <p>Copy of alice's cookie from the shared computer (the premise of some stories): <code id=\"copy\">{copy}</code></p>\n\
 <p>Lab clock: {clock} UTC. <form class=\"inline\" method=\"post\" action=\"/lab/time\"><label>Let <input name=\"minutes\" value=\"31\" size=\"4\"> minutes pass</label> <button>Let time pass</button></form></p>\n\
 <ol reversed>{visits}</ol>\n\
@@ -317,6 +317,7 @@ Any other path is your collector, e.g. <code>{cross_e}/c?data=...</code>.</p>\n\
 <label>Set-Cookie sent with the page (optional): <input name=\"set_cookie\" size=\"80\" value=\"{set_cookie}\"></label> <button>Save the page</button></form>\n\
 <h3>Access log (newest first)</h3>\n<table id=\"access-log\"><tr><th>time</th><th>from</th><th>request</th><th>host</th><th>Referer</th><th>body</th><th>User-Agent</th></tr>{log}</table>\n\
 <h2>Start over</h2><form method=\"post\" action=\"/lab/reset\"><button>Reset my lab</button></form> (new alice, notes, sessions, clock and site; progress cleared)",
+        alice_buttons = alice_buttons(),
         name_e = esc(name),
         seat_code = esc(&class.seat_code(name).unwrap_or_default()),
         profile = esc(&class.config.profile.label()),
@@ -335,9 +336,28 @@ Any other path is your collector, e.g. <code>{cross_e}/c?data=...</code>.</p>\n\
     warned(&class, StatusCode::OK, "Lab", &body)
 }
 
+/// One button per kind of visit ([`Visit::ALL`]).
+fn alice_buttons() -> String {
+    Visit::ALL
+        .iter()
+        .map(|(value, visit)| {
+            let label = match visit {
+                Visit::Ordinary => "Send alice",
+                Visit::WalkAway => "alice walks away (no logout)",
+                Visit::ChangePassword => "alice changes her password (on her phone)",
+                Visit::LogOutEverywhere => "alice logs out everywhere (on her phone)",
+            };
+            format!(
+                "<form class=\"inline\" method=\"post\" action=\"/lab/alice\"><input type=\"hidden\" name=\"visit\" value=\"{value}\">\
+                 <button id=\"alice-{value}\">{label}</button></form> "
+            )
+        })
+        .collect()
+}
+
 #[derive(serde::Deserialize)]
 struct AliceForm {
-    walk: String,
+    visit: String,
 }
 
 async fn send_alice(
@@ -345,7 +365,19 @@ async fn send_alice(
     Student(lab): Student,
     Form(form): Form<AliceForm>,
 ) -> Response {
-    class.send_alice(&lab.name, form.walk == "yes").await;
+    let Some(visit) = Visit::from_form(&form.visit) else {
+        let valid: Vec<&str> = Visit::ALL.iter().map(|(name, _)| *name).collect();
+        return warned(
+            &class,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "No such visit",
+            &format!(
+                "<p>alice's visits: {}. <a href=\"/lab\">Back</a></p>",
+                esc(&valid.join(", "))
+            ),
+        );
+    };
+    class.send_alice(&lab.name, visit).await;
     Redirect::to("/lab").into_response()
 }
 

@@ -42,7 +42,8 @@ pub struct StudentLab {
     pub app: ClassApp,
     pub detector: Detector,
     pub site: AttackerSite,
-    pub alice_password: String,
+    /// alice's password now (she may change it): never shown to anyone.
+    alice_password: Mutex<String>,
     pub bob_password: String,
     pub created: OffsetDateTime,
     state: Mutex<LabState>,
@@ -96,12 +97,26 @@ impl StudentLab {
             app,
             detector,
             site: AttackerSite::default(),
-            alice_password,
+            alice_password: Mutex::new(alice_password),
             bob_password: bob.password,
             created: OffsetDateTime::now_utc(),
             state: Mutex::default(),
             visiting: tokio::sync::Mutex::new(()),
         })
+    }
+
+    pub fn alice_password(&self) -> String {
+        self.alice_password
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn set_alice_password(&self, password: String) {
+        *self
+            .alice_password
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = password;
     }
 
     pub fn with_state<T>(&self, f: impl FnOnce(&mut LabState) -> T) -> T {

@@ -31,10 +31,26 @@ async fn session_puzzling(class: &RunningClass, student: &Student) -> bool {
 /// logout-reuse by hand: alice visits and logs out; the copy of her cookie still opens her account.
 async fn logout_reuse(class: &RunningClass, student: &Student) -> bool {
     student.send_alice(false).await;
+    let copy = copy_of_alices_cookie(student).await;
+    let (_, body, _) = student.app_get("/account", Some(&copy)).await;
+    body.contains(&note_of(class, &student.name))
+}
+
+/// The copy of alice's cookie the lab page shows (the stories' premise).
+async fn copy_of_alices_cookie(student: &Student) -> String {
     let lab = student.hub_get("/lab").await;
     let start = lab.find("<code id=\"copy\">").expect("the copy") + "<code id=\"copy\">".len();
     let copy = lab[start..lab[start..].find('<').unwrap() + start].to_owned();
     assert!(copy.contains('='), "alice left a cookie: {copy}");
+    copy
+}
+
+/// password-change and concurrent-sessions by hand: alice leaves her laptop
+/// signed in, then does `visit` on her phone; the laptop's copy still works?
+async fn after_phone_visit(class: &RunningClass, student: &Student, visit: &str) -> bool {
+    student.send_alice(true).await;
+    let copy = copy_of_alices_cookie(student).await;
+    student.send_alice_to(visit).await;
     let (_, body, _) = student.app_get("/account", Some(&copy)).await;
     body.contains(&note_of(class, &student.name))
 }
@@ -332,4 +348,38 @@ async fn a_seat_code_signs_in_again_and_an_issued_code_opens_a_seat() {
         "an issued code opens one seat"
     );
     class.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_laptop_session_outlives_the_phones_password_change_and_log_out_everywhere_in_insecure_only()
+ {
+    for (profile, expected) in [
+        (ProfileName::Insecure, true),
+        (ProfileName::Hardened, false),
+    ] {
+        let class = class(profile, BotBrowser::Sim).await;
+        let student = Student::sign_in(&class, "ann").await;
+        for (visit, challenge) in [
+            ("change-password", "password-change"),
+            ("log-out-everywhere", "concurrent-sessions"),
+        ] {
+            assert_eq!(
+                after_phone_visit(&class, &student, visit).await,
+                expected,
+                "{profile} {visit}"
+            );
+            assert_eq!(
+                student.solved(challenge).await,
+                expected,
+                "{profile} {challenge}"
+            );
+        }
+        let lab = student.hub_get("/lab").await;
+        assert!(lab.contains("changed her password"), "{lab}");
+        assert!(
+            lab.contains("pressed &quot;Log out everywhere&quot;"),
+            "{lab}"
+        );
+        class.shutdown().await;
+    }
 }

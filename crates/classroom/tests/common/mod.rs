@@ -96,13 +96,14 @@ impl Student {
     }
 
     pub async fn send_alice(&self, walk_away: bool) {
-        let response = self
-            .hub_post(
-                "/lab/alice",
-                &[("walk", if walk_away { "yes" } else { "no" })],
-            )
+        self.send_alice_to(if walk_away { "walk-away" } else { "ordinary" })
             .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+
+    /// One of alice's visits by its form value (`ordinary`, `walk-away`, ...).
+    pub async fn send_alice_to(&self, visit: &str) {
+        let response = self.hub_post("/lab/alice", &[("visit", visit)]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{visit}");
     }
 
     pub async fn message_alice(&self, url: &str) {
