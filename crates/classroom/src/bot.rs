@@ -265,8 +265,8 @@ async fn visit(
     let account = browser.open(&app("/account")?).await?;
     let cookie = lab.app.info.session_cookie_name;
     if let Some(value) = browser.cookie_values(cookie).into_iter().next() {
-        lab.detector.handed_out(&value);
-        lab.with_state(|s| s.copy = Some(format!("{cookie}={value}")));
+        // Left on the shared computer; the student takes it only by asking.
+        lab.with_state(|s| s.left_behind = Some((cookie.to_owned(), value)));
     }
     if !shows_note(&account) {
         steps.push(format!(

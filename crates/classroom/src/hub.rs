@@ -44,6 +44,7 @@ pub fn router(class: Arc<Class>) -> Router {
         .route("/lab/time", post(let_time_pass))
         .route("/lab/hint", post(reveal_hint))
         .route("/lab/reset", post(reset_own))
+        .route("/lab/copy", post(take_copy))
         .route("/lesson/{id}", get(lesson))
         .route("/instructor", get(instructor_page))
         .route("/instructor/signin", post(instructor_sign_in))
@@ -306,7 +307,8 @@ async fn lab_page(State(class): ClassState, Student(lab): Student) -> Response {
 alice's password is secret. Your app: <a href=\"{app_e}/\" id=\"app-url\">{app_e}/</a></p>\n\
 <h2>Challenges</h2>\n{board}\n\
 <h2>alice</h2>\n{alice_buttons}\n\
-<p>Copy of alice's cookie from the shared computer (the premise of some stories): <code id=\"copy\">{copy}</code></p>\n\
+<p>Copy of alice's cookie from the shared computer (the premise of some stories): <code id=\"copy\">{copy}</code> \
+<form class=\"inline\" method=\"post\" action=\"/lab/copy\"><button id=\"take-copy\">Take a copy of the cookie she left</button></form></p>\n\
 <p>Lab clock: {clock} UTC. <form class=\"inline\" method=\"post\" action=\"/lab/time\"><label>Let <input name=\"minutes\" value=\"31\" size=\"4\"> minutes pass</label> <button>Let time pass</button></form></p>\n\
 <ol reversed>{visits}</ol>\n\
 <h2>bob's message to alice</h2>\n<p>alice opens a link you send her (only links to your app or your attacker site: {app_e}/..., {sibling_e}/..., {cross_e}/...).</p>\n\
@@ -327,7 +329,7 @@ Any other path is your collector, e.g. <code>{cross_e}/c?data=...</code>.</p>\n\
         sibling_e = esc(&sibling),
         cross_e = esc(&cross),
         board = scoreboard(&lab),
-        copy = esc(copy.as_deref().unwrap_or("(send alice first)")),
+        copy = esc(copy.as_deref().unwrap_or("(none taken yet)")),
         clock = esc(&format!("{} {}", clock.date(), clock.time())),
         message = esc(message.as_ref().map(|u| u.as_str()).unwrap_or("")),
         html = esc(&site.html),
@@ -377,6 +379,15 @@ async fn send_alice(
             ),
         );
     };
+    if lab.visiting.try_lock().is_err() {
+        // One visit at a time: a second press would only queue behind the first.
+        return warned(
+            &class,
+            StatusCode::TOO_MANY_REQUESTS,
+            "alice is busy",
+            "<p>alice is on a visit already; wait for it to end. <a href=\"/lab\">Back</a></p>",
+        );
+    }
     class.send_alice(&lab.name, visit).await;
     Redirect::to("/lab").into_response()
 }
@@ -503,6 +514,18 @@ async fn reveal_hint(
                 "<p>No challenge {}. <a href=\"/lab\">Back</a></p>",
                 esc(&form.challenge)
             ),
+        ),
+    }
+}
+
+async fn take_copy(State(class): ClassState, Student(lab): Student) -> Response {
+    match lab.take_copy() {
+        Some(_) => Redirect::to("/lab").into_response(),
+        None => warned(
+            &class,
+            StatusCode::CONFLICT,
+            "No cookie yet",
+            "<p>alice has left no cookie behind yet: send her first. <a href=\"/lab\">Back</a></p>",
         ),
     }
 }

