@@ -567,3 +567,48 @@ async fn the_other_challenges_solve_against_insecure_and_stay_open_against_harde
         class.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csrf_against_hardened_changes_nothing() {
+    let class = class(ProfileName::Hardened, BotBrowser::Sim).await;
+    let ann = Student::sign_in(&class, "ann").await;
+    let page = csrf_page(&ann, "/account/email", &[("email", "ann@evil.test")]);
+    ann.hub_post("/lab/page", &[("html", page.as_str())]).await;
+    ann.message_alice(&format!("http://ann.attacker.localhost:{}/", ann.port))
+        .await;
+    ann.send_alice(false).await;
+    let lab = ann.hub_get("/lab").await;
+    assert!(
+        lab.contains("opened bob&#39;s link again, logged in this time"),
+        "{lab}"
+    );
+    let alice = class.class.lab("ann").unwrap();
+    assert_eq!(
+        alice.app.handle.email("alice").as_deref(),
+        Some("alice@lab.test")
+    );
+    assert!(!ann.solved("csrf").await);
+    class.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exposed_class_warns_on_every_page() {
+    let running = sessionlab_classroom::start(sessionlab_classroom::ClassConfig {
+        profile: sessionlab_app::Profile::new(ProfileName::Insecure),
+        addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        domain: "localhost".into(),
+        // Still on loopback in the test: only the flag is under test.
+        exposed: true,
+        victim_browser: BotBrowser::Sim,
+        instructor_key: common::INSTRUCTOR_KEY.into(),
+        alice_every: None,
+        require_code: false,
+    })
+    .await
+    .unwrap();
+    let ann = Student::sign_in(&running, "ann").await;
+    assert!(ann.hub_get("/lab").await.contains("id=\"exposed-warning\""));
+    let (_, app_page, _) = ann.app_get("/login", None).await;
+    assert!(app_page.contains("id=\"exposed-warning\""), "{app_page}");
+    running.shutdown().await;
+}
