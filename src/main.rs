@@ -169,6 +169,15 @@ enum Command {
               value_parser = clap::value_parser!(u64).range(1..=100_000_000).map(|n| n as usize))]
         max_sessions: usize,
     },
+    /// Run a hands-on class: one isolated lab per student, a victim bot, the attacker's site, a scoreboard.
+    #[command(
+        after_help = "Examples:\n  SESSIONLAB_INSTRUCTOR_KEY=... sessionlab class --profile insecure\n  \
+        sessionlab class --profile hardened --without csrf-token --instructor-key-file key.txt\n\n\
+        Students open http://localhost:8080/, sign in with a name and attack their own lab at\n\
+        app.NAME.localhost:8080. The class binds loopback only unless --expose-vulnerable-app.\n\
+        docs/classroom.md has the workshop plan and the difficulty ladder."
+    )]
+    Class(sessionlab::class::ClassArgs),
     /// Replay scenarios against an app started with `sessionlab serve`, or one started in-process.
     #[command(
         group(clap::ArgGroup::new("app").required(true).args(["target", "profile"])),
@@ -539,6 +548,7 @@ fn main() -> ExitCode {
                 out!("{}", String::from_utf8_lossy(&script));
                 ExitCode::SUCCESS
             }
+            Command::Class(args) => sessionlab::class::run(args, quiet).await,
             Command::List { format } => {
                 out!("{}", report::scenario_listing(&catalog::all(), format));
                 ExitCode::SUCCESS

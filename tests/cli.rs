@@ -1050,3 +1050,32 @@ fn cross_instance_logout_runs_against_two_serve_processes_on_one_redis() {
         "{results:?}"
     );
 }
+
+#[test]
+fn class_refuses_a_non_loopback_address_and_a_short_instructor_key() {
+    // Even hardened: a class always holds a victim bot and TLS-less labs.
+    for profile in ["insecure", "hardened"] {
+        let out = binary()
+            .args(["class", "--profile", profile, "--addr", "0.0.0.0:0"])
+            .env("SESSIONLAB_INSTRUCTOR_KEY", "a-long-enough-instructor-key")
+            .output()
+            .expect("the binary runs");
+        assert_eq!(out.status.code(), Some(2), "{profile}");
+        assert!(
+            stderr(&out).contains("--expose-vulnerable-app"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = binary()
+        .args(["class", "--addr", "127.0.0.1:0"])
+        .env("SESSIONLAB_INSTRUCTOR_KEY", "short")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("SESSIONLAB_INSTRUCTOR_KEY"),
+        "{}",
+        stderr(&out)
+    );
+}

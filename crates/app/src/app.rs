@@ -56,6 +56,7 @@ use crate::guestbook::Guestbook;
 use crate::handlers;
 use crate::hygiene::{form_fields, host_header, security_headers};
 use crate::malformed_cookies::{self, SessionCookieRules};
+use crate::observer::{LabObserver, Observer};
 use crate::pages::Banner;
 use crate::session_cookie::{self, SessionCookie};
 use crate::state::App;
@@ -116,6 +117,90 @@ pub fn build_router_with_session_secret(
     )
 }
 
+/// What a class lab changes in the app (`sessionlab class`, `crates/classroom`).
+pub struct ClassOptions {
+    /// Passwords that replace the demo ones: alice's is random and never shown.
+    pub passwords: Vec<(String, String)>,
+    /// The accounts the login page lists (the student's own, bob).
+    pub shown_accounts: Vec<DemoAccount>,
+    /// Told of the moments a challenge's proof rests on (`observer.rs`).
+    pub observer: Arc<dyn LabObserver>,
+    /// A line every page shows, e.g. that the class is exposed beyond loopback.
+    pub warning: Option<String>,
+}
+
+/// A class lab's app: its router, and the server-side view the class needs
+/// to judge and to show the instructor (never sent to a student).
+pub struct ClassApp {
+    pub router: Router,
+    pub info: AppInfo,
+    pub handle: LabHandle,
+}
+
+/// The class's read-only hold on one lab app's users and sessions.
+#[derive(Clone)]
+pub struct LabHandle {
+    users: Arc<UserDirectory>,
+    store: LabStore,
+    app: Arc<App>,
+}
+
+impl LabHandle {
+    /// The user's private note: what a solved challenge's attacker saw.
+    pub fn private_note(&self, user: &str) -> Option<String> {
+        self.users.private_note(user).map(str::to_owned)
+    }
+
+    /// The user's e-mail address now.
+    pub fn email(&self, user: &str) -> Option<String> {
+        self.users.email(user)
+    }
+
+    /// How many guestbook entries there are (the class's bot takes a real
+    /// browser to a guestbook that has any: they may hold a script).
+    pub fn guestbook_entries(&self) -> usize {
+        self.app.guestbook.entries().len()
+    }
+
+    /// How many signed-in sessions of `user` the store still holds.
+    pub async fn signed_in_sessions(&self, user: &str) -> usize {
+        crate::session_index::live_sessions(&self.store, user)
+            .await
+            .map_or(0, |live| live.len())
+    }
+}
+
+/// One student's app in a class: `profile` over its own memory store, clock,
+/// users, notes and guestbook, with `options` applied. Call it inside a Tokio
+/// runtime (the password hashing starts in the background).
+pub fn build_class_app(profile: &Profile, options: ClassOptions) -> ClassApp {
+    let clock = LabClock::new();
+    let limits = Limits::default();
+    let store = LabStore::for_profile(profile, clock.clone(), limits.max_sessions);
+    let mut built = None;
+    let (router, info) = build_app_with(
+        profile,
+        None,
+        None,
+        limits,
+        store.clone(),
+        clock,
+        Joined::default(),
+        Some(options),
+        &mut built,
+    );
+    let app = built.expect("build_app_with hands out its state");
+    ClassApp {
+        router,
+        info,
+        handle: LabHandle {
+            users: app.users.clone(),
+            store,
+            app,
+        },
+    }
+}
+
 /// The app; with `lab_clock_key`, also the lab clock's HTTP control
 /// (`sessionlab serve --lab-clock`, see `clock_control.rs`).
 pub(crate) fn build_app(
@@ -127,6 +212,33 @@ pub(crate) fn build_app(
     clock: LabClock,
     joined: Joined,
 ) -> (Router, AppInfo) {
+    build_app_with(
+        profile,
+        session_secret,
+        lab_clock_key,
+        limits,
+        store,
+        clock,
+        joined,
+        None,
+        &mut None,
+    )
+}
+
+/// [`build_app`], and for a class lab its [`ClassOptions`]; `state_out`
+/// receives the app's state (the class's [`LabHandle`] reads it).
+#[allow(clippy::too_many_arguments)]
+fn build_app_with(
+    profile: &Profile,
+    session_secret: Option<String>,
+    lab_clock_key: Option<LabClockKey>,
+    limits: Limits,
+    store: LabStore,
+    clock: LabClock,
+    joined: Joined,
+    class: Option<ClassOptions>,
+    state_out: &mut Option<Arc<App>>,
+) -> (Router, AppInfo) {
     // The key first: the password hashing started next would compete with it for the CPU.
     let mut signing = signed_cookie::signing_for(profile, session_secret);
     // A key the app makes for itself is kept with its sessions in a durable
@@ -135,17 +247,26 @@ pub(crate) fn build_app(
         signing.key = Some(kept);
     }
     let cookie = SessionCookie::for_profile(profile);
-    let users = joined.users.unwrap_or_else(UserDirectory::start);
+    let users = match (&class, joined.users) {
+        (Some(class), _) => UserDirectory::start_with(&class.passwords),
+        (None, Some(shared)) => shared,
+        (None, None) => UserDirectory::start(),
+    };
+    let mut banner = Banner::for_profile(profile, store.name());
+    banner.warning = class.as_ref().and_then(|c| c.warning.clone());
     let app = Arc::new(App {
         profile: profile.clone(),
-        banner: Banner::for_profile(profile, store.name()),
+        banner,
         cookie: cookie.clone(),
         users: users.clone(),
         guestbook: Guestbook::default(),
         clock: clock.clone(),
         store: store.clone(),
         lab_clock_key: lab_clock_key.clone(),
+        observer: Observer(class.as_ref().map(|c| c.observer.clone())),
+        shown_accounts: class.map(|c| c.shown_accounts),
     });
+    *state_out = Some(app.clone());
 
     let routes = Router::new()
         .route("/", get(handlers::home))

@@ -24,6 +24,7 @@ mod guestbook;
 mod handlers;
 pub mod hygiene;
 pub mod malformed_cookies;
+pub mod observer;
 mod pages;
 pub mod profile;
 pub mod redis_server;
@@ -36,7 +37,10 @@ mod store;
 mod trans_sid;
 pub mod users;
 
-pub use app::{AppInfo, build_router, build_router_with_session_secret};
+pub use app::{
+    AppInfo, ClassApp, ClassOptions, LabHandle, build_class_app, build_router,
+    build_router_with_session_secret,
+};
 pub use bounds::Limits;
 pub use clock::LabClock;
 pub use profile::{Defense, Profile, ProfileName};

@@ -18,6 +18,8 @@ pub(crate) struct Banner {
     pub defenses: Vec<&'static str>,
     /// Where sessions live: `memory`, `sqlite:PATH`, `redis://HOST:PORT/DB`.
     pub store: String,
+    /// A line every page shows above all (a class exposed beyond loopback says so).
+    pub warning: Option<String>,
 }
 
 impl Banner {
@@ -36,6 +38,7 @@ impl Banner {
             tone,
             defenses: profile.defenses.iter().map(|d| d.id()).collect(),
             store: store.to_owned(),
+            warning: None,
         }
     }
 }
@@ -65,7 +68,9 @@ pub(crate) struct LoginPage<'a> {
 impl LoginPage<'_> {
     /// The accounts to show beside the form, for this profile.
     pub(crate) fn demo_accounts_for(app: &crate::state::App) -> &[crate::DemoAccount] {
-        if app.profile.name == crate::ProfileName::Hardened {
+        if let Some(shown) = &app.shown_accounts {
+            shown
+        } else if app.profile.name == crate::ProfileName::Hardened {
             &[]
         } else {
             app.users.accounts()

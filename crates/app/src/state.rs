@@ -6,6 +6,7 @@
 
 use crate::clock_control::LabClockKey;
 use crate::guestbook::Guestbook;
+use crate::observer::Observer;
 use crate::pages::Banner;
 use crate::session_cookie::SessionCookie;
 use crate::store::LabStore;
@@ -31,4 +32,9 @@ pub(crate) struct App {
     pub store: LabStore,
     /// The key of the lab clock's HTTP control; `None`: no such route (`clock_control.rs`).
     pub lab_clock_key: Option<LabClockKey>,
+    /// Told of account pages shown and addresses changed (only in a class lab, `observer.rs`).
+    pub observer: Observer,
+    /// The accounts the login page lists, when not the built-in ones (a class
+    /// lab lists bob only: alice's password is the one secret of the lab).
+    pub shown_accounts: Option<Vec<crate::DemoAccount>>,
 }

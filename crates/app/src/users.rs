@@ -77,7 +77,19 @@ impl fmt::Debug for UserDirectory {
 impl UserDirectory {
     /// New notes, and (inside a Tokio runtime) hashing started in the background.
     pub(crate) fn start() -> Arc<Self> {
-        let accounts = demo_accounts();
+        Self::start_with(&[])
+    }
+
+    /// [`UserDirectory::start`] with some passwords replaced (`sessionlab
+    /// class`: alice's is random and never shown, so only her own login opens
+    /// her account). A pair naming no demo user is ignored.
+    pub(crate) fn start_with(passwords: &[(String, String)]) -> Arc<Self> {
+        let mut accounts = demo_accounts();
+        for account in &mut accounts {
+            if let Some((_, password)) = passwords.iter().find(|(u, _)| *u == account.username) {
+                account.password.clone_from(password);
+            }
+        }
         let mut rng = rand::rng();
         let notes = accounts
             .iter()

@@ -154,6 +154,71 @@ pub struct ScenarioMeta {
     /// What the tutorial profile does against it, and why.
     pub tutorial: TutorialOutcome,
     pub refs: References,
+    /// The hands-on challenge (`sessionlab class`), or why there is none.
+    /// Absent only in a file not yet given one: the class lists such a
+    /// scenario as "no hands-on challenge yet", and a test fails on it.
+    #[serde(default)]
+    pub challenge: Option<ChallengeSpec>,
+}
+
+/// A scenario's hands-on challenge, as its file's `[challenge]` table says:
+/// either `solve` with three `hints` (and what the lab hands the student as
+/// the story's `premise`), or `not-hands-on` with the reason.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ChallengeSpec {
+    /// What the class server must see to mark the challenge solved.
+    #[serde(default)]
+    pub solve: Option<SolveCondition>,
+    /// Why the scenario has no hands-on challenge (instead of `solve`).
+    #[serde(default)]
+    pub not_hands_on: Option<String>,
+    /// What the story gives the attacker, as the challenge page says it.
+    #[serde(default)]
+    pub premise: Option<String>,
+    /// Three levels: a nudge, the mechanism, the steps.
+    #[serde(default)]
+    pub hints: Vec<String>,
+}
+
+/// What the class server sees when a challenge is solved. Every condition is
+/// a request the student's app answered, never the student's claim; "not
+/// alice" means a request that did not come through the victim bot's door.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum SolveCondition {
+    /// Not alice reads her account in a session her own login made, whose ID
+    /// was never handed out, lured, tossed or leaked: a guessed ID.
+    GuessedSession,
+    /// Alice's note, or the ID of a session she logged in, reached the
+    /// attacker's site in a URL or body, and (for an ID) then opened her account.
+    Exfiltrated,
+    /// Not alice reads her account in a session whose ID came to her in a link she followed.
+    FixedByLink,
+    /// Not alice reads her account in a session whose ID the attacker's site
+    /// set as a cookie in her browser.
+    FixedByToss,
+    /// Not alice reads her account in a session she logged out of.
+    ReadAfterLogout,
+    /// Not alice reads her account in a session alice left idle for more than 15 minutes of lab time.
+    ReadAfterIdle,
+    /// Not alice reads her account in a session she logged in more than 8 hours of lab time before.
+    ReadAfterLifetime,
+    /// Not alice reads her account in a session she had not logged out of
+    /// when she changed her password on another device.
+    ReadAfterPasswordChange,
+    /// Not alice reads her account in a session she had not logged out of
+    /// when she pressed "Log out everywhere" on another device.
+    ReadAfterLogOutEverywhere,
+    /// The ID of a session alice logged in reached the attacker's site in a
+    /// `Referer`, and then opened her account.
+    LeakedByReferer,
+    /// Alice's address changed by a request from her own browser that another site started.
+    ForgedChange,
+    /// Not alice reads her account in a session nobody logged in as alice.
+    NoLogin,
+    /// Not alice reads her account in a session logged in as alice by someone else.
+    ForeignLogin,
 }
 
 impl ScenarioMeta {

@@ -168,6 +168,7 @@ pub(crate) struct LoginForm {
 
 pub(crate) async fn login(
     State(app): State<Arc<App>>,
+    request: crate::observer::RequestFacts,
     session: Session,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
@@ -189,6 +190,7 @@ pub(crate) async fn login(
     csrf_token::renew_at_login(&session, &app.profile).await?;
     separate_session_keys::sign_in(&session, &app.profile, &username).await?;
     crate::session_index::register(&app, &session, &username, &headers).await?;
+    crate::observer::logged_in(&app, &username, request, &session).await;
     Ok(Redirect::to("/account").into_response())
 }
 
@@ -220,6 +222,7 @@ pub(crate) async fn logout_link(State(app): State<Arc<App>>, session: Session) -
 
 pub(crate) async fn account(
     State(app): State<Arc<App>>,
+    request: crate::observer::RequestFacts,
     SignedIn { username }: SignedIn,
     session: Session,
 ) -> Result<Response> {
@@ -237,6 +240,7 @@ pub(crate) async fn account(
         email: &email,
         csrf_token: form_token(&app, &session).await?,
     };
+    crate::observer::account_shown(&app, &username, request, &session).await;
     Ok(render_private(&app, StatusCode::OK, &page))
 }
 

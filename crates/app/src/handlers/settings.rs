@@ -42,6 +42,7 @@ pub(crate) struct EmailForm {
 
 pub(crate) async fn change_email(
     State(app): State<Arc<App>>,
+    request: crate::observer::RequestFacts,
     session: Session,
     SignedInForm { username, form }: SignedInForm<EmailForm>,
 ) -> Result<Response> {
@@ -64,6 +65,7 @@ pub(crate) async fn change_email(
     if !app.users.set_email(&username, email) {
         return Ok(Redirect::to("/login").into_response());
     }
+    crate::observer::email_changed(&app, &username, email, request, &session).await;
     Ok(Redirect::to("/account").into_response())
 }
 

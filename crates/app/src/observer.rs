@@ -1,0 +1,197 @@
+//! What a hands-on class (`sessionlab class`, `crates/classroom`) learns
+//! from a student's app: whose private page was shown to which request, and
+//! whose e-mail address a request changed.
+//!
+//! **Why the app reports it.** A challenge is solved only when the server
+//! saw it happen, never on the student's word. The two moments that prove a
+//! session attack are the ones the engine's verdicts rest on
+//! (`victim_note_shown`, `forged_change_shown`): an account page with the
+//! victim's private note going out, and the victim's address changing. Each
+//! is reported from one place (`handlers::account`,
+//! `handlers::settings::change_email`), and so is a password login
+//! (`handlers::login`: which sessions a login made, as opposed to the
+//! forgot-password flow), with the facts of the request and of
+//! the session it came in, so the class decides what counts without the
+//! handlers knowing about classes. Without an observer (every other command)
+//! nothing is recorded.
+//!
+//! **The victim's door.** The class's victim bot reaches the app through a
+//! listener of its own, which marks each request with [`VictimDoor`]; a
+//! request from the network cannot carry that mark (it is a request
+//! extension, not a header). So "shown to someone who is not alice's
+//! browser" is a fact the server knows.
+
+use std::fmt;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use tower_sessions::Session;
+
+use crate::session_index;
+use crate::state::App;
+
+/// The mark the class's victim bot's listener puts on each of its requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VictimDoor;
+
+/// The parts of a request a challenge's proof shows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RequestFacts {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    /// Whether it came through the victim bot's door ([`VictimDoor`]).
+    pub from_victim: bool,
+    pub user_agent: Option<String>,
+    pub origin: Option<String>,
+    pub referer: Option<String>,
+    pub sec_fetch_site: Option<String>,
+    pub host: Option<String>,
+}
+
+/// The longest header value a proof keeps.
+const MAX_FACT_CHARS: usize = 300;
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    let value = headers.get(name)?.to_str().ok()?;
+    Some(value.chars().take(MAX_FACT_CHARS).collect())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestFacts {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let headers = &parts.headers;
+        Ok(Self {
+            method: parts.method.to_string(),
+            target: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned())
+                .chars()
+                .take(MAX_FACT_CHARS)
+                .collect(),
+            from_victim: parts.extensions.get::<VictimDoor>().is_some(),
+            user_agent: header_text(headers, header::USER_AGENT),
+            origin: header_text(headers, header::ORIGIN),
+            referer: header_text(headers, header::REFERER),
+            sec_fetch_site: header_text(headers, header::HeaderName::from_static("sec-fetch-site")),
+            host: header_text(headers, header::HOST),
+        })
+    }
+}
+
+/// The session a request came in, as the server knows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SessionFacts {
+    /// The session's ID as the store keys it (never shown to a student).
+    pub id: Option<String>,
+    /// Who logged in to make this session, if anyone did (`session_index::SignIn`).
+    pub signed_in_by: Option<String>,
+    /// The sign-in's random handle: the same for every request of one login.
+    pub sign_in_handle: Option<String>,
+}
+
+impl SessionFacts {
+    pub(crate) async fn of(session: &Session) -> Self {
+        let sign_in = session_index::own_sign_in(session).await.ok().flatten();
+        Self {
+            id: session.id().map(|id| id.to_string()),
+            signed_in_by: sign_in.as_ref().map(|s| s.user.clone()),
+            sign_in_handle: sign_in.map(|s| s.handle),
+        }
+    }
+}
+
+/// `GET /account` showed `user`'s private note.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccountShown {
+    pub user: String,
+    pub request: RequestFacts,
+    pub session: SessionFacts,
+}
+
+/// `POST /account/email` changed `user`'s address.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EmailChanged {
+    pub user: String,
+    pub new_email: String,
+    pub request: RequestFacts,
+    pub session: SessionFacts,
+}
+
+/// `POST /login` signed `user` in with a password (not the forgot-password
+/// flow, which may also write a sign-in: session puzzling).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LoggedIn {
+    pub user: String,
+    pub request: RequestFacts,
+    pub session: SessionFacts,
+}
+
+/// Told of the moments a challenge's proof rests on. Called on the request's
+/// task: keep it quick (record, never wait).
+pub trait LabObserver: Send + Sync {
+    fn logged_in(&self, event: LoggedIn);
+    fn account_shown(&self, event: AccountShown);
+    fn email_changed(&self, event: EmailChanged);
+}
+
+/// The observer an app was built with, if any.
+#[derive(Clone, Default)]
+pub(crate) struct Observer(pub Option<Arc<dyn LabObserver>>);
+
+impl fmt::Debug for Observer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Observer(class)"
+        } else {
+            "Observer(none)"
+        })
+    }
+}
+
+/// Reports a password login (`handlers::login`), once the session is saved.
+pub(crate) async fn logged_in(app: &App, user: &str, request: RequestFacts, session: &Session) {
+    if let Some(observer) = &app.observer.0 {
+        let session = SessionFacts::of(session).await;
+        observer.logged_in(LoggedIn {
+            user: user.to_owned(),
+            request,
+            session,
+        });
+    }
+}
+
+/// Reports an account page about to be shown (`handlers::account`).
+pub(crate) async fn account_shown(app: &App, user: &str, request: RequestFacts, session: &Session) {
+    if let Some(observer) = &app.observer.0 {
+        let session = SessionFacts::of(session).await;
+        observer.account_shown(AccountShown {
+            user: user.to_owned(),
+            request,
+            session,
+        });
+    }
+}
+
+/// Reports an address just changed (`handlers::settings::change_email`).
+pub(crate) async fn email_changed(
+    app: &App,
+    user: &str,
+    new_email: &str,
+    request: RequestFacts,
+    session: &Session,
+) {
+    if let Some(observer) = &app.observer.0 {
+        let session = SessionFacts::of(session).await;
+        observer.email_changed(EmailChanged {
+            user: user.to_owned(),
+            new_email: new_email.to_owned(),
+            request,
+            session,
+        });
+    }
+}

@@ -1,0 +1,400 @@
+//! Solve detection: what the student's app saw, judged against each
+//! challenge's solve condition (`scenarios/<id>.toml`, `[challenge] solve`).
+//!
+//! The app reports two moments (`sessionlab_app::observer`): alice's account
+//! page going out, and alice's address changing, each with the request and
+//! the session it came in. The victim bot reports what it did (which session
+//! its login made, when it logged out or walked away, which links carried an
+//! ID), and the attacker's site what it received. A challenge is solved only
+//! by a request the app answered; the request is kept as the proof.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sessionlab_app::LabClock;
+use sessionlab_app::observer::{AccountShown, EmailChanged, LabObserver, LoggedIn, RequestFacts};
+use sessionlab_attack::catalog::SolveCondition;
+use time::{Duration, OffsetDateTime};
+
+use crate::challenges;
+
+/// The victim's account name in every lab.
+pub const VICTIM: &str = "alice";
+
+/// Idle for longer than this (lab time) is what OWASP calls too long.
+pub const IDLE_LIMIT: Duration = Duration::minutes(15);
+/// A session older than this (lab time) should be gone, however busy.
+pub const LIFETIME_LIMIT: Duration = Duration::hours(8);
+/// How many texts of the attacker's site the detector keeps to search for IDs.
+const MAX_LEAKS: usize = 500;
+
+/// A solved challenge: when, and the request that solved it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Solve {
+    pub challenge: &'static str,
+    /// Wall time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// What the server saw, in one sentence.
+    pub summary: String,
+    /// The request that did it (for an exfiltration: the one the attacker's site received).
+    pub request: RequestFacts,
+}
+
+/// What alice's own login made: a session the bot used.
+#[derive(Debug, Clone)]
+struct VictimSession {
+    /// Lab time of her first request in it.
+    began: OffsetDateTime,
+    /// Lab time her visit in it ended (logout or walking away).
+    visit_ended: Option<OffsetDateTime>,
+    logged_out: bool,
+}
+
+/// Something the attacker's site received, kept to find IDs in.
+#[derive(Debug, Clone)]
+struct Leak {
+    text: String,
+    in_referer: bool,
+}
+
+#[derive(Debug, Default)]
+struct Evidence {
+    /// Sign-in handles of password logins as alice, and whether alice's own browser made each.
+    logins: HashMap<String, bool>,
+    victim_sessions: HashMap<String, VictimSession>,
+    /// The sign-in handle of alice's latest session.
+    latest: Option<String>,
+    /// `sid` values in links alice followed.
+    lured: HashSet<String>,
+    /// Cookie values the attacker's site set.
+    tossed: HashSet<String>,
+    /// Cookie values this lab showed the student (the stories' "copy of her cookie").
+    handed_out: HashSet<String>,
+    leaks: Vec<Leak>,
+    /// Lab time of alice's last password change, and of her last "Log out everywhere".
+    password_changed: Option<OffsetDateTime>,
+    logged_out_everywhere: Option<OffsetDateTime>,
+    solved: Vec<Solve>,
+}
+
+/// One lab's judge: the app's observer, told by the bot and the attacker's site too.
+#[derive(Clone)]
+pub struct Detector {
+    clock: LabClock,
+    note: Arc<Mutex<Option<String>>>,
+    evidence: Arc<Mutex<Evidence>>,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Detector")
+    }
+}
+
+fn contains_id(text: &str, id: &str) -> bool {
+    !id.is_empty() && text.contains(id)
+}
+
+impl Detector {
+    pub fn new(clock: LabClock) -> Self {
+        Self {
+            clock,
+            note: Arc::default(),
+            evidence: Arc::default(),
+        }
+    }
+
+    /// alice's private note (known once the app is built; the detector is made first).
+    pub fn set_note(&self, note: Option<String>) {
+        *self.note.lock().unwrap_or_else(PoisonError::into_inner) = note;
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Evidence) -> T) -> T {
+        f(&mut self.evidence.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The challenges solved so far, oldest first.
+    pub fn solved(&self) -> Vec<Solve> {
+        self.with(|e| e.solved.clone())
+    }
+
+    /// Whether `challenge` is solved.
+    pub fn is_solved(&self, challenge: &str) -> bool {
+        self.with(|e| e.solved.iter().any(|s| s.challenge == challenge))
+    }
+
+    /// The bot's visit ended: logged out, or walked away.
+    pub fn visit_ended(&self, logged_out: bool) {
+        let now = self.clock.now();
+        self.with(|e| {
+            if let Some(session) = e.latest.clone().and_then(|h| e.victim_sessions.get_mut(&h)) {
+                session.visit_ended = Some(now);
+                session.logged_out |= logged_out;
+            }
+        });
+    }
+
+    /// alice changed her password (on her phone).
+    pub fn password_changed(&self) {
+        let now = self.clock.now();
+        self.with(|e| e.password_changed = Some(now));
+    }
+
+    /// alice pressed "Log out everywhere" (on her phone).
+    pub fn logged_out_everywhere(&self) {
+        let now = self.clock.now();
+        self.with(|e| e.logged_out_everywhere = Some(now));
+    }
+
+    /// alice followed a link carrying `?sid=value`.
+    pub fn lured_with(&self, value: &str) {
+        self.with(|e| e.lured.insert(value.to_owned()));
+    }
+
+    /// The attacker's site set a cookie of this value.
+    pub fn tossed(&self, value: &str) {
+        self.with(|e| e.tossed.insert(value.to_owned()));
+    }
+
+    /// The lab showed the student this copy of alice's cookie.
+    pub fn handed_out(&self, value: &str) {
+        self.with(|e| e.handed_out.insert(value.to_owned()));
+    }
+
+    /// The attacker's site received a request: its decoded URL and body, its
+    /// `Referer`. alice's note in it solves the exfiltration; an ID in it is
+    /// kept, for when someone opens her account with it.
+    pub fn attacker_site_received(&self, request: &RequestFacts, text: &str) {
+        let note = self
+            .note
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(note) = note.filter(|n| text.contains(n.as_str())) {
+            self.solve(
+                SolveCondition::Exfiltrated,
+                format!(
+                    "alice's private note ({note}) reached your site in {} {}",
+                    request.method, request.target
+                ),
+                request.clone(),
+            );
+        }
+        self.with(|e| {
+            if e.leaks.len() >= MAX_LEAKS {
+                e.leaks.remove(0);
+            }
+            e.leaks.push(Leak {
+                text: text.to_owned(),
+                in_referer: false,
+            });
+            if let Some(referer) = &request.referer {
+                e.leaks.push(Leak {
+                    text: referer.clone(),
+                    in_referer: true,
+                });
+            }
+        });
+    }
+
+    fn solve(&self, condition: SolveCondition, summary: String, request: RequestFacts) {
+        let Some((entry, _)) = challenges::challenges().find(|(_, c)| c.solve == condition) else {
+            return;
+        };
+        self.with(|e| {
+            if !e.solved.iter().any(|s| s.challenge == entry.id) {
+                e.solved.push(Solve {
+                    challenge: entry.id,
+                    at: OffsetDateTime::now_utc(),
+                    summary,
+                    request,
+                });
+            }
+        });
+    }
+
+    /// Which conditions an account page shown to someone other than alice meets.
+    fn judge_read(&self, event: &AccountShown) -> Vec<(SolveCondition, String)> {
+        let now = self.clock.now();
+        let session = &event.session;
+        let id = session.id.clone().unwrap_or_default();
+        let handle = session.sign_in_handle.clone().unwrap_or_default();
+        self.with(|e| {
+            let mut met = Vec::new();
+            match e.logins.get(&handle) {
+                None => {
+                    met.push((
+                        SolveCondition::NoLogin,
+                        "nobody logged in as alice with a password in this session".to_string(),
+                    ));
+                    return met;
+                }
+                Some(false) => {
+                    met.push((
+                        SolveCondition::ForeignLogin,
+                        "this session was logged in as alice, but not by alice's browser"
+                            .to_string(),
+                    ));
+                    return met;
+                }
+                Some(true) => {}
+            }
+            let Some(victim) = e.victim_sessions.get(&handle) else {
+                return met;
+            };
+            let leaked = |in_referer: bool| {
+                e.leaks
+                    .iter()
+                    .any(|l| l.in_referer == in_referer && contains_id(&l.text, &id))
+            };
+            let lured = e.lured.iter().any(|v| contains_id(v, &id));
+            let tossed = e.tossed.iter().any(|v| contains_id(v, &id));
+            let handed = e.handed_out.iter().any(|v| contains_id(v, &id));
+            if victim.logged_out {
+                met.push((
+                    SolveCondition::ReadAfterLogout,
+                    "alice had logged out of this session".into(),
+                ));
+            } else if let Some(ended) = victim.visit_ended.filter(|t| now - *t > IDLE_LIMIT) {
+                met.push((
+                    SolveCondition::ReadAfterIdle,
+                    format!(
+                        "alice had left this session idle for {} minutes of lab time",
+                        (now - ended).whole_minutes()
+                    ),
+                ));
+            }
+            let before = |event: Option<OffsetDateTime>| {
+                !victim.logged_out && event.is_some_and(|at| victim.began < at)
+            };
+            if before(e.password_changed) {
+                met.push((
+                    SolveCondition::ReadAfterPasswordChange,
+                    "alice changed her password after she logged in to this session".into(),
+                ));
+            }
+            if before(e.logged_out_everywhere) {
+                met.push((
+                    SolveCondition::ReadAfterLogOutEverywhere,
+                    "alice pressed \"Log out everywhere\" after she logged in to this session"
+                        .into(),
+                ));
+            }
+            if now - victim.began > LIFETIME_LIMIT {
+                met.push((
+                    SolveCondition::ReadAfterLifetime,
+                    format!(
+                        "alice logged in to this session {} hours of lab time before",
+                        (now - victim.began).whole_hours()
+                    ),
+                ));
+            }
+            if lured {
+                met.push((
+                    SolveCondition::FixedByLink,
+                    "its ID came to alice in a link she followed".into(),
+                ));
+            }
+            if tossed {
+                met.push((
+                    SolveCondition::FixedByToss,
+                    "its ID was a cookie your site set in alice's browser".into(),
+                ));
+            }
+            if leaked(false) {
+                met.push((
+                    SolveCondition::Exfiltrated,
+                    "its ID reached your site in a request from alice's browser".into(),
+                ));
+            }
+            if leaked(true) {
+                met.push((
+                    SolveCondition::LeakedByReferer,
+                    "its ID reached your site in a Referer".into(),
+                ));
+            }
+            if !(lured || tossed || handed || leaked(false) || leaked(true)) {
+                met.push((
+                    SolveCondition::GuessedSession,
+                    "its ID was never shown to you, lured, tossed or leaked".into(),
+                ));
+            }
+            met
+        })
+    }
+}
+
+impl LabObserver for Detector {
+    fn logged_in(&self, event: LoggedIn) {
+        if event.user != VICTIM {
+            return;
+        }
+        if let Some(handle) = event.session.sign_in_handle {
+            self.with(|e| e.logins.insert(handle, event.request.from_victim));
+        }
+    }
+
+    fn account_shown(&self, event: AccountShown) {
+        if event.user != VICTIM {
+            return;
+        }
+        if event.request.from_victim {
+            let now = self.clock.now();
+            if let Some(handle) = event.session.sign_in_handle.clone() {
+                self.with(|e| {
+                    e.victim_sessions
+                        .entry(handle.clone())
+                        .or_insert(VictimSession {
+                            began: now,
+                            visit_ended: None,
+                            logged_out: false,
+                        });
+                    e.latest = Some(handle);
+                });
+            }
+            return;
+        }
+        for (condition, why) in self.judge_read(&event) {
+            let summary = format!(
+                "{} {} showed alice's private note to a request that was not alice's: {why}",
+                event.request.method, event.request.target
+            );
+            self.solve(condition, summary, event.request.clone());
+        }
+    }
+
+    fn email_changed(&self, event: EmailChanged) {
+        if event.user != VICTIM || !event.request.from_victim {
+            return;
+        }
+        let host = event.request.host.clone().unwrap_or_default();
+        let started_by = event
+            .request
+            .origin
+            .clone()
+            .or_else(|| event.request.referer.clone());
+        let from_elsewhere = match started_by.as_deref() {
+            None | Some("null") => true,
+            Some(url) => url::Url::parse(url)
+                .ok()
+                .and_then(|u| {
+                    u.host_str().map(|h| {
+                        format!(
+                            "{h}{}",
+                            u.port().map(|p| format!(":{p}")).unwrap_or_default()
+                        )
+                    })
+                })
+                .is_none_or(|origin_host| origin_host != host),
+        };
+        if from_elsewhere {
+            let summary = format!(
+                "alice's browser changed her e-mail to {} in a request started by {}",
+                event.new_email,
+                started_by.as_deref().unwrap_or("no page it names")
+            );
+            self.solve(SolveCondition::ForgedChange, summary, event.request);
+        }
+    }
+}

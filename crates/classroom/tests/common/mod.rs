@@ -1,0 +1,156 @@
+//! What the class's tests share: a class on a loopback port, and a student
+//! driven by a plain HTTP client.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use sessionlab_app::{Profile, ProfileName};
+use sessionlab_classroom::{BotBrowser, ClassConfig, RunningClass, start};
+
+pub const INSTRUCTOR_KEY: &str = "test-instructor-key";
+
+pub async fn class(profile: ProfileName, victim_browser: BotBrowser) -> RunningClass {
+    start(ClassConfig {
+        profile: Profile::new(profile),
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        domain: "localhost".into(),
+        exposed: false,
+        victim_browser,
+        instructor_key: INSTRUCTOR_KEY.into(),
+        alice_every: None,
+        require_code: false,
+    })
+    .await
+    .expect("the class starts")
+}
+
+/// A student: an HTTP client that reaches the lab's host names on loopback,
+/// follows no redirect and keeps cookies by hand, as with curl.
+pub struct Student {
+    pub name: String,
+    pub port: u16,
+    pub client: Client,
+    pub hub_cookie: String,
+}
+
+impl Student {
+    pub async fn sign_in(class: &RunningClass, name: &str) -> Self {
+        let addr = class.addr;
+        let mut builder = Client::builder().redirect(Policy::none());
+        for host in [
+            "localhost".to_string(),
+            format!("app.{name}.localhost"),
+            format!("evil.{name}.localhost"),
+            format!("{name}.attacker.localhost"),
+        ] {
+            builder = builder.resolve(&host, addr);
+        }
+        let client = builder.build().unwrap();
+        let port = addr.port();
+        let response = client
+            .post(format!("http://localhost:{port}/signin"))
+            .form(&[("name", name)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in");
+        let hub_cookie = set_cookie_pair(&response).expect("the hub's cookie");
+        Self {
+            name: name.into(),
+            port,
+            client,
+            hub_cookie,
+        }
+    }
+
+    pub fn app(&self, path: &str) -> String {
+        format!("http://app.{}.localhost:{}{path}", self.name, self.port)
+    }
+
+    pub fn hub(&self, path: &str) -> String {
+        format!("http://localhost:{}{path}", self.port)
+    }
+
+    pub async fn hub_post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.hub(path))
+            .header("cookie", &self.hub_cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn hub_get(&self, path: &str) -> String {
+        let response = self
+            .client
+            .get(self.hub(path))
+            .header("cookie", &self.hub_cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.text().await.unwrap()
+    }
+
+    pub async fn send_alice(&self, walk_away: bool) {
+        self.send_alice_to(if walk_away { "walk-away" } else { "ordinary" })
+            .await;
+    }
+
+    /// One of alice's visits by its form value (`ordinary`, `walk-away`, ...).
+    pub async fn send_alice_to(&self, visit: &str) {
+        let response = self.hub_post("/lab/alice", &[("visit", visit)]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{visit}");
+    }
+
+    pub async fn message_alice(&self, url: &str) {
+        let response = self.hub_post("/lab/message", &[("url", url)]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "message {url}");
+    }
+
+    /// Whether the scoreboard's row for `challenge` says solved.
+    pub async fn solved(&self, challenge: &str) -> bool {
+        let board = self.hub_get("/scoreboard").await;
+        let start = board
+            .find(&format!("id=\"challenge-{challenge}\""))
+            .unwrap_or_else(|| panic!("no row for {challenge}"));
+        let row = &board[start..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        row.contains("class=\"solved\"")
+    }
+
+    /// An app request with `cookie` as the Cookie header (a curl -b).
+    pub async fn app_get(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+    ) -> (StatusCode, String, Option<String>) {
+        let mut request = self.client.get(self.app(path));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        let set = set_cookie_pair(&response);
+        (response.status(), response.text().await.unwrap(), set)
+    }
+}
+
+/// `name=value` of the response's first Set-Cookie.
+pub fn set_cookie_pair(response: &reqwest::Response) -> Option<String> {
+    let value = response.headers().get("set-cookie")?.to_str().ok()?;
+    Some(value.split(';').next()?.trim().to_owned())
+}
+
+pub fn note_of(class: &RunningClass, student: &str) -> String {
+    class
+        .class
+        .lab(student)
+        .unwrap()
+        .app
+        .handle
+        .private_note("alice")
+        .unwrap()
+}
