@@ -9,6 +9,7 @@ use crate::guestbook::Guestbook;
 use crate::pages::Banner;
 use crate::session_cookie::SessionCookie;
 use crate::store::LabStore;
+use crate::token::TokenKey;
 use crate::users::UserDirectory;
 use crate::{LabClock, Profile};
 
@@ -31,4 +32,6 @@ pub(crate) struct App {
     pub store: LabStore,
     /// The key of the lab clock's HTTP control; `None`: no such route (`clock_control.rs`).
     pub lab_clock_key: Option<LabClockKey>,
+    /// The key of the client-side session tokens (`secret_from_env.rs`).
+    pub token_key: TokenKey,
 }

@@ -140,6 +140,12 @@ defense_registry! {
         mechanism "src/hygiene/security_headers.rs", "referrer_policy::header_value(profile)";
     PasswordCheck => password_check, "password-check", "login checks the password against an argon2id hash",
         mechanism "src/users.rs", "verify_password(&password, &stored)";
+    ServerSideSessions => server_side_sessions, "server-side-sessions", "the cookie holds only a random ID; who is signed in stays in the store",
+        mechanism "src/defenses/server_side_sessions.rs", "fn user_from_token(";
+    SecretFromEnv => secret_from_env, "secret-from-env", "the token key is 256+ random bits kept out of the source",
+        mechanism "src/defenses/secret_from_env.rs", "TokenKey::new(secret.as_bytes())";
+    PinnedAlgorithm => pinned_algorithm, "pinned-algorithm", "tokens are checked as HS256; their own alg header is never read",
+        mechanism "src/defenses/pinned_algorithm.rs", "return token::hs256_verifies(";
 }
 
 impl fmt::Display for Defense {
