@@ -298,6 +298,18 @@ pub fn session_id(ctx: &RunContext, browser: &impl Drive) -> Option<String> {
         .next()
 }
 
+/// A cookie in the browser's jar that holds a JWT, as `(name, value)`: with
+/// client-side sessions, the token that says who is signed in. What makes
+/// it one is its value ([`crate::tokens::decode`]), not its name.
+pub fn token_cookie(browser: &Browser) -> Option<(String, String)> {
+    browser
+        .jar
+        .cookies()
+        .iter()
+        .find(|c| crate::tokens::decode(&c.value).is_some())
+        .map(|c| (c.name.clone(), c.value.clone()))
+}
+
 /// Cuts a sentence for an evidence line.
 fn short_text(text: &str, max: usize) -> String {
     if text.chars().count() > max {

@@ -4,10 +4,14 @@
 //! (a shared computer, a proxy log, an earlier theft). The victim logs out. If
 //! logout only told the browser to forget the cookie, the server session is
 //! still valid and the copy still opens the account.
+//!
+//! With client-side sessions the copy includes the token cookie (a JWT that
+//! says who is signed in): destroying the server's record leaves the token
+//! valid, since nothing on the server lists it as ended.
 
 use crate::actors::{CopiedSession, session_copied_from_victim};
-use crate::actors::{judge, probe_account, session_id};
-use crate::lab::{RunContext, RunError};
+use crate::actors::{judge, probe_account, session_id, short, token_cookie};
+use crate::lab::{RunContext, RunError, plant_cookie};
 use crate::outcome::{Actor, Verdict};
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
@@ -18,6 +22,18 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         account,
         ..
     } = session_copied_from_victim(ctx, "victim", "logged in and opened her account").await?;
+    let token = token_cookie(&victim);
+    if let Some((name, token)) = &token {
+        plant_cookie(&mut attacker, &account, name, token);
+        ctx.step(
+            Actor::Attacker,
+            format!("premise: also copied her token cookie {name}"),
+            format!(
+                "a JWT ({}) that says who is signed in, valid without the server",
+                short(token)
+            ),
+        );
+    }
 
     let account_page = victim.open(&ctx.app_url("/account"), None).await?;
     let after_logout = victim.submit_form(&account_page, "/logout", &[]).await?;
@@ -44,6 +60,10 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             ctx.victim.username,
             if forgot { "deleted" } else { "kept" }
         ),
-        "the copy",
+        if token.is_some() {
+            "the copy, token included,"
+        } else {
+            "the copy"
+        },
     ))
 }
