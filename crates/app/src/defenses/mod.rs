@@ -17,6 +17,11 @@
 //!   and what a cookie it cannot verify gets (the tutorial ignores it, as
 //!   express-session does; hardened answers 400, `malformed_cookies.rs`).
 //!
+//! `secret_from_env` adds no exception: the token key it gives is the
+//! cookie key above where there is one (so the tutorial's follows
+//! `SESSION_SECRET` through `signed_cookie`), and its weakness, the seed's
+//! hard-coded `'38sisjsk92'`, is the same in every profile that lacks it.
+//!
 //! Adding a defense: its module file here, one entry in the registry below
 //! (variant, module, id, one-line summary; then the mechanism: the file,
 //! from `crates/app`, and a marker string found in its code: the lesson

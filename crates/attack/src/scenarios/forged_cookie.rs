@@ -87,3 +87,34 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         "the forged token",
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use sessionlab_app::{Defense, Profile, ProfileName};
+
+    use crate::actors::run_against;
+    use crate::outcome::Outcome;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_random_key_is_on_no_list_and_the_seed_key_is() {
+        let random_key = Profile::new(ProfileName::Insecure).with(Defense::SecretFromEnv);
+        let result = run_against("forged-cookie", random_key).await;
+        assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
+        assert!(
+            result.evidence.contains("none of the"),
+            "{}",
+            result.evidence
+        );
+
+        let seed_key = Profile::new(ProfileName::Hardened)
+            .without(Defense::ServerSideSessions)
+            .without(Defense::SecretFromEnv);
+        let result = run_against("forged-cookie", seed_key).await;
+        assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+        assert!(
+            result.evidence.contains("38sisjsk92"),
+            "{}",
+            result.evidence
+        );
+    }
+}

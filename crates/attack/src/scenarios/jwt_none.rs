@@ -72,3 +72,29 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         "the unsigned token",
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use sessionlab_app::{Defense, Profile, ProfileName};
+
+    use crate::actors::run_against;
+    use crate::outcome::Outcome;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_pinned_algorithm_refuses_what_a_trusting_verifier_believes() {
+        let pinned = Profile::new(ProfileName::Insecure).with(Defense::PinnedAlgorithm);
+        let result = run_against("jwt-none", pinned).await;
+        assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
+        assert!(
+            result.evidence.contains("opened nothing"),
+            "{}",
+            result.evidence
+        );
+
+        let trusting = Profile::new(ProfileName::Hardened)
+            .without(Defense::ServerSideSessions)
+            .without(Defense::PinnedAlgorithm);
+        let result = run_against("jwt-none", trusting).await;
+        assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+    }
+}
