@@ -355,8 +355,8 @@ fn the_timeout_scenarios_run_against_serve_with_its_lab_clock_key() {
             &server.url,
             "--scenario",
             "idle-timeout,absolute-timeout",
-            "--lab-clock-key",
-            &key,
+            // One argument: a random key may start with '-'.
+            &format!("--lab-clock-key={key}"),
         ]);
         assert_eq!(results.len(), 2);
         for r in &results {

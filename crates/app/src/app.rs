@@ -121,11 +121,14 @@ pub(crate) fn build_app(
     let mut signing = signed_cookie::signing_for(profile, session_secret.clone());
     // A key the app makes for itself is kept with its sessions in a durable
     // store (`store.rs`), so the cookies it signed still verify after a restart.
-    if let (Some(kept), Some(_)) = (kept_key, &signing.key) {
-        signing.key = Some(kept);
+    if let (Some(kept), Some(_)) = (&kept_key, &signing.key) {
+        signing.key = Some(kept.clone());
     }
-    let token_key =
-        secret_from_env::token_key(profile, session_secret.as_deref(), signing.key.as_ref());
+    let token_key = secret_from_env::token_key(
+        profile,
+        session_secret.as_deref(),
+        signing.key.as_ref().or(kept_key.as_ref()),
+    );
     let cookie = SessionCookie::for_profile(profile);
     let users = UserDirectory::start();
     let app = Arc::new(App {

@@ -149,6 +149,26 @@ pub async fn session_copied_from_victim(
     victim_browser: &str,
     victim_did: &str,
 ) -> Result<CopiedSession, RunError> {
+    copied_from_victim(ctx, victim_browser, victim_did, false).await
+}
+
+/// [`session_copied_from_victim`], with the victim's token cookie copied too
+/// where the app hands one out (client-side sessions): everything her
+/// browser holds that could sign her in.
+pub async fn session_and_token_copied_from_victim(
+    ctx: &mut RunContext,
+    victim_browser: &str,
+    victim_did: &str,
+) -> Result<CopiedSession, RunError> {
+    copied_from_victim(ctx, victim_browser, victim_did, true).await
+}
+
+async fn copied_from_victim(
+    ctx: &mut RunContext,
+    victim_browser: &str,
+    victim_did: &str,
+    with_token: bool,
+) -> Result<CopiedSession, RunError> {
     let mut victim = ctx.browser(Actor::Victim, victim_browser);
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
@@ -166,6 +186,10 @@ pub async fn session_copied_from_victim(
     let account = ctx.app_url("/account");
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, &copy);
+    let token = with_token.then(|| token_cookie(&victim)).flatten();
+    if let Some((name, value)) = &token {
+        plant_cookie(&mut attacker, &account, name, value);
+    }
     let before = probe_account(&mut attacker, account.clone()).await?;
     if !before.shows(&note) {
         return Err(RunError::Lab(format!(
@@ -175,10 +199,17 @@ pub async fn session_copied_from_victim(
     }
     ctx.step(
         Actor::Attacker,
-        format!(
-            "premise: holds a copy of the session cookie ({})",
-            short(&copy)
-        ),
+        match &token {
+            Some((name, value)) => format!(
+                "premise: holds a copy of the session cookie ({}) and of her token cookie {name} ({}), a JWT that says who she is",
+                short(&copy),
+                short(value)
+            ),
+            None => format!(
+                "premise: holds a copy of the session cookie ({})",
+                short(&copy)
+            ),
+        },
         "right now, the copy opens her account",
     );
     Ok(CopiedSession {

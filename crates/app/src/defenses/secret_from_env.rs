@@ -3,11 +3,11 @@
 //!
 //! **What it does.** The tokens' HMAC key is at least 256 random bits:
 //! `SESSION_SECRET` when the environment holds one that long (the seed's
-//! `.env`, done right); otherwise the key the app already keeps for signing
-//! its cookies (`signed_cookie.rs`: in the tutorial derived from
-//! `SESSION_SECRET`, in hardened generated at first start and kept with the
-//! sessions in a durable store); otherwise 256 bits from the CSPRNG, new at
-//! this start.
+//! `.env`, done right); otherwise the app's own key: the one that signs its
+//! cookies (`signed_cookie.rs`; in the tutorial derived from
+//! `SESSION_SECRET`), or one generated at first start and kept with the
+//! sessions in a durable store (`--store sqlite:PATH`), so tokens outlive a
+//! restart; with the memory store, fresh random bits at each start.
 //!
 //! **Why it matters.** Whoever knows the key can sign any token the server
 //! will believe, including one that says "I am alice". A key written in the
@@ -33,11 +33,12 @@ pub const SEED_SECRET: &str = "38sisjsk92";
 pub const MIN_KEY_BYTES: usize = 32;
 
 /// The key for the session tokens. `session_secret` is `SESSION_SECRET`'s
-/// value; `cookie_key` the key that signs the session cookie, if any.
+/// value; `own_key` the app's own key (its cookie key, or the one kept in
+/// the store), if it has one.
 pub fn token_key(
     profile: &Profile,
     session_secret: Option<&str>,
-    cookie_key: Option<&Key>,
+    own_key: Option<&Key>,
 ) -> TokenKey {
     if !profile.has(Defense::SecretFromEnv) {
         return TokenKey::new(SEED_SECRET.as_bytes()); // Weakness: in the source.
@@ -45,7 +46,7 @@ pub fn token_key(
     if let Some(secret) = session_secret.filter(|s| s.len() >= MIN_KEY_BYTES) {
         return TokenKey::new(secret.as_bytes());
     }
-    if let Some(key) = cookie_key {
+    if let Some(key) = own_key {
         return TokenKey::new(key.master());
     }
     let mut bytes = [0u8; MIN_KEY_BYTES];

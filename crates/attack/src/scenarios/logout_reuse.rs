@@ -9,9 +9,9 @@
 //! says who is signed in): destroying the server's record leaves the token
 //! valid, since nothing on the server lists it as ended.
 
-use crate::actors::{CopiedSession, session_copied_from_victim};
-use crate::actors::{judge, probe_account, session_id, short, token_cookie};
-use crate::lab::{RunContext, RunError, plant_cookie};
+use crate::actors::{CopiedSession, session_and_token_copied_from_victim};
+use crate::actors::{judge, probe_account, session_id, token_cookie};
+use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
@@ -21,19 +21,10 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         note,
         account,
         ..
-    } = session_copied_from_victim(ctx, "victim", "logged in and opened her account").await?;
+    } = session_and_token_copied_from_victim(ctx, "victim", "logged in and opened her account")
+        .await?;
+    // Read before the logout, which makes her browser forget it.
     let token = token_cookie(&victim);
-    if let Some((name, token)) = &token {
-        plant_cookie(&mut attacker, &account, name, token);
-        ctx.step(
-            Actor::Attacker,
-            format!("premise: also copied her token cookie {name}"),
-            format!(
-                "a JWT ({}) that says who is signed in, valid without the server",
-                short(token)
-            ),
-        );
-    }
 
     let account_page = victim.open(&ctx.app_url("/account"), None).await?;
     let after_logout = victim.submit_form(&account_page, "/logout", &[]).await?;
