@@ -18,7 +18,10 @@
 //! `__Host-token` under `host-prefix`, with the session cookie's attributes)
 //! holding an HS256 JWT `{"sub": user, "iat": ...}`, and every page believes
 //! a token that verifies before anything in the store. Logout only tells the
-//! browser to forget the token.
+//! browser to forget the token. The token carries no expiry the server
+//! could slide or revoke, so the timeouts, "log out everywhere" and the
+//! revocation at password change, which all act on the store's records,
+//! cannot reach a copied token either.
 //!
 //! CWE-565, CWE-613 · ASVS 4.0.3 3.5.2, 3.5.3 · ASVS 5.0.0 7.2.1, 9.1.1 · WSTG-SESS-10
 

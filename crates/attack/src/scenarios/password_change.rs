@@ -8,7 +8,7 @@
 
 use rand::Rng;
 
-use crate::actors::{CopiedSession, session_copied_from_victim};
+use crate::actors::{CopiedSession, session_and_token_copied_from_victim};
 use crate::actors::{judge, probe_account, session_id, short};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
@@ -20,7 +20,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         note,
         copy,
         account,
-    } = session_copied_from_victim(ctx, "victim", "logged in and opened her account").await?;
+    } = session_and_token_copied_from_victim(ctx, "victim", "logged in and opened her account")
+        .await?;
 
     let new_password = format!("worried-{:08x}", rand::rng().random::<u32>());
     let old_password = ctx.victim.password.clone();
