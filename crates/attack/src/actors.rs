@@ -359,18 +359,23 @@ pub fn short(id: &str) -> String {
     }
 }
 
-/// Test helper: `defense` alone decides `scenario`: added to insecure it blocks
-/// the attack, removed from hardened it reopens it. Returns the reopened run.
+/// Test helper: `defense` alone decides `scenario`: added to insecure (with
+/// what it `needs`, as the scenario file's `requires` says) it blocks the
+/// attack, removed from hardened it reopens it. Returns the reopened run.
 #[cfg(test)]
 pub(crate) async fn assert_alone_decides(
     scenario: &str,
     defense: sessionlab_app::Defense,
+    needs: &[sessionlab_app::Defense],
 ) -> crate::outcome::RunResult {
     use sessionlab_app::{Profile, ProfileName};
 
     use crate::outcome::Outcome;
 
-    let defended = Profile::new(ProfileName::Insecure).with(defense);
+    let defended = needs.iter().fold(
+        Profile::new(ProfileName::Insecure).with(defense),
+        |p, &d| p.with(d),
+    );
     let result = run_against(scenario, defended).await;
     assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
     let weak = Profile::new(ProfileName::Hardened).without(defense);

@@ -85,6 +85,11 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn log_out_everywhere_alone_decides() {
-        assert_alone_decides("concurrent-sessions", Defense::LogOutEverywhere).await;
+        assert_alone_decides(
+            "concurrent-sessions",
+            Defense::LogOutEverywhere,
+            &[Defense::ServerSideSessions],
+        )
+        .await;
     }
 }

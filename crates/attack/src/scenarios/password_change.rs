@@ -104,7 +104,12 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn revoke_on_password_change_alone_decides() {
-        let result = assert_alone_decides("password-change", Defense::RevokeOnPasswordChange).await;
+        let result = assert_alone_decides(
+            "password-change",
+            Defense::RevokeOnPasswordChange,
+            &[Defense::ServerSideSessions],
+        )
+        .await;
         let cleaned_up = result.steps.last().expect("steps");
         assert!(cleaned_up.action.starts_with("clean-up"), "{cleaned_up:?}");
     }
