@@ -104,6 +104,8 @@ fn logout_reuse_walks_through_the_attack_and_names_the_defense_that_broke_it() {
 
     // The walk-through: steps, with the HTTP and the jar's decisions.
     assert!(stdout.contains("Step 1 of 4"), "{stdout}");
+    // On insecure the premise's copy includes her token (client-side sessions).
+    assert!(stdout.contains("and of her token cookie token"), "{stdout}");
     assert!(stdout.contains("→ POST http://app.lab.test:"), "{stdout}");
     assert!(stdout.contains("Set-Cookie: sid="), "{stdout}");
     assert!(stdout.contains("Cookie: sid="), "{stdout}");

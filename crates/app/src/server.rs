@@ -209,12 +209,14 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         .await
         .map_err(ServeError::Store)?;
     let app_store = store.clone();
-    let kept_key =
-        if profile.has(crate::Defense::SignedCookie) && profile.name != ProfileName::Tutorial {
-            Some(store.kept_signing_key().await.map_err(ServeError::Store)?)
-        } else {
-            None
-        };
+    // The app's own key (cookie signing, and the tokens' key under secret-from-env).
+    let makes_own_key =
+        profile.has(crate::Defense::SignedCookie) || profile.has(crate::Defense::SecretFromEnv);
+    let kept_key = if makes_own_key && profile.name != ProfileName::Tutorial {
+        Some(store.kept_signing_key().await.map_err(ServeError::Store)?)
+    } else {
+        None
+    };
     let (tls_setup, (router, info)) = tokio::task::spawn_blocking(move || {
         let session_secret = std::env::var(signed_cookie::SECRET_VARIABLE).ok();
         (

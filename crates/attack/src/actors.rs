@@ -149,6 +149,26 @@ pub async fn session_copied_from_victim(
     victim_browser: &str,
     victim_did: &str,
 ) -> Result<CopiedSession, RunError> {
+    copied_from_victim(ctx, victim_browser, victim_did, false).await
+}
+
+/// [`session_copied_from_victim`], with the victim's token cookie copied too
+/// where the app hands one out (client-side sessions): everything her
+/// browser holds that could sign her in.
+pub async fn session_and_token_copied_from_victim(
+    ctx: &mut RunContext,
+    victim_browser: &str,
+    victim_did: &str,
+) -> Result<CopiedSession, RunError> {
+    copied_from_victim(ctx, victim_browser, victim_did, true).await
+}
+
+async fn copied_from_victim(
+    ctx: &mut RunContext,
+    victim_browser: &str,
+    victim_did: &str,
+    with_token: bool,
+) -> Result<CopiedSession, RunError> {
     let mut victim = ctx.browser(Actor::Victim, victim_browser);
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
@@ -166,6 +186,10 @@ pub async fn session_copied_from_victim(
     let account = ctx.app_url("/account");
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, &copy);
+    let token = with_token.then(|| token_cookie(&victim)).flatten();
+    if let Some((name, value)) = &token {
+        plant_cookie(&mut attacker, &account, name, value);
+    }
     let before = probe_account(&mut attacker, account.clone()).await?;
     if !before.shows(&note) {
         return Err(RunError::Lab(format!(
@@ -175,10 +199,17 @@ pub async fn session_copied_from_victim(
     }
     ctx.step(
         Actor::Attacker,
-        format!(
-            "premise: holds a copy of the session cookie ({})",
-            short(&copy)
-        ),
+        match &token {
+            Some((name, value)) => format!(
+                "premise: holds a copy of the session cookie ({}) and of her token cookie {name} ({}), a JWT that says who she is",
+                short(&copy),
+                short(value)
+            ),
+            None => format!(
+                "premise: holds a copy of the session cookie ({})",
+                short(&copy)
+            ),
+        },
         "right now, the copy opens her account",
     );
     Ok(CopiedSession {
@@ -298,6 +329,18 @@ pub fn session_id(ctx: &RunContext, browser: &impl Drive) -> Option<String> {
         .next()
 }
 
+/// A cookie in the browser's jar that holds a JWT, as `(name, value)`: with
+/// client-side sessions, the token that says who is signed in. What makes
+/// it one is its value ([`crate::tokens::decode`]), not its name.
+pub fn token_cookie(browser: &Browser) -> Option<(String, String)> {
+    browser
+        .jar
+        .cookies()
+        .iter()
+        .find(|c| crate::tokens::decode(&c.value).is_some())
+        .map(|c| (c.name.clone(), c.value.clone()))
+}
+
 /// Cuts a sentence for an evidence line.
 fn short_text(text: &str, max: usize) -> String {
     if text.chars().count() > max {
@@ -316,18 +359,23 @@ pub fn short(id: &str) -> String {
     }
 }
 
-/// Test helper: `defense` alone decides `scenario`: added to insecure it blocks
-/// the attack, removed from hardened it reopens it. Returns the reopened run.
+/// Test helper: `defense` alone decides `scenario`: added to insecure (with
+/// what it `needs`, as the scenario file's `requires` says) it blocks the
+/// attack, removed from hardened it reopens it. Returns the reopened run.
 #[cfg(test)]
 pub(crate) async fn assert_alone_decides(
     scenario: &str,
     defense: sessionlab_app::Defense,
+    needs: &[sessionlab_app::Defense],
 ) -> crate::outcome::RunResult {
     use sessionlab_app::{Profile, ProfileName};
 
     use crate::outcome::Outcome;
 
-    let defended = Profile::new(ProfileName::Insecure).with(defense);
+    let defended = needs.iter().fold(
+        Profile::new(ProfileName::Insecure).with(defense),
+        |p, &d| p.with(d),
+    );
     let result = run_against(scenario, defended).await;
     assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
     let weak = Profile::new(ProfileName::Hardened).without(defense);

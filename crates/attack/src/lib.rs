@@ -16,6 +16,7 @@ pub mod outcome;
 pub mod relay;
 pub mod runner;
 pub mod scenarios;
+pub mod tokens;
 pub mod victim;
 
 pub use catalog::ScenarioMeta;

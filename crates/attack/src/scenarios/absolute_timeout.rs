@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use crate::actors::{AccountProbe, judge, probe_account};
-use crate::actors::{CopiedSession, session_copied_from_victim};
+use crate::actors::{CopiedSession, session_and_token_copied_from_victim};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
@@ -32,7 +32,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         note,
         account,
         ..
-    } = session_copied_from_victim(
+    } = session_and_token_copied_from_victim(
         ctx,
         "victim",
         "logged in, opened her account and left the tab open",

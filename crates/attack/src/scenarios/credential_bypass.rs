@@ -73,6 +73,6 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn password_check_alone_decides() {
-        assert_alone_decides("credential-bypass", Defense::PasswordCheck).await;
+        assert_alone_decides("credential-bypass", Defense::PasswordCheck, &[]).await;
     }
 }

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use crate::actors::{CopiedSession, session_copied_from_victim};
+use crate::actors::{CopiedSession, session_and_token_copied_from_victim};
 use crate::actors::{judge, probe_account};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
@@ -25,7 +25,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         note,
         account,
         ..
-    } = session_copied_from_victim(ctx, "victim", "logged in and opened her account").await?;
+    } = session_and_token_copied_from_victim(ctx, "victim", "logged in and opened her account")
+        .await?;
 
     ctx.advance_clock(AWAY_FOR, &mut [&mut victim, &mut attacker])
         .await?;

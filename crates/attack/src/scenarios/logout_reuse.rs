@@ -4,9 +4,13 @@
 //! (a shared computer, a proxy log, an earlier theft). The victim logs out. If
 //! logout only told the browser to forget the cookie, the server session is
 //! still valid and the copy still opens the account.
+//!
+//! With client-side sessions the copy includes the token cookie (a JWT that
+//! says who is signed in): destroying the server's record leaves the token
+//! valid, since nothing on the server lists it as ended.
 
-use crate::actors::{CopiedSession, session_copied_from_victim};
-use crate::actors::{judge, probe_account, session_id};
+use crate::actors::{CopiedSession, session_and_token_copied_from_victim};
+use crate::actors::{judge, probe_account, session_id, token_cookie};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
@@ -17,7 +21,10 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         note,
         account,
         ..
-    } = session_copied_from_victim(ctx, "victim", "logged in and opened her account").await?;
+    } = session_and_token_copied_from_victim(ctx, "victim", "logged in and opened her account")
+        .await?;
+    // Read before the logout, which makes her browser forget it.
+    let token = token_cookie(&victim);
 
     let account_page = victim.open(&ctx.app_url("/account"), None).await?;
     let after_logout = victim.submit_form(&account_page, "/logout", &[]).await?;
@@ -44,6 +51,10 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             ctx.victim.username,
             if forgot { "deleted" } else { "kept" }
         ),
-        "the copy",
+        if token.is_some() {
+            "the copy, token included,"
+        } else {
+            "the copy"
+        },
     ))
 }
