@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod lesson;
+pub mod own_app;
 pub mod report;
 pub mod stdout;
 

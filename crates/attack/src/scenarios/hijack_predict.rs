@@ -71,14 +71,14 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let mut harvested = Vec::new();
     for _ in 0..HARVEST {
         let mut fresh = ctx.browser(Actor::Attacker, "attacker");
-        fresh.open(&ctx.app_url("/login"), None).await?;
+        fresh.open(&ctx.login_url(), None).await?;
         if let Some(c) = fresh.jar.cookies().iter().find(|c| c.name == cookie) {
             harvested.push(c.value.clone());
         }
     }
     if harvested.len() < 2 {
         let mut probe = ctx.browser(Actor::Attacker, "attacker");
-        probe.open(&ctx.app_url("/login"), None).await?;
+        probe.open(&ctx.login_url(), None).await?;
         let why = refused_cookie(&probe)
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
@@ -135,9 +135,9 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     };
     for k in 1..=GUESSES {
         let guess = last + step * k;
-        let account = ctx.app_url("/account");
+        let account = ctx.proof_url();
         let probe = replay_session_id(ctx, &encode_id(guess), account).await?;
-        if probe.shows(&note) {
+        if probe.shows(&ctx.target, &note) {
             let context = format!("guess #{k} after the last harvested ID: counter value {guess}");
             let action = format!("tried the next IDs after {last}");
             return Ok(judge(

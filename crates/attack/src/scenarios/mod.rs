@@ -7,6 +7,7 @@ pub mod concurrent_sessions;
 pub mod credential_bypass;
 pub mod csrf;
 pub mod fixation_cookie;
+pub mod fixation_invented;
 pub mod fixation_url;
 pub mod hijack_predict;
 pub mod hijack_sniff;
@@ -63,6 +64,7 @@ pub static REGISTRY: &[Scenario] = &[
     scenario!(hijack_sniff, "hijack-sniff", needs_lab_clock: false),
     scenario!(fixation_url, "fixation-url", needs_lab_clock: false),
     scenario!(fixation_cookie, "fixation-cookie", needs_lab_clock: false),
+    scenario!(fixation_invented, "fixation-invented", needs_lab_clock: false),
     scenario!(logout_reuse, "logout-reuse", needs_lab_clock: false),
     scenario!(idle_timeout, "idle-timeout", needs_lab_clock: true),
     scenario!(absolute_timeout, "absolute-timeout", needs_lab_clock: true),
