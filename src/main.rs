@@ -318,6 +318,46 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Measure how unpredictable an app's session IDs are, as Burp Sequencer does.
+    #[command(
+        group(clap::ArgGroup::new("source").required(true).args(["target", "target_file", "profile", "tokens"])),
+        after_help = "Examples:\n  sessionlab analyze --profile insecure\n  \
+        sessionlab analyze --profile hardened -n 20000 --format html > ids.html\n  \
+        sessionlab analyze --target-file examples/express-tutorial/target.toml -n 5000\n  \
+        sessionlab analyze --tokens ids.txt\n\n\
+        It collects N session IDs from fresh anonymous visits to the login page (32 at\n\
+        a time), decodes them (hex, base64; express's s:<id>.<signature> and the lab's\n\
+        signed cookies with the signature stripped), runs the FIPS 140-2 tests (monobit,\n\
+        poker, runs, long run) per bit position on 20,000 tokens (a monobit and a runs\n\
+        test at 1% on fewer) and on the whole stream, measures entropy per bit and per\n\
+        character, looks for counters and timestamps, and gives a band: excellent (80+\n\
+        bits), good, weak, vulnerable, deterministic, or predictable (a counter or\n\
+        timestamp, whatever the bits say)."
+    )]
+    Analyze {
+        /// A sessionlab app started with `serve`, e.g. http://127.0.0.1:8080.
+        #[arg(long, value_name = "URL")]
+        target: Option<String>,
+        /// An app the lab did not write, described by a target file.
+        #[arg(long, value_name = "FILE")]
+        target_file: Option<PathBuf>,
+        /// A profile started in this process.
+        #[arg(long, value_enum)]
+        profile: Option<ProfileArg>,
+        /// A file of tokens, one per line (collected elsewhere); -n does not apply.
+        #[arg(long, value_name = "FILE")]
+        tokens: Option<PathBuf>,
+        /// How many tokens to collect (100 to 100,000; FIPS 140-2 per bit needs 20,000).
+        #[arg(short = 'n', long = "count", value_name = "N", default_value_t = 20_000,
+              value_parser = clap::value_parser!(u64).range(100..=100_000).map(|n| n as usize))]
+        count: usize,
+        /// How to print the analysis.
+        #[arg(long, value_enum, default_value_t = report::analysis::AnalysisFormat::Table)]
+        format: report::analysis::AnalysisFormat,
+        /// State that you are authorised to test an app outside loopback.
+        #[arg(long)]
+        authorized_target: bool,
+    },
     /// Describe an app the lab did not write, for `attack --target-file`.
     #[command(
         after_help = "Example:\n  sessionlab target init http://127.0.0.1:3000/login\n  \
@@ -592,6 +632,45 @@ fn main() -> ExitCode {
                 clap_complete::generate(shell, &mut Cli::command(), "sessionlab", &mut script);
                 out!("{}", String::from_utf8_lossy(&script));
                 ExitCode::SUCCESS
+            }
+            Command::Analyze {
+                target,
+                target_file,
+                profile,
+                tokens,
+                count,
+                format,
+                authorized_target,
+            } => {
+                use sessionlab::own_app::{AnalyzeError, TokenSource};
+                let source = match (target, target_file, profile, tokens) {
+                    (Some(url), ..) => TokenSource::Url {
+                        url,
+                        authorized: authorized_target,
+                    },
+                    (_, Some(path), ..) => TokenSource::File {
+                        path,
+                        authorized: authorized_target,
+                    },
+                    (_, _, Some(profile), _) => TokenSource::Profile(profile.into()),
+                    (_, _, _, Some(path)) => TokenSource::Tokens(path),
+                    // clap requires one of the four.
+                    _ => return fail(EXIT_USAGE, "give --target, --target-file, --profile or --tokens"),
+                };
+                chatter(
+                    Format::Table,
+                    quiet || format != report::analysis::AnalysisFormat::Table,
+                    &format!("{} collecting and analysing session IDs...\n", "sessionlab analyze:".bold()),
+                );
+                match sessionlab::own_app::analyze_tokens(source, count).await {
+                    Ok(analysis) => {
+                        out!("{}", report::analysis::render(&analysis, format));
+                        ExitCode::SUCCESS
+                    }
+                    Err(AnalyzeError::Usage(e)) => fail(EXIT_USAGE, &e),
+                    Err(AnalyzeError::Unreachable(e)) => fail(EXIT_UNREACHABLE, &e),
+                    Err(AnalyzeError::Failed(e)) => fail(EXIT_FAILURE, &e),
+                }
             }
             Command::Target {
                 action:

@@ -1,7 +1,12 @@
 //! The commands for an app the lab did not write: `target init` and the
 //! `--idle-wait` duration of `attack --target-file`.
 
-use std::time::Duration;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use sessionlab_app::{Profile, ProfileName};
+use sessionlab_attack::analyze::{self, Analysis, collect::collect};
+use sessionlab_attack::{AppOptions, Target, TargetFile};
 
 /// The longest `--idle-wait`: the wait is real, and a run must end.
 pub const MAX_IDLE_WAIT: Duration = Duration::from_secs(24 * 3600);
@@ -34,6 +39,90 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(wait)
+}
+
+/// Where `sessionlab analyze` gets its tokens.
+pub enum TokenSource {
+    /// A sessionlab app started with `serve`.
+    Url { url: String, authorized: bool },
+    /// An app the lab did not write, described by a target file.
+    File { path: PathBuf, authorized: bool },
+    /// A profile started in this process.
+    Profile(ProfileName),
+    /// A file of tokens, one per line.
+    Tokens(PathBuf),
+}
+
+/// Why `analyze` stopped: a usage problem (exit 2), an app it could not
+/// reach (exit 3), or anything else (exit 1).
+pub enum AnalyzeError {
+    Usage(String),
+    Unreachable(String),
+    Failed(String),
+}
+
+fn target_error(e: sessionlab_attack::TargetError) -> AnalyzeError {
+    use sessionlab_attack::TargetError::{BadUrl, NotLoopback};
+    match e {
+        e @ (BadUrl(_) | NotLoopback(_)) => AnalyzeError::Usage(e.to_string()),
+        e => AnalyzeError::Unreachable(e.to_string()),
+    }
+}
+
+/// Collects `n` tokens from `source` (a file: all of its lines) and analyses them.
+pub async fn analyze_tokens(source: TokenSource, n: usize) -> Result<Analysis, AnalyzeError> {
+    let started = Instant::now();
+    let (label, tokens) = match source {
+        TokenSource::Tokens(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| AnalyzeError::Usage(format!("cannot read {}: {e}", path.display())))?;
+            let tokens: Vec<String> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
+            (path.display().to_string(), tokens)
+        }
+        TokenSource::Url { url, authorized } => {
+            let target = Target::discover(&url, authorized)
+                .await
+                .map_err(target_error)?;
+            let tokens = collect(&target, "/login", n)
+                .await
+                .map_err(AnalyzeError::Failed)?;
+            (format!("{url} ({})", target.profile), tokens)
+        }
+        TokenSource::File { path, authorized } => {
+            let file = TargetFile::read(&path).map_err(AnalyzeError::Usage)?;
+            let options = AppOptions {
+                authorized,
+                idle_wait: None,
+            };
+            let target = Target::from_app_file(&file, &options)
+                .await
+                .map_err(target_error)?;
+            let tokens = collect(&target, target.login_path(), n)
+                .await
+                .map_err(AnalyzeError::Failed)?;
+            (format!("{} {}", file.url, target.login_path()), tokens)
+        }
+        TokenSource::Profile(name) => {
+            let lab = sessionlab_harness::start_profiles(&[Profile::new(name)])
+                .await
+                .map_err(|e| AnalyzeError::Failed(format!("could not start the app: {e:#}")))?;
+            let collected = collect(&lab[0].target, "/login", n).await;
+            sessionlab_harness::stop(lab).await;
+            (
+                format!("the {name} profile, GET /login"),
+                collected.map_err(AnalyzeError::Failed)?,
+            )
+        }
+    };
+    let collect_ms = started.elapsed().as_millis() as u64;
+    let mut analysis = analyze::analyse(&label, &tokens).map_err(AnalyzeError::Failed)?;
+    analysis.collect_ms = collect_ms;
+    Ok(analysis)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! Steps and their HTTP are drawn by [`transcript`], which `lesson` shares.
 
 pub mod ablation;
+pub mod analysis;
 pub mod defenses;
 pub mod html;
 pub mod junit;

@@ -9,6 +9,7 @@
 //! private note, as the victim saw it in the same run ([`actors`]).
 
 pub mod actors;
+pub mod analyze;
 pub mod app_target;
 pub mod catalog;
 pub mod evil_site;

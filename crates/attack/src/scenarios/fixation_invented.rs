@@ -10,6 +10,7 @@
 use rand::Rng;
 
 use crate::actors::session_id;
+use crate::analyze::decode::{Encoding, decode, encode_like};
 use crate::lab::{RunContext, RunError, Target};
 use crate::outcome::{Actor, Verdict};
 use crate::scenarios::fixation_cookie::toss_then_replay;
@@ -31,16 +32,23 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 }
 
 /// A session ID nobody issued. For the lab app, 16 random bytes encoded as
-/// its IDs are; for another app, `sample` (an ID it issued) with every letter
-/// and digit replaced by a random one of the same kind, so the invention
-/// passes a check of length and alphabet. A signed cookie's prefix (express's
-/// `s:`) stays; its signature cannot be invented, and an app that checks it
-/// refuses the ID, which is the point.
+/// its IDs are. For another app, random bytes as long as `sample`'s (an ID
+/// it issued) decode to, encoded the same way; when the sample is a signed
+/// cookie, the sample with every letter and digit replaced by a random one
+/// of the same kind, its prefix (express's `s:`) kept. Its signature cannot
+/// be invented, and an app that checks it refuses the ID, which is the point.
 pub fn invent_id(target: &Target, sample: Option<&str>) -> String {
     let mut rng = rand::rng();
     let Some(sample) = sample.filter(|_| target.app.is_some()) else {
         return encode_id(rng.random());
     };
+    let decoded = decode(sample);
+    let random: Vec<u8> = (0..decoded.bytes.len()).map(|_| rng.random()).collect();
+    if decoded.encoding != Encoding::Text
+        && let Some(invented) = encode_like(&decoded, &random)
+    {
+        return invented;
+    }
     let keep = ["s%3A", "s:"]
         .iter()
         .find(|prefix| sample.starts_with(**prefix))

@@ -1,0 +1,131 @@
+//! The lab's own app, attacked as if the lab had not written it: described
+//! by a target file (its login form, its `POST /logout`, `/account` as the
+//! proof page, alice's e-mail address as the marker) instead of being
+//! discovered at `/.well-known/sessionlab`. Every scenario that runs on any
+//! app must reach the verdict it reaches in the lab's own mode, so the
+//! generic path (form detection, the marker check, the analyzer behind
+//! hijack-predict) is held to the lab's proofs. The marker rules are checked
+//! too: a marker everyone sees, or the attacker sees, is an error that says so.
+
+use sessionlab_app::{Profile, ProfileName};
+use sessionlab_attack::app_target::{AppOptions, TargetFile};
+use sessionlab_attack::{Credentials, Outcome, ProofKind, REGISTRY, Target, run_scenario};
+use sessionlab_harness::lab::start_profile;
+
+fn file_for(url: &str, marker: &str) -> TargetFile {
+    TargetFile::parse(&format!(
+        r#"
+url = "{url}"
+[login]
+path = "/login"
+[logout]
+path = "/logout"
+method = "POST"
+[accounts]
+victim = "alice:wonderland"
+attacker = "bob:builder"
+[proof]
+path = "/account"
+victim_marker = "{marker}"
+"#
+    ))
+    .expect("the file parses")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_file_reaches_the_labs_own_verdicts() {
+    for name in ProfileName::ALL {
+        let lab = start_profile(&Profile::new(name))
+            .await
+            .expect("the app starts on loopback");
+        let url = format!(
+            "{}://127.0.0.1:{}",
+            lab.target.scheme,
+            lab.target.addr.port()
+        );
+        let app_target =
+            Target::from_app_file(&file_for(&url, "alice@lab.test"), &AppOptions::default())
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let app = app_target.app.clone().expect("an app target");
+        assert_eq!(app.session_cookie, lab.target.session_cookie, "{name}");
+        assert_eq!(
+            (app.username_field.as_str(), app.password_field.as_str()),
+            ("username", "password"),
+            "{name}: found in the form"
+        );
+        let mut compared = 0;
+        for scenario in REGISTRY {
+            let generic = run_scenario(
+                scenario.id,
+                &app_target,
+                &Credentials::default_victim(),
+                &Credentials::default_attacker(),
+            )
+            .await;
+            if generic.outcome == Outcome::NotApplicable {
+                continue;
+            }
+            let own = run_scenario(
+                scenario.id,
+                &lab.target,
+                &Credentials::default_victim(),
+                &Credentials::default_attacker(),
+            )
+            .await;
+            assert_eq!(
+                generic.outcome, own.outcome,
+                "{name} {}:\n  target file: {}\n  lab:         {}",
+                scenario.id, generic.evidence, own.evidence
+            );
+            if generic.outcome == Outcome::Compromised {
+                let proof = generic.proof.as_ref().expect("a proof");
+                assert_eq!(proof.kind, ProofKind::VictimMarker);
+                assert_eq!(proof.value, "alice@lab.test");
+            }
+            compared += 1;
+        }
+        assert!(compared >= 5, "{name}: only {compared} scenarios ran");
+        lab.server.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marker_anyone_else_sees_is_an_error_that_says_so() {
+    let lab = start_profile(&Profile::new(ProfileName::Insecure))
+        .await
+        .expect("the app starts on loopback");
+    let url = format!("http://127.0.0.1:{}", lab.target.addr.port());
+    for (marker, says) in [
+        // The profile banner is on every page, the login page an anonymous visitor lands on too.
+        ("insecure", "shows to everyone"),
+        // Every signed-in account page shows the domain.
+        ("@lab.test", "attacker's own session"),
+        // Not on alice's page at all.
+        ("no such text", "does not show the marker"),
+    ] {
+        let target = Target::from_app_file(&file_for(&url, marker), &AppOptions::default())
+            .await
+            .expect("the file is valid");
+        let result = run_scenario(
+            "credential-bypass",
+            &target,
+            &Credentials::default_victim(),
+            &Credentials::default_attacker(),
+        )
+        .await;
+        assert_eq!(
+            result.outcome,
+            Outcome::Error,
+            "{marker}: {}",
+            result.evidence
+        );
+        assert!(
+            result.evidence.contains(says),
+            "{marker}: {}",
+            result.evidence
+        );
+        assert!(result.proof.is_none());
+    }
+    lab.server.shutdown().await;
+}
