@@ -288,45 +288,55 @@ impl Target {
             )));
         }
         let mut seen = cookies_set(&lab);
-        let named = file.session.cookie.clone();
-        let cookie = match named.clone().or_else(|| pick_session_cookie(&seen)) {
-            Some(cookie) => cookie,
-            None => {
-                // Many apps (Django) set their session cookie only at login.
-                let mut probe = Browser::new("lab", target.network());
-                let form_page = probe.open(&login_url, None).await.map_err(unreachable)?;
-                let fields = [
-                    (app.username_field.as_str(), app.attacker.username.as_str()),
-                    (app.password_field.as_str(), app.attacker.password.as_str()),
-                ];
-                if let Some(action) = login_form_action(&app, &form_page) {
-                    probe
-                        .submit_form(&form_page, action.as_str(), &fields)
-                        .await
-                        .map_err(unreachable)?;
-                }
-                seen = cookies_set(&probe);
-                lab = probe;
-                pick_session_cookie(&seen).ok_or_else(|| {
-                    let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
-                    bad(format!(
-                        "cannot tell the session cookie: the app set {} before and at login; name it in [session] cookie = \"...\"",
-                        if names.is_empty() {
-                            "no cookie".to_string()
-                        } else {
-                            names.join(", ")
-                        }
-                    ))
-                })?
-            }
-        };
-        if let Some(header) = seen
-            .iter()
-            .chain(cookies_set(&lab).iter())
-            .find(|(name, _)| *name == cookie)
-            .map(|(_, header)| header.clone())
+        let mut cookie = file
+            .session
+            .cookie
+            .clone()
+            .or_else(|| pick_session_cookie(&seen, false));
+        if !cookie
+            .as_ref()
+            .is_some_and(|c| seen.iter().any(|(name, _)| name == c))
         {
-            app.findings = cookie_findings(&header, &target.scheme);
+            // Many apps (Django) set their session cookie only at login: sign in
+            // once as the attacker to see it, and its attributes.
+            let mut probe = Browser::new("lab", target.network());
+            let form_page = probe.open(&login_url, None).await.map_err(unreachable)?;
+            let fields = [
+                (app.username_field.as_str(), app.attacker.username.as_str()),
+                (app.password_field.as_str(), app.attacker.password.as_str()),
+            ];
+            if let Some(action) = login_form_action(&app, &form_page) {
+                probe
+                    .submit_form(&form_page, action.as_str(), &fields)
+                    .await
+                    .map_err(unreachable)?;
+            }
+            let before: Vec<String> = seen.iter().map(|(n, _)| n.clone()).collect();
+            let at_login = cookies_set(&probe);
+            let new: Vec<(String, String)> = at_login
+                .iter()
+                .filter(|(name, _)| !before.contains(name))
+                .cloned()
+                .collect();
+            cookie = cookie
+                .or_else(|| pick_session_cookie(&at_login, false))
+                .or_else(|| pick_session_cookie(&new, true));
+            seen.extend(at_login);
+        }
+        let cookie = cookie.ok_or_else(|| {
+            let mut names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
+            names.dedup();
+            bad(format!(
+                "cannot tell the session cookie: the app set {} before and at login; name it in [session] cookie = \"...\"",
+                if names.is_empty() {
+                    "no cookie".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ))
+        })?;
+        if let Some((_, header)) = seen.iter().find(|(name, _)| *name == cookie) {
+            app.findings = cookie_findings(header, &target.scheme);
         }
         app.session_cookie = cookie.clone();
         target.session_cookie = cookie;
@@ -380,22 +390,27 @@ fn cookies_set(browser: &Browser) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The one cookie whose name says session (`connect.sid`, `sessionid`,
-/// `PHPSESSID`, `JSESSIONID`, `_app_session`), else the only cookie set.
-fn pick_session_cookie(seen: &[(String, String)]) -> Option<String> {
+/// Whether a cookie's name says it holds a session (`connect.sid`,
+/// `sessionid`, `PHPSESSID`, `JSESSIONID`, `_app_session`).
+fn sounds_like_session(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.contains("sess") || name.contains("sid")
+}
+
+/// The one cookie whose name says session; with `or_only`, else the only
+/// cookie set (after a login, where a CSRF cookie set before it is no candidate).
+fn pick_session_cookie(seen: &[(String, String)], or_only: bool) -> Option<String> {
     let mut names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
     names.sort_unstable();
     names.dedup();
     let sessiony: Vec<&str> = names
         .iter()
         .copied()
-        .filter(|n| {
-            let n = n.to_ascii_lowercase();
-            n.contains("sess") || n.contains("sid")
-        })
+        .filter(|n| sounds_like_session(n))
         .collect();
     match (sessiony.as_slice(), names.as_slice()) {
-        ([one], _) | ([], [one]) => Some(one.to_string()),
+        ([one], _) => Some(one.to_string()),
+        ([], [one]) if or_only => Some(one.to_string()),
         _ => None,
     }
 }
@@ -669,16 +684,18 @@ mod tests {
                 .collect()
         };
         assert_eq!(
-            pick_session_cookie(&seen(&["csrftoken", "sessionid"])).as_deref(),
+            pick_session_cookie(&seen(&["csrftoken", "sessionid"]), false).as_deref(),
             Some("sessionid")
         );
         assert_eq!(
-            pick_session_cookie(&seen(&["connect.sid"])).as_deref(),
+            pick_session_cookie(&seen(&["connect.sid"]), false).as_deref(),
             Some("connect.sid")
         );
-        assert_eq!(pick_session_cookie(&seen(&["a", "b"])), None);
+        assert_eq!(pick_session_cookie(&seen(&["a", "b"]), true), None);
+        // Django's login page sets only its CSRF cookie: no session cookie yet.
+        assert_eq!(pick_session_cookie(&seen(&["csrftoken"]), false), None);
         assert_eq!(
-            pick_session_cookie(&seen(&["token"])).as_deref(),
+            pick_session_cookie(&seen(&["token"]), true).as_deref(),
             Some("token")
         );
     }

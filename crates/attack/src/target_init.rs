@@ -119,23 +119,38 @@ pub async fn starter(login_url: &str, authorized: bool) -> Result<Starter, Targe
         .iter()
         .map(|c| c.name.clone())
         .collect();
-    let session_cookie = match cookies.as_slice() {
+    let sessiony: Vec<&String> = cookies
+        .iter()
+        .filter(|name| {
+            let name = name.to_ascii_lowercase();
+            name.contains("sess") || name.contains("sid")
+        })
+        .collect();
+    let session_cookie = match sessiony.as_slice() {
         [one] => {
             guessed.push(format!(
-                "session cookie: {one} (the one cookie the login page set)"
+                "session cookie: {one} (set by the login page, named like a session)"
             ));
-            Some(one.clone())
+            Some((*one).clone())
         }
         [] => {
-            guessed.push(
-                "session cookie: none before login; the attack finds the one set at login".into(),
-            );
+            guessed.push(format!(
+                "session cookie: none named like a session before login{}; the attack finds the one set at login",
+                if cookies.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (the login page set {})", cookies.join(", "))
+                }
+            ));
             None
         }
         many => {
             unknown.push(format!(
                 "[session].cookie: the login page set {}; name the session cookie",
-                many.join(", ")
+                many.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
             None
         }
