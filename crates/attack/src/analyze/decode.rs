@@ -86,10 +86,10 @@ const ENCODINGS: [Encoding; 3] = [Encoding::Hex, Encoding::Base64Url, Encoding::
 
 fn decode_as(encoding: Encoding, id: &str) -> Option<Vec<u8>> {
     match encoding {
-        Encoding::Hex => {
-            (id.len() >= 2 && id.len() % 2 == 0 && id.bytes().all(|b| b.is_ascii_hexdigit()))
-                .then(|| hex(id))
-        }
+        Encoding::Hex => (id.len() >= 2
+            && id.len().is_multiple_of(2)
+            && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| hex(id)),
         Encoding::Base64Url => URL_SAFE_NO_PAD
             .decode(id)
             .or_else(|_| URL_SAFE.decode(id))
