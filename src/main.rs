@@ -197,11 +197,14 @@ enum Command {
         profile: Option<ProfileArg>,
         /// Instead of --target: a TOML file describing an app the lab did not write
         /// (`sessionlab target init URL` writes one; see docs/your-own-app.md).
-        #[arg(long, value_name = "FILE")]
+        /// Its accounts come from the file.
+        #[arg(long, value_name = "FILE", conflicts_with_all = [
+            "without", "with", "victim", "attacker", "lab_clock_key", "lab_clock_key_file", "browser",
+        ])]
         target_file: Option<PathBuf>,
         /// With --target-file: run idle-timeout, really waiting this long with the
         /// session unused (e.g. 90s, 31m, 2h; at most 24h).
-        #[arg(long, value_name = "DURATION", requires = "target_file",
+        #[arg(long, value_name = "DURATION", conflicts_with_all = ["target", "profile"],
               value_parser = sessionlab::own_app::parse_duration)]
         idle_wait: Option<Duration>,
         /// With --profile: take this defense off (repeatable or comma-separated; `sessionlab defenses` lists them).

@@ -129,3 +129,53 @@ async fn a_marker_anyone_else_sees_is_an_error_that_says_so() {
     }
     lab.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_timeout_on_a_target_file_really_waits() {
+    let lab = start_profile(&Profile::new(ProfileName::Insecure))
+        .await
+        .expect("the app starts on loopback");
+    let url = format!("http://127.0.0.1:{}", lab.target.addr.port());
+    let file = file_for(&url, "alice@lab.test");
+    let without = Target::from_app_file(&file, &AppOptions::default())
+        .await
+        .expect("the file is valid");
+    let result = run_scenario(
+        "idle-timeout",
+        &without,
+        &Credentials::default_victim(),
+        &Credentials::default_attacker(),
+    )
+    .await;
+    assert_eq!(result.outcome, Outcome::NotApplicable);
+    assert!(
+        result.evidence.contains("--idle-wait"),
+        "{}",
+        result.evidence
+    );
+
+    let wait = std::time::Duration::from_secs(1);
+    let options = AppOptions {
+        authorized: false,
+        idle_wait: Some(wait),
+    };
+    let with = Target::from_app_file(&file, &options)
+        .await
+        .expect("the file is valid");
+    let result = run_scenario(
+        "idle-timeout",
+        &with,
+        &Credentials::default_victim(),
+        &Credentials::default_attacker(),
+    )
+    .await;
+    // The insecure app's idle window is an hour: a second later the copy still works.
+    assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+    assert!(result.duration_ms >= wait.as_millis() as u64);
+    assert!(
+        result.evidence.contains("1 s of real time"),
+        "{}",
+        result.evidence
+    );
+    lab.server.shutdown().await;
+}
