@@ -183,7 +183,8 @@ enum Command {
         the file names its login, logout, accounts and a proof page with text only the\n\
         victim sees (keys: url, [login] path username_field password_field, [logout]\n\
         path method, [accounts] victim attacker, [proof] path victim_marker, [session]\n\
-        cookie url_parameter; `sessionlab target init URL` writes a starter, and\n\
+        cookie url_parameter, [csrf] form_page action field effect_path value;\n\
+        `sessionlab target init URL` writes a starter, and\n\
         docs/your-own-app.md explains each). The accounts come from the file, not\n\
         --victim/--attacker. Scenarios that need the lab app's own pages are reported\n\
         not-applicable, with the reason."

@@ -27,6 +27,11 @@ attacker = "bob:builder"
 [proof]
 path = "/account"
 victim_marker = "{marker}"
+[csrf]
+form_page = "/account/settings"
+action = "/account/email"
+field = "email"
+effect_path = "/account"
 "#
     ))
     .expect("the file parses")
@@ -55,7 +60,10 @@ async fn a_target_file_reaches_the_labs_own_verdicts() {
             "{name}: found in the form"
         );
         let mut compared = 0;
-        for scenario in REGISTRY {
+        // csrf last: against a target file nothing puts alice's address back,
+        // and her address is the marker of the others.
+        let (others, last): (Vec<_>, Vec<_>) = REGISTRY.iter().partition(|s| s.id != "csrf");
+        for scenario in others.into_iter().chain(last) {
             let generic = run_scenario(
                 scenario.id,
                 &app_target,
@@ -80,8 +88,13 @@ async fn a_target_file_reaches_the_labs_own_verdicts() {
             );
             if generic.outcome == Outcome::Compromised {
                 let proof = generic.proof.as_ref().expect("a proof");
-                assert_eq!(proof.kind, ProofKind::VictimMarker);
-                assert_eq!(proof.value, "alice@lab.test");
+                if scenario.id == "csrf" {
+                    assert_eq!(proof.kind, ProofKind::ForgedChange);
+                    assert!(proof.value.ends_with("@evil.test"), "{}", proof.value);
+                } else {
+                    assert_eq!(proof.kind, ProofKind::VictimMarker);
+                    assert_eq!(proof.value, "alice@lab.test");
+                }
             }
             compared += 1;
         }

@@ -39,6 +39,33 @@ pub struct TargetFile {
     pub proof: ProofSection,
     #[serde(default)]
     pub session: SessionSection,
+    /// A state-changing form, for `csrf`: only with it does `csrf` run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf: Option<CsrfSection>,
+}
+
+/// A state-changing form and where its effect shows: what `csrf` forges.
+/// Naming it is asking for the change: the victim's value is replaced by the
+/// attacker's, and a target file's run does not put hers back.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CsrfSection {
+    /// The page with the form, as a signed-in user sees it (the attacker reads his own).
+    pub form_page: String,
+    /// The form's action path.
+    pub action: String,
+    /// The field the attacker sets.
+    pub field: String,
+    /// The page where the new value shows to the victim.
+    pub effect_path: String,
+    /// The value to plant; `{random}` is replaced by a value random per run
+    /// (default `mallory-{random}@evil.test`).
+    #[serde(default = "default_csrf_value")]
+    pub value: String,
+}
+
+fn default_csrf_value() -> String {
+    "mallory-{random}@evil.test".into()
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
@@ -138,6 +165,8 @@ pub struct AppTarget {
     pub session_cookie: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url_parameter: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csrf: Option<CsrfSection>,
     /// How long `idle-timeout` really waits (`--idle-wait`); it does not run without.
     #[serde(skip_serializing_if = "Option::is_none", with = "opt_seconds")]
     pub idle_wait: Option<Duration>,
@@ -197,6 +226,16 @@ impl Target {
         check_path("[login].path", &file.login.path)?;
         check_path("[logout].path", &file.logout.path)?;
         check_path("[proof].path", &file.proof.path)?;
+        if let Some(csrf) = &file.csrf {
+            check_path("[csrf].form_page", &csrf.form_page)?;
+            check_path("[csrf].action", &csrf.action)?;
+            check_path("[csrf].effect_path", &csrf.effect_path)?;
+            if !csrf.value.contains("{random}") {
+                return Err(bad(
+                    "[csrf].value must contain {random}: a value fresh in every run is the proof",
+                ));
+            }
+        }
         let victim: Credentials = file
             .accounts
             .victim
@@ -276,6 +315,7 @@ impl Target {
             victim_marker: file.proof.victim_marker.clone(),
             session_cookie: String::new(),
             url_parameter: file.session.url_parameter.clone(),
+            csrf: file.csrf.clone(),
             idle_wait: options.idle_wait,
             victim,
             attacker,
@@ -561,7 +601,10 @@ pub fn applicability(id: &str, app: &AppTarget) -> Result<(), String> {
             Some(_) => Ok(()),
             None => Err("it really waits: give --idle-wait DURATION (e.g. 31m, past the idle limit you expect)".into()),
         },
-        "csrf" => Err("target files cannot yet name a state-changing form and the page where its effect shows".into()),
+        "csrf" => match &app.csrf {
+            Some(_) => Ok(()),
+            None => Err("the target file names no state-changing form ([csrf] form_page, action, field, effect_path)".into()),
+        },
         "forged-cookie" => Err("not wired to target files yet: it needs the signed-cookie cracking module".into()),
         "absolute-timeout" => Err("it keeps a session busy for hours of lab time: only the lab's own app has a clock to move".into()),
         "hijack-xss" | "referer-leak" => Err("it needs the lab app's guestbook, where the attacker's text reaches the victim's page".into()),

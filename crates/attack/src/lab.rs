@@ -610,9 +610,22 @@ impl RunContext {
             .get(forged_request.step)?
             .exchanges
             .get(forged_request.exchange)?;
+        // The lab app's e-mail element; on a target file's app, its effect page containing the value.
+        let effect = self
+            .target
+            .app
+            .as_ref()
+            .and_then(|app| app.csrf.as_ref())
+            .map(|csrf| csrf.effect_path.clone());
         let exchange = self.find_in_step(step, |x, body| {
             x.status == 200
-                && html::text_by_id(&body.text, element::EMAIL).as_deref() == Some(value)
+                && match &effect {
+                    None => html::text_by_id(&body.text, element::EMAIL).as_deref() == Some(value),
+                    Some(path) => {
+                        Url::parse(&x.url).is_ok_and(|u| u.path() == path)
+                            && body.text.contains(value)
+                    }
+                }
         })?;
         let proof = self.proof_at(
             ProofKind::ForgedChange,

@@ -251,6 +251,7 @@ pub async fn starter(login_url: &str, authorized: bool) -> Result<Starter, Targe
             cookie: session_cookie,
             url_parameter: None,
         },
+        csrf: None,
     };
     Ok(Starter {
         file,
