@@ -327,56 +327,10 @@ impl Target {
                 file.login.path, app.password_field
             )));
         }
-        let mut seen = cookies_set(&lab);
-        let mut cookie = file
-            .session
-            .cookie
-            .clone()
-            .or_else(|| pick_session_cookie(&seen, false));
-        if !cookie
-            .as_ref()
-            .is_some_and(|c| seen.iter().any(|(name, _)| name == c))
-        {
-            // Many apps (Django) set their session cookie only at login: sign in
-            // once as the attacker to see it, and its attributes.
-            let mut probe = Browser::new("lab", target.network());
-            let form_page = probe.open(&login_url, None).await.map_err(unreachable)?;
-            let fields = [
-                (app.username_field.as_str(), app.attacker.username.as_str()),
-                (app.password_field.as_str(), app.attacker.password.as_str()),
-            ];
-            if let Some(action) = login_form_action(&app, &form_page) {
-                probe
-                    .submit_form(&form_page, action.as_str(), &fields)
-                    .await
-                    .map_err(unreachable)?;
-            }
-            let before: Vec<String> = seen.iter().map(|(n, _)| n.clone()).collect();
-            let at_login = cookies_set(&probe);
-            let new: Vec<(String, String)> = at_login
-                .iter()
-                .filter(|(name, _)| !before.contains(name))
-                .cloned()
-                .collect();
-            cookie = cookie
-                .or_else(|| pick_session_cookie(&at_login, false))
-                .or_else(|| pick_session_cookie(&new, true));
-            seen.extend(at_login);
-        }
-        let cookie = cookie.ok_or_else(|| {
-            let mut names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
-            names.dedup();
-            bad(format!(
-                "cannot tell the session cookie: the app set {} before and at login; name it in [session] cookie = \"...\"",
-                if names.is_empty() {
-                    "no cookie".to_string()
-                } else {
-                    names.join(", ")
-                }
-            ))
-        })?;
-        if let Some((_, header)) = seen.iter().find(|(name, _)| *name == cookie) {
-            app.findings = cookie_findings(header, &target.scheme);
+        let (cookie, set_cookie) =
+            session_cookie_of(&target, &app, file.session.cookie.clone(), &lab).await?;
+        if let Some(header) = set_cookie {
+            app.findings = cookie_findings(&header, &target.scheme);
         }
         app.session_cookie = cookie.clone();
         target.session_cookie = cookie;
@@ -406,6 +360,72 @@ impl Target {
             app: None,
         }
     }
+}
+
+/// The session cookie's name and the `Set-Cookie` line that set it: the
+/// file's `named` one, or the one whose name says session among those the
+/// login page set (`lab` visited it). Many apps (Django) set it only at
+/// login: then the attacker signs in once to see it, and its attributes.
+async fn session_cookie_of(
+    target: &Target,
+    app: &AppTarget,
+    named: Option<String>,
+    lab: &Browser,
+) -> Result<(String, Option<String>), TargetError> {
+    let unreachable = |e: BrowserError| TargetError::Unreachable {
+        url: app.url.clone(),
+        reason: e.to_string(),
+    };
+    let mut seen = cookies_set(lab);
+    let mut cookie = named.or_else(|| pick_session_cookie(&seen, false));
+    if !cookie
+        .as_ref()
+        .is_some_and(|c| seen.iter().any(|(name, _)| name == c))
+    {
+        // Many apps (Django) set their session cookie only at login: sign in
+        // once as the attacker to see it, and its attributes.
+        let login_url = target.app_url(&app.login_path);
+        let mut probe = Browser::new("lab", target.network());
+        let form_page = probe.open(&login_url, None).await.map_err(unreachable)?;
+        let fields = [
+            (app.username_field.as_str(), app.attacker.username.as_str()),
+            (app.password_field.as_str(), app.attacker.password.as_str()),
+        ];
+        if let Some(action) = login_form_action(app, &form_page) {
+            probe
+                .submit_form(&form_page, action.as_str(), &fields)
+                .await
+                .map_err(unreachable)?;
+        }
+        let before: Vec<String> = seen.iter().map(|(n, _)| n.clone()).collect();
+        let at_login = cookies_set(&probe);
+        let new: Vec<(String, String)> = at_login
+            .iter()
+            .filter(|(name, _)| !before.contains(name))
+            .cloned()
+            .collect();
+        cookie = cookie
+            .or_else(|| pick_session_cookie(&at_login, false))
+            .or_else(|| pick_session_cookie(&new, true));
+        seen.extend(at_login);
+    }
+    let cookie = cookie.ok_or_else(|| {
+        let mut names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
+        names.dedup();
+        bad(format!(
+            "cannot tell the session cookie: the app set {} before and at login; name it in [session] cookie = \"...\"",
+            if names.is_empty() {
+                "no cookie".to_string()
+            } else {
+                names.join(", ")
+            }
+        ))
+    })?;
+    let header = seen
+        .iter()
+        .find(|(name, _)| *name == cookie)
+        .map(|(_, header)| header.clone());
+    Ok((cookie, header))
 }
 
 /// The action of the form on `page` that holds the app's password field.
