@@ -200,6 +200,23 @@ fn the_articles_express_app_does_what_the_tutorial_profile_does() {
     let (express, json) = attack(&["--target-file", path.to_str().unwrap()]);
     check_express_results("target.toml", &express, &json);
 
+    // The HTML handout carries the cookie's findings, and loads nothing.
+    let out = sessionlab(&[
+        "attack",
+        "--target-file",
+        path.to_str().unwrap(),
+        "--scenario",
+        "credential-bypass",
+        "--format",
+        "html",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = stdout(&out);
+    common::assert_self_contained_html(&html);
+    assert!(
+        html.contains("The session cookie <code>connect.sid</code>") && html.contains("CWE-614")
+    );
+
     // The tutorial profile, every scenario, in-process.
     let (tutorial, _) = attack(&["--profile", "tutorial"]);
     let mut compared = 0;

@@ -134,9 +134,31 @@ pub fn app_results(
             out.push_str(&cookie_findings(app, format));
             out
         }
-        Format::Html | Format::Junit => {
-            self::results("attack", scenarios, profiles, results, format)
+        Format::Html => {
+            let page = self::results("attack", scenarios, profiles, results, format);
+            let findings: String = app
+                .findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "<li>{} {} ({}): {}</li>",
+                        if f.weak { "✗" } else { "✓" },
+                        html::escape(f.attribute),
+                        f.cwe,
+                        html::escape(&f.finding)
+                    )
+                })
+                .collect();
+            let section = format!(
+                "<section><h2>The session cookie <code>{}</code></h2><ul>{findings}</ul></section>\n",
+                html::escape(&app.session_cookie)
+            );
+            match page.rfind("</body>") {
+                Some(at) => format!("{}{section}{}", &page[..at], &page[at..]),
+                None => page + &section,
+            }
         }
+        Format::Junit => self::results("attack", scenarios, profiles, results, format),
     }
 }
 
