@@ -5,36 +5,80 @@ use sessionlab_browser::{Browser, Page, RequestKind, RequestSpec, SetCookieOutco
 use sessionlab_protocol::element;
 use url::Url;
 
-use crate::lab::{Credentials, RunContext, RunError, plant_cookie, shows_private_note};
+use crate::app_target::{LogoutMethod, login_form_action};
+use crate::lab::{Credentials, RunContext, RunError, Target, plant_cookie};
 use crate::outcome::{Actor, Verdict};
 use crate::victim::Drive;
 
 /// Logs in through the app's login form, as a person would; the page it
-/// lands on, the account page.
+/// lands on (the lab app's account page).
 pub async fn log_in(
     ctx: &RunContext,
     browser: &mut impl Drive,
     who: &Credentials,
 ) -> Result<Page, RunError> {
-    let login_page = browser.open(&ctx.app_url("/login")).await?;
-    log_in_from(browser, &login_page, who).await
+    let login_page = browser.open(&ctx.login_url()).await?;
+    log_in_from(&ctx.target, browser, &login_page, who).await
+}
+
+/// Fills and posts the login form on `login_page` with `username` and
+/// `password`: the lab app's `/login` form, or the form a target file's app
+/// has its password field in. The page it lands on, whatever it says.
+pub async fn submit_login(
+    target: &Target,
+    browser: &mut impl Drive,
+    login_page: &Page,
+    username: &str,
+    password: &str,
+) -> Result<Page, RunError> {
+    match &target.app {
+        None => {
+            browser
+                .submit_form(
+                    login_page,
+                    "/login",
+                    &[("username", username), ("password", password)],
+                )
+                .await
+        }
+        Some(app) => {
+            let action = login_form_action(app, login_page).ok_or_else(|| {
+                RunError::Lab(format!(
+                    "{} shows no form with the password input {:?}",
+                    login_page.url.path(),
+                    app.password_field
+                ))
+            })?;
+            browser
+                .submit_form(
+                    login_page,
+                    action.as_str(),
+                    &[
+                        (app.username_field.as_str(), username),
+                        (app.password_field.as_str(), password),
+                    ],
+                )
+                .await
+        }
+    }
 }
 
 /// Logs in through the form on a page the browser already shows (e.g. a lure
-/// link's login page); the page it lands on, the account page.
+/// link's login page); the page it lands on. On the lab app that must be the
+/// account page; on another app any answer below 400 (whether the session
+/// is signed in shows on the proof page, which the callers read).
 pub async fn log_in_from(
+    target: &Target,
     browser: &mut impl Drive,
     login_page: &Page,
     who: &Credentials,
 ) -> Result<Page, RunError> {
-    let landed = browser
-        .submit_form(
-            login_page,
-            "/login",
-            &[("username", &who.username), ("password", &who.password)],
-        )
-        .await?;
-    if landed.status == 200 && landed.url.path() == "/account" {
+    let landed = submit_login(target, browser, login_page, &who.username, &who.password).await?;
+    let signed_in = match &target.app {
+        None => landed.status == 200 && landed.url.path() == "/account",
+        Some(_) => landed.status < 400,
+    };
+    if signed_in {
         return Ok(landed);
     }
     Err(RunError::Lab(match refused_cookie(browser) {
@@ -51,6 +95,33 @@ pub async fn log_in_from(
             landed.url.path()
         ),
     }))
+}
+
+/// Logs out as the app's own logout does: the lab app's "Log out" form on
+/// `/account`, or a target file's `[logout]` (a GET, or the POST form on the
+/// proof page, else an empty POST). The page it lands on.
+pub async fn log_out(ctx: &RunContext, browser: &mut Browser) -> Result<Page, RunError> {
+    let Some(app) = &ctx.target.app else {
+        let account_page = Browser::open(browser, &ctx.app_url("/account"), None).await?;
+        return Ok(browser.submit_form(&account_page, "/logout", &[]).await?);
+    };
+    let logout = ctx.app_url(&app.logout_path);
+    match app.logout_method {
+        LogoutMethod::GET => Ok(Browser::open(browser, &logout, None).await?),
+        LogoutMethod::POST => {
+            let page = Browser::open(browser, &ctx.proof_url(), None).await?;
+            if page
+                .forms()
+                .iter()
+                .any(|f| f.action.path() == app.logout_path)
+            {
+                return Ok(browser.submit_form(&page, logout.as_str(), &[]).await?);
+            }
+            Ok(browser
+                .request(RequestSpec::post_form(logout, Vec::new(), Some(page.url)))
+                .await?)
+        }
+    }
 }
 
 /// The last cookie this browser refused, and why: when the app cannot keep a
@@ -98,12 +169,23 @@ pub async fn attacker_signs_guestbook(
     Ok(())
 }
 
-/// The victim opens their account page and reads their private note, as they see it.
+/// The victim opens their account page and reads their private note, as
+/// they see it. Against a target file: she opens the proof page, and the
+/// "note" is the file's marker, which her page must show.
 pub async fn read_own_note(ctx: &RunContext, browser: &mut impl Drive) -> Result<String, RunError> {
-    let page = browser.open(&ctx.app_url("/account")).await?;
+    let proof_path = ctx.target.proof_path();
+    let page = browser.open(&ctx.proof_url()).await?;
+    if let Some(app) = &ctx.target.app {
+        return if page.status == 200 && page.body.contains(&app.victim_marker) {
+            Ok(app.victim_marker.clone())
+        } else {
+            let what = format!("the victim marker {:?}", app.victim_marker);
+            Err(RunError::Lab(no_sign_of(browser, &page, proof_path, &what)))
+        };
+    }
     html::text_by_id(&page.body, element::PRIVATE_NOTE)
         .filter(|note| !note.is_empty())
-        .ok_or_else(|| RunError::Lab(no_sign_of(browser, &page, "/account", "a private note")))
+        .ok_or_else(|| RunError::Lab(no_sign_of(browser, &page, proof_path, "a private note")))
 }
 
 /// Why a page the actor asked for did not show `what`: where the browser
@@ -183,7 +265,7 @@ async fn copied_from_victim(
         "saw her private note",
     );
 
-    let account = ctx.app_url("/account");
+    let account = ctx.proof_url();
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, &copy);
     let token = with_token.then(|| token_cookie(&victim)).flatten();
@@ -191,7 +273,7 @@ async fn copied_from_victim(
         plant_cookie(&mut attacker, &account, name, value);
     }
     let before = probe_account(&mut attacker, account.clone()).await?;
-    if !before.shows(&note) {
+    if !before.shows(&ctx.target, &note) {
         return Err(RunError::Lab(format!(
             "premise failed: the copied cookie did not open the account even before anything happened ({})",
             before.describe()
@@ -233,8 +315,8 @@ impl AccountProbe {
     /// Whether this response is the victim's account page with her note (the
     /// premise checks use it; a verdict's proof is found in the transcript by
     /// [`RunContext::victim_note_shown`], with the same test).
-    pub fn shows(&self, victim_note: &str) -> bool {
-        self.status == 200 && shows_private_note(&self.body, victim_note)
+    pub fn shows(&self, target: &Target, victim_note: &str) -> bool {
+        self.status == 200 && target.shows_victim(&self.body, victim_note)
     }
 
     /// "303 → /login" or "200 (an account page, but not the victim's)" for evidence lines.
@@ -302,17 +384,30 @@ pub fn judge(
     what: &str,
 ) -> Verdict {
     let step = ctx.step(Actor::Attacker, action, "");
-    let shown = format!(
-        "{context}; {what} showed {}'s private note",
-        ctx.victim.username
-    );
+    let shown = match &ctx.target.app {
+        None => format!(
+            "{context}; {what} showed {}'s private note",
+            ctx.victim.username
+        ),
+        Some(app) => format!(
+            "{context}; {what} showed {}'s marker {:?} on {}",
+            ctx.victim.username, app.victim_marker, app.proof_path
+        ),
+    };
+    let answered = match (
+        &ctx.target.app,
+        probe.location.is_none() && probe.status == 200,
+    ) {
+        (Some(_), true) => "200, without the victim's marker".to_string(),
+        _ => probe.describe(),
+    };
     let verdict = ctx
         .victim_note_shown(step, victim_note, shown)
         .unwrap_or_else(|| {
             Verdict::blocked(
                 format!(
-                    "{context}; {what} opened nothing (/account answered {})",
-                    probe.describe()
+                    "{context}; {what} opened nothing ({} answered {answered})",
+                    ctx.target.proof_path(),
                 ),
                 step,
             )
@@ -430,18 +525,23 @@ mod tests {
 
     #[test]
     fn only_the_victims_own_note_is_proof() {
+        let lab = Target::bare(
+            std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
+            "http",
+            None,
+        );
         let note = "alice's private note #0123456789abcdef";
-        assert!(page(200, "alice", note).shows(note));
+        assert!(page(200, "alice", note).shows(&lab, note));
         // The attacker's own account page is an account page, but not proof.
-        assert!(!page(200, "bob", "bob's private note #fedcba9876543210").shows(note));
+        assert!(!page(200, "bob", "bob's private note #fedcba9876543210").shows(&lab, note));
         // A note merely quoted elsewhere in the body is not the account page.
         let quoted = AccountProbe {
             status: 200,
             location: None,
             body: format!("<p>{note}</p>"),
         };
-        assert!(!quoted.shows(note));
+        assert!(!quoted.shows(&lab, note));
         // A redirect to the login page is no proof, whatever the body says.
-        assert!(!page(303, "alice", note).shows(note));
+        assert!(!page(303, "alice", note).shows(&lab, note));
     }
 }

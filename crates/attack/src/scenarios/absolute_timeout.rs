@@ -51,7 +51,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             continue; // nothing left to keep alive; the clock runs on
         }
         let probe = probe_account(&mut attacker, account.clone()).await?;
-        if probe.shows(&note) {
+        if probe.shows(&ctx.target, &note) {
             kept_alive += 1;
         } else {
             death = Some(Death { at: elapsed, probe });

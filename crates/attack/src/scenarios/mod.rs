@@ -7,6 +7,7 @@ pub mod concurrent_sessions;
 pub mod credential_bypass;
 pub mod csrf;
 pub mod fixation_cookie;
+pub mod fixation_invented;
 pub mod fixation_url;
 pub mod forged_cookie;
 pub mod hijack_predict;
@@ -76,6 +77,8 @@ pub static REGISTRY: &[Scenario] = &[
     scenario!(credential_bypass, "credential-bypass", needs_lab_clock: false),
     scenario!(forged_cookie, "forged-cookie", needs_lab_clock: false),
     scenario!(jwt_none, "jwt-none", needs_lab_clock: false),
+    // After the catalog it follows up: fixation-cookie's question, with an ID nobody issued.
+    scenario!(fixation_invented, "fixation-invented", needs_lab_clock: false),
 ];
 
 /// The registry entry with this id.
