@@ -4,6 +4,7 @@
 pub mod class;
 pub mod demo;
 pub mod lesson;
+pub mod own_app;
 pub mod report;
 pub mod stdout;
 

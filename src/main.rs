@@ -180,8 +180,9 @@ enum Command {
     Class(sessionlab::class::ClassArgs),
     /// Replay scenarios against an app started with `sessionlab serve`, or one started in-process.
     #[command(
-        group(clap::ArgGroup::new("app").required(true).args(["target", "profile"])),
+        group(clap::ArgGroup::new("app").required(true).args(["target", "profile", "target_file"])),
         after_help = "Examples:\n  sessionlab attack --target http://127.0.0.1:8080 --scenario fixation-cookie\n  \
+        sessionlab attack --target-file examples/express-tutorial/target.toml\n  \
         sessionlab attack --profile hardened --without server-logout --scenario logout-reuse\n\n\
         The victim and the attacker's own account default to the demo accounts\n\
         alice:wonderland and bob:builder.\n\n\
@@ -192,7 +193,16 @@ enum Command {
         cross-instance-logout needs two instances of the app on one store: with\n\
         --profile a second one is started beside the first; with --target, start two\n\
         `sessionlab serve --store redis://HOST:PORT` on different ports and name the\n\
-        second with --instance URL (docs/deploy.md)."
+        second with --instance URL (docs/deploy.md).\n\n\
+        --target-file FILE attacks an app the lab did not write (Express, Django, ...):\n\
+        the file names its login, logout, accounts and a proof page with text only the\n\
+        victim sees (keys: url, [login] path username_field password_field, [logout]\n\
+        path method, [accounts] victim attacker, [proof] path victim_marker, [session]\n\
+        cookie url_parameter, [csrf] form_page action field effect_path value;\n\
+        `sessionlab target init URL` writes a starter, and\n\
+        docs/your-own-app.md explains each). The accounts come from the file, not\n\
+        --victim/--attacker. Scenarios that need the lab app's own pages are reported\n\
+        not-applicable, with the reason."
     )]
     Attack {
         /// Base URL of the target app, e.g. http://127.0.0.1:8080 (loopback only unless authorised).
@@ -205,6 +215,18 @@ enum Command {
         /// Instead of --target: start this profile in-process (no server needed).
         #[arg(long, value_enum)]
         profile: Option<ProfileArg>,
+        /// Instead of --target: a TOML file describing an app the lab did not write
+        /// (`sessionlab target init URL` writes one; see docs/your-own-app.md).
+        /// Its accounts come from the file.
+        #[arg(long, value_name = "FILE", conflicts_with_all = [
+            "without", "with", "victim", "attacker", "lab_clock_key", "lab_clock_key_file", "browser",
+        ])]
+        target_file: Option<PathBuf>,
+        /// With --target-file: run idle-timeout, really waiting this long with the
+        /// session unused (e.g. 90s, 31m, 2h; at most 24h).
+        #[arg(long, value_name = "DURATION", conflicts_with_all = ["target", "profile"],
+              value_parser = sessionlab::own_app::parse_duration)]
+        idle_wait: Option<Duration>,
         /// With --profile: take this defense off (repeatable or comma-separated; `sessionlab defenses` lists them).
         #[arg(long, value_delimiter = ',', value_name = "DEFENSE")]
         without: Vec<Defense>,
@@ -321,12 +343,88 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Measure how unpredictable an app's session IDs are, as Burp Sequencer does.
+    #[command(
+        group(clap::ArgGroup::new("source").required(true).args(["target", "target_file", "profile", "tokens"])),
+        after_help = "Examples:\n  sessionlab analyze --profile insecure\n  \
+        sessionlab analyze --profile hardened -n 20000 --format html > ids.html\n  \
+        sessionlab analyze --target-file examples/express-tutorial/target.toml -n 5000\n  \
+        sessionlab analyze --tokens ids.txt\n\n\
+        It collects N session IDs from fresh anonymous visits to the login page (32 at\n\
+        a time), decodes them (hex, base64; express's s:<id>.<signature> and the lab's\n\
+        signed cookies with the signature stripped), runs the FIPS 140-2 tests (monobit,\n\
+        poker, runs, long run) per bit position on 20,000 tokens (a monobit and a runs\n\
+        test at 1% on fewer) and on the whole stream, measures entropy per bit and per\n\
+        character, looks for counters and timestamps, and gives a band: excellent (80+\n\
+        bits), good, weak, vulnerable, deterministic, or predictable (a counter or\n\
+        timestamp, whatever the bits say)."
+    )]
+    Analyze {
+        /// A sessionlab app started with `serve`, e.g. http://127.0.0.1:8080.
+        #[arg(long, value_name = "URL")]
+        target: Option<String>,
+        /// An app the lab did not write, described by a target file.
+        #[arg(long, value_name = "FILE")]
+        target_file: Option<PathBuf>,
+        /// A profile started in this process.
+        #[arg(long, value_enum)]
+        profile: Option<ProfileArg>,
+        /// A file of tokens, one per line (collected elsewhere); -n does not apply.
+        #[arg(long, value_name = "FILE")]
+        tokens: Option<PathBuf>,
+        /// How many tokens to collect (100 to 100,000; FIPS 140-2 per bit needs 20,000).
+        #[arg(short = 'n', long = "count", value_name = "N", default_value_t = 20_000,
+              value_parser = clap::value_parser!(u64).range(100..=100_000).map(|n| n as usize))]
+        count: usize,
+        /// How to print the analysis.
+        #[arg(long, value_enum, default_value_t = report::analysis::AnalysisFormat::Table)]
+        format: report::analysis::AnalysisFormat,
+        /// State that you are authorised to test an app outside loopback.
+        #[arg(long)]
+        authorized_target: bool,
+    },
+    /// Describe an app the lab did not write, for `attack --target-file`.
+    #[command(
+        after_help = "Example:\n  sessionlab target init http://127.0.0.1:3000/login\n  \
+        sessionlab attack --target-file target.toml\n\n\
+        See docs/your-own-app.md for every key of a target file."
+    )]
+    Target {
+        #[command(subcommand)]
+        action: TargetAction,
+    },
     /// List the scenarios in teaching order.
     #[command(after_help = "Example:\n  sessionlab list --format json")]
     List {
         /// How to print the list.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
+    },
+}
+
+#[derive(Subcommand)]
+enum TargetAction {
+    /// Fetch the login page at URL, find the form with a password input, and write a
+    /// starter target file; it prints what it guessed and what it could not tell.
+    #[command(
+        after_help = "Example:\n  sessionlab target init http://127.0.0.1:3000/login -o express.toml\n\n\
+        It signs in once with the placeholder account alice:alice-password, to find the\n\
+        page a signed-in user lands on and its logout. Replace the placeholder accounts\n\
+        with two accounts of your own before attacking anything but a toy app."
+    )]
+    Init {
+        /// The login page, e.g. http://127.0.0.1:3000/login (loopback only unless authorised).
+        #[arg(value_name = "URL")]
+        url: String,
+        /// Where to write the file (`-` for stdout).
+        #[arg(long, short, default_value = "target.toml", value_name = "FILE")]
+        output: PathBuf,
+        /// Overwrite FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        /// State that you are authorised to test an app outside loopback.
+        #[arg(long)]
+        authorized_target: bool,
     },
 }
 
@@ -484,6 +582,20 @@ fn main() -> ExitCode {
                 serve(options, quiet).await
             }
             Command::Attack {
+                target_file: Some(file),
+                scenarios,
+                format,
+                authorized_target,
+                idle_wait,
+                ..
+            } => {
+                let options = sessionlab_attack::AppOptions {
+                    authorized: authorized_target,
+                    idle_wait,
+                };
+                attack_app_file(&file, &options, &scenarios, format, quiet).await
+            }
+            Command::Attack {
                 target,
                 profile,
                 without,
@@ -549,6 +661,54 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Command::Class(args) => sessionlab::class::run(args, quiet).await,
+            Command::Analyze {
+                target,
+                target_file,
+                profile,
+                tokens,
+                count,
+                format,
+                authorized_target,
+            } => {
+                use sessionlab::own_app::{AnalyzeError, TokenSource};
+                let source = match (target, target_file, profile, tokens) {
+                    (Some(url), ..) => TokenSource::Url {
+                        url,
+                        authorized: authorized_target,
+                    },
+                    (_, Some(path), ..) => TokenSource::File {
+                        path,
+                        authorized: authorized_target,
+                    },
+                    (_, _, Some(profile), _) => TokenSource::Profile(profile.into()),
+                    (_, _, _, Some(path)) => TokenSource::Tokens(path),
+                    // clap requires one of the four.
+                    _ => return fail(EXIT_USAGE, "give --target, --target-file, --profile or --tokens"),
+                };
+                chatter(
+                    Format::Table,
+                    quiet || format != report::analysis::AnalysisFormat::Table,
+                    &format!("{} collecting and analysing session IDs...\n", "sessionlab analyze:".bold()),
+                );
+                match sessionlab::own_app::analyze_tokens(source, count).await {
+                    Ok(analysis) => {
+                        out!("{}", report::analysis::render(&analysis, format));
+                        ExitCode::SUCCESS
+                    }
+                    Err(AnalyzeError::Usage(e)) => fail(EXIT_USAGE, &e),
+                    Err(AnalyzeError::Unreachable(e)) => fail(EXIT_UNREACHABLE, &e),
+                    Err(AnalyzeError::Failed(e)) => fail(EXIT_FAILURE, &e),
+                }
+            }
+            Command::Target {
+                action:
+                    TargetAction::Init {
+                        url,
+                        output,
+                        force,
+                        authorized_target,
+                    },
+            } => target_init(&url, &output, force, authorized_target).await,
             Command::List { format } => {
                 out!("{}", report::scenario_listing(&catalog::all(), format));
                 ExitCode::SUCCESS
@@ -928,6 +1088,127 @@ async fn attack(
             format
         )
     );
+    ExitCode::SUCCESS
+}
+
+/// `attack --target-file`: an app the lab did not write, its accounts from the file.
+async fn attack_app_file(
+    path: &std::path::Path,
+    options: &sessionlab_attack::AppOptions,
+    requested: &[String],
+    format: Format,
+    quiet: bool,
+) -> ExitCode {
+    let scenarios = match select(requested) {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let file = match sessionlab_attack::TargetFile::read(path) {
+        Ok(file) => file,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let target = match Target::from_app_file(&file, options).await {
+        Ok(target) => target,
+        Err(e @ (TargetError::BadUrl(_) | TargetError::NotLoopback(_))) => {
+            return fail(EXIT_USAGE, &format!("{}: {e}", path.display()));
+        }
+        Err(e) => return fail(EXIT_UNREACHABLE, &e.to_string()),
+    };
+    let app = target
+        .app
+        .clone()
+        .expect("a target file's target describes its app");
+    chatter(
+        format,
+        quiet,
+        &format!(
+            "{} {} scenario(s) against {} (session cookie {})\n",
+            "sessionlab attack:".bold(),
+            scenarios.len(),
+            target.profile,
+            app.session_cookie
+        ),
+    );
+    let bar = progress(scenarios.len(), format, quiet);
+    let on_result = |r: &RunResult| {
+        bar.set_message(r.scenario.clone());
+        bar.inc(1);
+    };
+    let results = run_scenarios(&scenarios, &target, &app.victim, &app.attacker, &on_result).await;
+    bar.finish_and_clear();
+    out!(
+        "{}",
+        report::app_results(
+            &scenarios,
+            std::slice::from_ref(&target.profile),
+            &results,
+            &app,
+            format
+        )
+    );
+    ExitCode::SUCCESS
+}
+
+/// `sessionlab target init URL`.
+async fn target_init(
+    url: &str,
+    output: &std::path::Path,
+    force: bool,
+    authorized: bool,
+) -> ExitCode {
+    let to_stdout = output.as_os_str() == "-";
+    if !to_stdout && !force && output.exists() {
+        return fail(
+            EXIT_USAGE,
+            &format!(
+                "{} exists: pass --force to overwrite it, or -o another file",
+                output.display()
+            ),
+        );
+    }
+    let starter = match sessionlab_attack::target_init::starter(url, authorized).await {
+        Ok(starter) => starter,
+        Err(e @ (TargetError::BadUrl(_) | TargetError::NotLoopback(_))) => {
+            return fail(EXIT_USAGE, &e.to_string());
+        }
+        Err(e) => return fail(EXIT_UNREACHABLE, &e.to_string()),
+    };
+    let text = starter.to_toml();
+    if to_stdout {
+        out!("{text}");
+    } else if let Err(e) = std::fs::write(output, &text) {
+        return fail(
+            EXIT_FAILURE,
+            &format!("cannot write {}: {e}", output.display()),
+        );
+    }
+    // What it did goes to stderr, so `-o -` stays a clean file.
+    let mut report = String::new();
+    if !to_stdout {
+        report.push_str(&format!("{} {}\n", "wrote".bold(), output.display()));
+    }
+    report.push_str(&format!("{}\n", "guessed:".bold()));
+    for line in &starter.guessed {
+        report.push_str(&format!("  {line}\n"));
+    }
+    if !starter.unknown.is_empty() {
+        report.push_str(&format!(
+            "{}\n",
+            "could not tell (check these):".yellow().bold()
+        ));
+        for line in &starter.unknown {
+            report.push_str(&format!("  {line}\n"));
+        }
+    }
+    report.push_str(&format!(
+        "then: sessionlab attack --target-file {}\n",
+        if to_stdout {
+            "FILE".to_string()
+        } else {
+            output.display().to_string()
+        }
+    ));
+    eprint!("{report}");
     ExitCode::SUCCESS
 }
 

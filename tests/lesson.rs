@@ -104,6 +104,8 @@ fn logout_reuse_walks_through_the_attack_and_names_the_defense_that_broke_it() {
 
     // The walk-through: steps, with the HTTP and the jar's decisions.
     assert!(stdout.contains("Step 1 of 4"), "{stdout}");
+    // On insecure the premise's copy includes her token (client-side sessions).
+    assert!(stdout.contains("and of her token cookie token"), "{stdout}");
     assert!(stdout.contains("→ POST http://app.lab.test:"), "{stdout}");
     assert!(stdout.contains("Set-Cookie: sid="), "{stdout}");
     assert!(stdout.contains("Cookie: sid="), "{stdout}");
@@ -357,6 +359,13 @@ fn keys_at_the_pause_show_the_full_http_and_quit() {
 
 #[test]
 fn a_one_lesson_handout_holds_the_steps_the_defense_and_the_lesson() {
+    // Its number is its place in the registry's teaching order.
+    let number = sessionlab_attack::REGISTRY
+        .iter()
+        .position(|s| s.id == "logout-reuse")
+        .expect("logout-reuse is a scenario")
+        + 1;
+    let heading = format!("Lesson {number}: ");
     let out = run_lesson(&["logout-reuse", "--format", "html"]);
     let html = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -367,7 +376,7 @@ fn a_one_lesson_handout_holds_the_steps_the_defense_and_the_lesson() {
     );
     assert!(!html.contains('\u{1b}'), "{html}");
     for part in [
-        "Lesson 6: ",
+        heading.as_str(),
         "→ POST",
         "Clear-Site-Data",
         "switch     crates/app/src/defenses/server_logout.rs:",
@@ -382,7 +391,7 @@ fn a_one_lesson_handout_holds_the_steps_the_defense_and_the_lesson() {
     let out = run_lesson(&["logout-reuse", "--format", "markdown"]);
     let markdown = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(markdown.starts_with("# Lesson 6: "), "{markdown}");
+    assert!(markdown.starts_with(&format!("# {heading}")), "{markdown}");
     assert!(markdown.contains("## The story"), "{markdown}");
     assert!(markdown.contains("What broke it:"), "{markdown}");
 }

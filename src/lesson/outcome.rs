@@ -29,6 +29,10 @@ pub fn render_result(result: &RunResult, meta: &ScenarioMeta) -> String {
                     format!("{victim}'s own account page now shows the attacker's change"),
                     ", after the forged request",
                 ),
+                ProofKind::VictimMarker => (
+                    "the attacker's own response shows the victim's marker".to_string(),
+                    "",
+                ),
             };
             out.push_str(&wrap(
                 &format!(
@@ -112,7 +116,7 @@ pub fn render_hardened(result: &RunResult, acted: &[(Defense, usize)], brief: bo
     let where_word = match result.outcome {
         Outcome::Blocked => "where the attack broke".green().bold(),
         Outcome::Compromised => "where the attack succeeded".red().bold(),
-        Outcome::Error => "where the run stopped".yellow().bold(),
+        Outcome::Error | Outcome::NotApplicable => "where the run stopped".yellow().bold(),
     };
     out.push('\n');
     out.push_str(&transcript::step(

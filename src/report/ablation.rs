@@ -383,6 +383,7 @@ fn grid_symbol(outcome: Outcome) -> &'static str {
         Outcome::Compromised => "✗",
         Outcome::Blocked => "·",
         Outcome::Error => "!",
+        Outcome::NotApplicable => "–",
     }
 }
 

@@ -148,6 +148,7 @@ fn symbol(outcome: Outcome) -> &'static str {
         Outcome::Compromised => "✗ compromised",
         Outcome::Blocked => "✓ blocked",
         Outcome::Error => "! error",
+        Outcome::NotApplicable => "– not applicable",
     }
 }
 

@@ -58,6 +58,7 @@ pub(crate) fn word(outcome: Outcome) -> &'static str {
         Outcome::Compromised => "❌ compromised",
         Outcome::Blocked => "✅ blocked",
         Outcome::Error => "⚠️ error",
+        Outcome::NotApplicable => "➖ not applicable",
     }
 }
 

@@ -3,6 +3,7 @@
 //! Steps and their HTTP are drawn by [`transcript`], which `lesson` shares.
 
 pub mod ablation;
+pub mod analysis;
 pub mod defenses;
 pub mod html;
 pub mod junit;
@@ -16,7 +17,7 @@ use colored::Colorize;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
-use sessionlab_attack::{Outcome, RunResult, ScenarioMeta, Step};
+use sessionlab_attack::{AppTarget, Outcome, RunResult, ScenarioMeta, Step};
 
 /// `--format` of `demo`, `attack` and `ablate`: who reads the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -94,6 +95,101 @@ pub fn json(command: &str, results: &[RunResult]) -> String {
     serde_json::to_string_pretty(&report).expect("results serialise")
 }
 
+/// The JSON of `attack --target-file`: the lab's shape plus the `target`
+/// (its paths, session cookie and cookie findings; no passwords).
+#[derive(Serialize)]
+pub struct AppJsonReport<'a> {
+    #[serde(flatten)]
+    pub report: JsonReport<'a>,
+    pub target: &'a AppTarget,
+}
+
+/// The results of `attack --target-file` in any format: the lab's reports,
+/// with the session cookie's findings after the table and in the JSON.
+pub fn app_results(
+    scenarios: &[ScenarioMeta],
+    profiles: &[String],
+    results: &[RunResult],
+    app: &AppTarget,
+    format: Format,
+) -> String {
+    match format {
+        Format::Json => {
+            let report = AppJsonReport {
+                report: JsonReport {
+                    tool: "sessionlab",
+                    version: env!("CARGO_PKG_VERSION"),
+                    command: "attack",
+                    results,
+                },
+                target: app,
+            };
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&report).expect("results serialise")
+            )
+        }
+        Format::Table | Format::Markdown => {
+            let mut out = self::results("attack", scenarios, profiles, results, format);
+            out.push_str(&cookie_findings(app, format));
+            out
+        }
+        Format::Html => {
+            let page = self::results("attack", scenarios, profiles, results, format);
+            let findings: String = app
+                .findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "<li>{} {} ({}): {}</li>",
+                        if f.weak { "✗" } else { "✓" },
+                        html::escape(f.attribute),
+                        f.cwe,
+                        html::escape(&f.finding)
+                    )
+                })
+                .collect();
+            let section = format!(
+                "<section><h2>The session cookie <code>{}</code></h2><ul>{findings}</ul></section>\n",
+                html::escape(&app.session_cookie)
+            );
+            match page.rfind("</body>") {
+                Some(at) => format!("{}{section}{}", &page[..at], &page[at..]),
+                None => page + &section,
+            }
+        }
+        Format::Junit => self::results("attack", scenarios, profiles, results, format),
+    }
+}
+
+/// The session cookie's attributes, one line each, weak ones marked.
+fn cookie_findings(app: &AppTarget, format: Format) -> String {
+    let mut out = match format {
+        Format::Markdown => format!("\n## The session cookie `{}`\n\n", app.session_cookie),
+        _ => format!("\n{} {}\n", "session cookie".bold(), app.session_cookie),
+    };
+    for finding in &app.findings {
+        let mark = if finding.weak { "✗" } else { "✓" };
+        let line = format!(
+            "{mark} {} ({}): {}",
+            finding.attribute, finding.cwe, finding.finding
+        );
+        match format {
+            Format::Markdown => out.push_str(&format!("- {line}\n")),
+            _ => {
+                let line = if finding.weak {
+                    line.red().to_string()
+                } else {
+                    line.green().to_string()
+                };
+                out.push_str(&hanging("  ", &line));
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 /// The word for an outcome, coloured when colour is on (`main` turns colour
 /// off for NO_COLOR, `--color never` and pipes).
 pub fn outcome_word(outcome: Outcome) -> String {
@@ -110,6 +206,7 @@ fn outcome_text(outcome: Outcome) -> &'static str {
         Outcome::Compromised => "✗ COMPROMISED",
         Outcome::Blocked => "✓ blocked",
         Outcome::Error => "! error",
+        Outcome::NotApplicable => "– n/a",
     }
 }
 
@@ -118,6 +215,7 @@ pub(crate) fn coloured(outcome: Outcome, text: &str) -> String {
         Outcome::Compromised => text.red().bold().to_string(),
         Outcome::Blocked => text.green().to_string(),
         Outcome::Error => text.yellow().bold().to_string(),
+        Outcome::NotApplicable => text.dimmed().to_string(),
     }
 }
 
@@ -261,8 +359,12 @@ pub(crate) fn hanging_at(width: usize, lead: &str, text: &str) -> String {
 
 fn summary(results: &[RunResult]) -> String {
     let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
+    let not_applicable = match count(Outcome::NotApplicable) {
+        0 => String::new(),
+        n => format!(", {n} not applicable"),
+    };
     format!(
-        "\n{} runs: {} compromised, {} blocked, {} error\n",
+        "\n{} runs: {} compromised, {} blocked, {} error{not_applicable}\n",
         results.len(),
         count(Outcome::Compromised),
         count(Outcome::Blocked),

@@ -240,6 +240,26 @@ fn repeated_cookie(header: &str) -> Option<&str> {
         .map(|(_, name)| *name)
 }
 
+/// A cookie value longer than this is cut in `--brief` (a JWT runs to 150
+/// characters and would push a step off the screen).
+const COOKIE_VALUE_SHOWN_BRIEF: usize = 24;
+
+/// `sid=…; token=eyJhbGciOiJIUzI1NiIsInR5…`: a `Cookie` header with each long
+/// value cut, for `--brief`.
+fn long_values_cut(header: &str) -> String {
+    header
+        .split("; ")
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) if value.chars().count() > COOKIE_VALUE_SHOWN_BRIEF => {
+                let kept: String = value.chars().take(COOKIE_VALUE_SHOWN_BRIEF).collect();
+                format!("{name}={kept}…")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The response headers every page of a profile repeats: `--brief` shows
 /// each value once per step.
 const REPEATED_HEADERS: &[&str] = &[
@@ -271,7 +291,11 @@ fn exchange_after(
         out.push_str(&format!("      {}\n", paint(medium, note.green())));
     }
     for (name, value) in &exchange.request_headers {
-        out.push_str(&header_line(name, value, medium));
+        if medium == Medium::Brief && name.eq_ignore_ascii_case("cookie") {
+            out.push_str(&header_line(name, &long_values_cut(value), medium));
+        } else {
+            out.push_str(&header_line(name, value, medium));
+        }
         if name.eq_ignore_ascii_case("cookie")
             && let Some(twice) = repeated_cookie(value)
         {
@@ -473,6 +497,16 @@ mod tests {
             Medium::Page,
         );
         assert!(shown.contains("body, 5 bytes: hello\n"), "{shown}");
+    }
+
+    #[test]
+    fn brief_cuts_long_cookie_values_only() {
+        let jwt = format!("eyJ{}", "a".repeat(140));
+        let cut = long_values_cut(&format!("sid=6AMAAAAAAAAAAAAAAAAAAA; token={jwt}"));
+        assert_eq!(
+            cut,
+            "sid=6AMAAAAAAAAAAAAAAAAAAA; token=eyJaaaaaaaaaaaaaaaaaaaaa…"
+        );
     }
 
     #[test]

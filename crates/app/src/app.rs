@@ -51,7 +51,7 @@ use tower_sessions::cookie::Key;
 
 use crate::bounds::{Limits, cookie_count, request_deadline};
 use crate::clock_control::{self, LabClockKey};
-use crate::defenses::{cookie_only_ids, csrf_token, origin_check, signed_cookie};
+use crate::defenses::{cookie_only_ids, csrf_token, origin_check, secret_from_env, signed_cookie};
 use crate::guestbook::Guestbook;
 use crate::handlers;
 use crate::hygiene::{form_fields, host_header, security_headers};
@@ -240,12 +240,17 @@ fn build_app_with(
     state_out: &mut Option<Arc<App>>,
 ) -> (Router, AppInfo) {
     // The key first: the password hashing started next would compete with it for the CPU.
-    let mut signing = signed_cookie::signing_for(profile, session_secret);
+    let mut signing = signed_cookie::signing_for(profile, session_secret.clone());
     // A key the app makes for itself is kept with its sessions in a durable
     // store (`store.rs`), so the cookies it signed still verify after a restart.
-    if let (Some(kept), Some(_)) = (joined.key, &signing.key) {
-        signing.key = Some(kept);
+    if let (Some(kept), Some(_)) = (&joined.key, &signing.key) {
+        signing.key = Some(kept.clone());
     }
+    let token_key = secret_from_env::token_key(
+        profile,
+        session_secret.as_deref(),
+        signing.key.as_ref().or(joined.key.as_ref()),
+    );
     let cookie = SessionCookie::for_profile(profile);
     let users = match (&class, joined.users) {
         (Some(class), _) => UserDirectory::start_with(&class.passwords),
@@ -265,6 +270,7 @@ fn build_app_with(
         lab_clock_key: lab_clock_key.clone(),
         observer: Observer(class.as_ref().map(|c| c.observer.clone())),
         shown_accounts: class.map(|c| c.shown_accounts),
+        token_key,
     });
     *state_out = Some(app.clone());
 

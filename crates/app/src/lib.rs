@@ -34,6 +34,7 @@ mod session_index;
 pub mod source;
 mod state;
 mod store;
+pub mod token;
 mod trans_sid;
 pub mod users;
 

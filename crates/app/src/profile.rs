@@ -61,10 +61,13 @@ impl Profile {
             ProfileName::Insecure => BTreeSet::new(),
             // The seed article's final code: express-session (random IDs, unknown IDs rejected,
             // cookie only), destroy() + clearCookie() at logout, httpOnly: true, secure: false,
-            // the secret read from the environment. Its login stores any username without
+            // the secret read from the environment (its .env), sessions kept on the server
+            // (express-session's MemoryStore). Its login stores any username without
             // looking at the password ("validate your username and password here").
             ProfileName::Tutorial => BTreeSet::from([
                 Defense::SignedCookie,
+                Defense::SecretFromEnv,
+                Defense::ServerSideSessions,
                 Defense::RandomIds,
                 Defense::StrictIds,
                 Defense::CookieOnlyIds,

@@ -256,9 +256,10 @@ async fn start_with(
             let store = LabStore::open(&profile, clock.clone(), limits.max_sessions, &store_choice)
                 .await
                 .map_err(ServeError::Store)?;
-            let key = if profile.has(crate::Defense::SignedCookie)
-                && profile.name != ProfileName::Tutorial
-            {
+            // The app's own key (cookie signing, and the tokens' key under secret-from-env).
+            let makes_own_key = profile.has(crate::Defense::SignedCookie)
+                || profile.has(crate::Defense::SecretFromEnv);
+            let key = if makes_own_key && profile.name != ProfileName::Tutorial {
                 Some(store.kept_signing_key().await.map_err(ServeError::Store)?)
             } else {
                 None

@@ -15,7 +15,9 @@ use time::Duration;
 use tower_sessions::cookie::{Cookie, Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::defenses::{host_prefix, http_only, same_site_strict, secure_cookie};
+use crate::defenses::{
+    host_prefix, http_only, same_site_strict, secure_cookie, server_side_sessions,
+};
 use crate::state::App;
 use crate::store::LabStore;
 use crate::{Profile, ProfileName};
@@ -123,7 +125,9 @@ pub(crate) async fn finish_set_cookie_headers(
     let profile = &app.profile;
     let finish = |value: &HeaderValue| -> Option<HeaderValue> {
         let mut cookie = Cookie::parse(value.to_str().ok()?).ok()?;
-        if cookie.name() != app.cookie.name {
+        // The token of client-side sessions carries the session cookie's attributes.
+        let token = server_side_sessions::token_cookie_name(profile);
+        if cookie.name() != app.cookie.name && cookie.name() != token {
             return None;
         }
         same_site_strict::strip_same_site(profile, &mut cookie);

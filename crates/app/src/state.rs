@@ -10,6 +10,7 @@ use crate::observer::Observer;
 use crate::pages::Banner;
 use crate::session_cookie::SessionCookie;
 use crate::store::LabStore;
+use crate::token::TokenKey;
 use crate::users::UserDirectory;
 use crate::{LabClock, Profile};
 
@@ -37,4 +38,6 @@ pub(crate) struct App {
     /// The accounts the login page lists, when not the built-in ones (a class
     /// lab lists bob only: alice's password is the one secret of the lab).
     pub shown_accounts: Option<Vec<crate::DemoAccount>>,
+    /// The key of the client-side session tokens (`secret_from_env.rs`).
+    pub token_key: TokenKey,
 }

@@ -5,36 +5,80 @@ use sessionlab_browser::{Browser, Page, RequestKind, RequestSpec, SetCookieOutco
 use sessionlab_protocol::element;
 use url::Url;
 
-use crate::lab::{Credentials, RunContext, RunError, plant_cookie, shows_private_note};
+use crate::app_target::{LogoutMethod, login_form_action};
+use crate::lab::{Credentials, RunContext, RunError, Target, plant_cookie};
 use crate::outcome::{Actor, Verdict};
 use crate::victim::Drive;
 
 /// Logs in through the app's login form, as a person would; the page it
-/// lands on, the account page.
+/// lands on (the lab app's account page).
 pub async fn log_in(
     ctx: &RunContext,
     browser: &mut impl Drive,
     who: &Credentials,
 ) -> Result<Page, RunError> {
-    let login_page = browser.open(&ctx.app_url("/login")).await?;
-    log_in_from(browser, &login_page, who).await
+    let login_page = browser.open(&ctx.login_url()).await?;
+    log_in_from(&ctx.target, browser, &login_page, who).await
+}
+
+/// Fills and posts the login form on `login_page` with `username` and
+/// `password`: the lab app's `/login` form, or the form a target file's app
+/// has its password field in. The page it lands on, whatever it says.
+pub async fn submit_login(
+    target: &Target,
+    browser: &mut impl Drive,
+    login_page: &Page,
+    username: &str,
+    password: &str,
+) -> Result<Page, RunError> {
+    match &target.app {
+        None => {
+            browser
+                .submit_form(
+                    login_page,
+                    "/login",
+                    &[("username", username), ("password", password)],
+                )
+                .await
+        }
+        Some(app) => {
+            let action = login_form_action(app, login_page).ok_or_else(|| {
+                RunError::Lab(format!(
+                    "{} shows no form with the password input {:?}",
+                    login_page.url.path(),
+                    app.password_field
+                ))
+            })?;
+            browser
+                .submit_form(
+                    login_page,
+                    action.as_str(),
+                    &[
+                        (app.username_field.as_str(), username),
+                        (app.password_field.as_str(), password),
+                    ],
+                )
+                .await
+        }
+    }
 }
 
 /// Logs in through the form on a page the browser already shows (e.g. a lure
-/// link's login page); the page it lands on, the account page.
+/// link's login page); the page it lands on. On the lab app that must be the
+/// account page; on another app any answer below 400 (whether the session
+/// is signed in shows on the proof page, which the callers read).
 pub async fn log_in_from(
+    target: &Target,
     browser: &mut impl Drive,
     login_page: &Page,
     who: &Credentials,
 ) -> Result<Page, RunError> {
-    let landed = browser
-        .submit_form(
-            login_page,
-            "/login",
-            &[("username", &who.username), ("password", &who.password)],
-        )
-        .await?;
-    if landed.status == 200 && landed.url.path() == "/account" {
+    let landed = submit_login(target, browser, login_page, &who.username, &who.password).await?;
+    let signed_in = match &target.app {
+        None => landed.status == 200 && landed.url.path() == "/account",
+        Some(_) => landed.status < 400,
+    };
+    if signed_in {
         return Ok(landed);
     }
     Err(RunError::Lab(match refused_cookie(browser) {
@@ -51,6 +95,33 @@ pub async fn log_in_from(
             landed.url.path()
         ),
     }))
+}
+
+/// Logs out as the app's own logout does: the lab app's "Log out" form on
+/// `/account`, or a target file's `[logout]` (a GET, or the POST form on the
+/// proof page, else an empty POST). The page it lands on.
+pub async fn log_out(ctx: &RunContext, browser: &mut Browser) -> Result<Page, RunError> {
+    let Some(app) = &ctx.target.app else {
+        let account_page = Browser::open(browser, &ctx.app_url("/account"), None).await?;
+        return Ok(browser.submit_form(&account_page, "/logout", &[]).await?);
+    };
+    let logout = ctx.app_url(&app.logout_path);
+    match app.logout_method {
+        LogoutMethod::GET => Ok(Browser::open(browser, &logout, None).await?),
+        LogoutMethod::POST => {
+            let page = Browser::open(browser, &ctx.proof_url(), None).await?;
+            if page
+                .forms()
+                .iter()
+                .any(|f| f.action.path() == app.logout_path)
+            {
+                return Ok(browser.submit_form(&page, logout.as_str(), &[]).await?);
+            }
+            Ok(browser
+                .request(RequestSpec::post_form(logout, Vec::new(), Some(page.url)))
+                .await?)
+        }
+    }
 }
 
 /// The last cookie this browser refused, and why: when the app cannot keep a
@@ -98,12 +169,23 @@ pub async fn attacker_signs_guestbook(
     Ok(())
 }
 
-/// The victim opens their account page and reads their private note, as they see it.
+/// The victim opens their account page and reads their private note, as
+/// they see it. Against a target file: she opens the proof page, and the
+/// "note" is the file's marker, which her page must show.
 pub async fn read_own_note(ctx: &RunContext, browser: &mut impl Drive) -> Result<String, RunError> {
-    let page = browser.open(&ctx.app_url("/account")).await?;
+    let proof_path = ctx.target.proof_path();
+    let page = browser.open(&ctx.proof_url()).await?;
+    if let Some(app) = &ctx.target.app {
+        return if page.status == 200 && page.body.contains(&app.victim_marker) {
+            Ok(app.victim_marker.clone())
+        } else {
+            let what = format!("the victim marker {:?}", app.victim_marker);
+            Err(RunError::Lab(no_sign_of(browser, &page, proof_path, &what)))
+        };
+    }
     html::text_by_id(&page.body, element::PRIVATE_NOTE)
         .filter(|note| !note.is_empty())
-        .ok_or_else(|| RunError::Lab(no_sign_of(browser, &page, "/account", "a private note")))
+        .ok_or_else(|| RunError::Lab(no_sign_of(browser, &page, proof_path, "a private note")))
 }
 
 /// Why a page the actor asked for did not show `what`: where the browser
@@ -149,6 +231,26 @@ pub async fn session_copied_from_victim(
     victim_browser: &str,
     victim_did: &str,
 ) -> Result<CopiedSession, RunError> {
+    copied_from_victim(ctx, victim_browser, victim_did, false).await
+}
+
+/// [`session_copied_from_victim`], with the victim's token cookie copied too
+/// where the app hands one out (client-side sessions): everything her
+/// browser holds that could sign her in.
+pub async fn session_and_token_copied_from_victim(
+    ctx: &mut RunContext,
+    victim_browser: &str,
+    victim_did: &str,
+) -> Result<CopiedSession, RunError> {
+    copied_from_victim(ctx, victim_browser, victim_did, true).await
+}
+
+async fn copied_from_victim(
+    ctx: &mut RunContext,
+    victim_browser: &str,
+    victim_did: &str,
+    with_token: bool,
+) -> Result<CopiedSession, RunError> {
     let mut victim = ctx.browser(Actor::Victim, victim_browser);
     log_in(ctx, &mut victim, &ctx.victim).await?;
     let note = read_own_note(ctx, &mut victim).await?;
@@ -163,11 +265,15 @@ pub async fn session_copied_from_victim(
         "saw her private note",
     );
 
-    let account = ctx.app_url("/account");
+    let account = ctx.proof_url();
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, &copy);
+    let token = with_token.then(|| token_cookie(&victim)).flatten();
+    if let Some((name, value)) = &token {
+        plant_cookie(&mut attacker, &account, name, value);
+    }
     let before = probe_account(&mut attacker, account.clone()).await?;
-    if !before.shows(&note) {
+    if !before.shows(&ctx.target, &note) {
         return Err(RunError::Lab(format!(
             "premise failed: the copied cookie did not open the account even before anything happened ({})",
             before.describe()
@@ -175,10 +281,17 @@ pub async fn session_copied_from_victim(
     }
     ctx.step(
         Actor::Attacker,
-        format!(
-            "premise: holds a copy of the session cookie ({})",
-            short(&copy)
-        ),
+        match &token {
+            Some((name, value)) => format!(
+                "premise: holds a copy of the session cookie ({}) and of her token cookie {name} ({}), a JWT that says who she is",
+                short(&copy),
+                short(value)
+            ),
+            None => format!(
+                "premise: holds a copy of the session cookie ({})",
+                short(&copy)
+            ),
+        },
         "right now, the copy opens her account",
     );
     Ok(CopiedSession {
@@ -202,8 +315,8 @@ impl AccountProbe {
     /// Whether this response is the victim's account page with her note (the
     /// premise checks use it; a verdict's proof is found in the transcript by
     /// [`RunContext::victim_note_shown`], with the same test).
-    pub fn shows(&self, victim_note: &str) -> bool {
-        self.status == 200 && shows_private_note(&self.body, victim_note)
+    pub fn shows(&self, target: &Target, victim_note: &str) -> bool {
+        self.status == 200 && target.shows_victim(&self.body, victim_note)
     }
 
     /// "303 → /login" or "200 (an account page, but not the victim's)" for evidence lines.
@@ -271,17 +384,30 @@ pub fn judge(
     what: &str,
 ) -> Verdict {
     let step = ctx.step(Actor::Attacker, action, "");
-    let shown = format!(
-        "{context}; {what} showed {}'s private note",
-        ctx.victim.username
-    );
+    let shown = match &ctx.target.app {
+        None => format!(
+            "{context}; {what} showed {}'s private note",
+            ctx.victim.username
+        ),
+        Some(app) => format!(
+            "{context}; {what} showed {}'s marker {:?} on {}",
+            ctx.victim.username, app.victim_marker, app.proof_path
+        ),
+    };
+    let answered = match (
+        &ctx.target.app,
+        probe.location.is_none() && probe.status == 200,
+    ) {
+        (Some(_), true) => "200, without the victim's marker".to_string(),
+        _ => probe.describe(),
+    };
     let verdict = ctx
         .victim_note_shown(step, victim_note, shown)
         .unwrap_or_else(|| {
             Verdict::blocked(
                 format!(
-                    "{context}; {what} opened nothing (/account answered {})",
-                    probe.describe()
+                    "{context}; {what} opened nothing ({} answered {answered})",
+                    ctx.target.proof_path(),
                 ),
                 step,
             )
@@ -296,6 +422,18 @@ pub fn session_id(ctx: &RunContext, browser: &impl Drive) -> Option<String> {
         .cookie_values(&ctx.target.session_cookie)
         .into_iter()
         .next()
+}
+
+/// A cookie in the browser's jar that holds a JWT, as `(name, value)`: with
+/// client-side sessions, the token that says who is signed in. What makes
+/// it one is its value ([`crate::tokens::decode`]), not its name.
+pub fn token_cookie(browser: &Browser) -> Option<(String, String)> {
+    browser
+        .jar
+        .cookies()
+        .iter()
+        .find(|c| crate::tokens::decode(&c.value).is_some())
+        .map(|c| (c.name.clone(), c.value.clone()))
 }
 
 /// Cuts a sentence for an evidence line.
@@ -316,18 +454,23 @@ pub fn short(id: &str) -> String {
     }
 }
 
-/// Test helper: `defense` alone decides `scenario`: added to insecure it blocks
-/// the attack, removed from hardened it reopens it. Returns the reopened run.
+/// Test helper: `defense` alone decides `scenario`: added to insecure (with
+/// what it `needs`, as the scenario file's `requires` says) it blocks the
+/// attack, removed from hardened it reopens it. Returns the reopened run.
 #[cfg(test)]
 pub(crate) async fn assert_alone_decides(
     scenario: &str,
     defense: sessionlab_app::Defense,
+    needs: &[sessionlab_app::Defense],
 ) -> crate::outcome::RunResult {
     use sessionlab_app::{Profile, ProfileName};
 
     use crate::outcome::Outcome;
 
-    let defended = Profile::new(ProfileName::Insecure).with(defense);
+    let defended = needs.iter().fold(
+        Profile::new(ProfileName::Insecure).with(defense),
+        |p, &d| p.with(d),
+    );
     let result = run_against(scenario, defended).await;
     assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
     let weak = Profile::new(ProfileName::Hardened).without(defense);
@@ -382,18 +525,23 @@ mod tests {
 
     #[test]
     fn only_the_victims_own_note_is_proof() {
+        let lab = Target::bare(
+            std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
+            "http",
+            None,
+        );
         let note = "alice's private note #0123456789abcdef";
-        assert!(page(200, "alice", note).shows(note));
+        assert!(page(200, "alice", note).shows(&lab, note));
         // The attacker's own account page is an account page, but not proof.
-        assert!(!page(200, "bob", "bob's private note #fedcba9876543210").shows(note));
+        assert!(!page(200, "bob", "bob's private note #fedcba9876543210").shows(&lab, note));
         // A note merely quoted elsewhere in the body is not the account page.
         let quoted = AccountProbe {
             status: 200,
             location: None,
             body: format!("<p>{note}</p>"),
         };
-        assert!(!quoted.shows(note));
+        assert!(!quoted.shows(&lab, note));
         // A redirect to the login page is no proof, whatever the body says.
-        assert!(!page(303, "alice", note).shows(note));
+        assert!(!page(303, "alice", note).shows(&lab, note));
     }
 }

@@ -151,6 +151,12 @@ pub struct ScenarioMeta {
     #[serde(default)]
     pub requires: Requires,
     pub layers: Layers,
+    /// Whether the attacker's tossed cookie carries the victim's session by
+    /// itself: then a profile whose own cookie no browser keeps over plain
+    /// HTTP (`secure-cookie` without `tls`) still has a session, the
+    /// attacker's, and the run gets a verdict instead of an error.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tossed_cookie_keeps_session: bool,
     /// What the tutorial profile does against it, and why.
     pub tutorial: TutorialOutcome,
     pub refs: References,

@@ -18,6 +18,7 @@ use sessionlab_protocol::clock::{FIELD, KEY_HEADER, MAX_ADVANCE_SECONDS, PATH};
 use sessionlab_protocol::{DEMO_ATTACKER, DEMO_VICTIM, LabInfo, WELL_KNOWN_PATH, element};
 use url::Url;
 
+use crate::app_target::AppTarget;
 use crate::outcome::{
     Actor, BodyExcerpt, ExchangeRef, HttpExchange, Proof, ProofKind, Step, Verdict,
 };
@@ -79,7 +80,9 @@ pub enum TargetError {
     NotLoopback(String),
     #[error("cannot reach the target at {url}: {reason}. Is `sessionlab serve` running there?")]
     Unreachable { url: String, reason: String },
-    #[error("{url} answered, but not as a sessionlab app ({reason})")]
+    #[error(
+        "{url} answered, but not as a sessionlab app ({reason}). To attack an app the lab did not write, describe it in a target file: `sessionlab target init URL/login`, then `sessionlab attack --target-file FILE`"
+    )]
     NotALab { url: String, reason: String },
 }
 
@@ -113,6 +116,10 @@ pub struct Target {
     /// ([`crate::victim::CHROMIUM_VICTIM_SCENARIOS`]); the process default
     /// ([`set_default_victim_browser`]) unless set with [`Target::with_victim_browser`].
     pub victim_browser: BrowserKind,
+    /// An app the lab did not write, described by a target file
+    /// ([`crate::app_target`]): its own login, logout and proof page. `None`
+    /// for a sessionlab app, whose routes the engine knows.
+    pub app: Option<Arc<AppTarget>>,
 }
 
 /// Another instance of the target app: another port on the same lab host
@@ -140,12 +147,46 @@ pub fn set_default_victim_browser(kind: BrowserKind) {
     CHROMIUM_BY_DEFAULT.store(kind == BrowserKind::Chromium, Ordering::Relaxed);
 }
 
-fn default_victim_browser() -> BrowserKind {
+pub(crate) fn default_victim_browser() -> BrowserKind {
     if CHROMIUM_BY_DEFAULT.load(Ordering::Relaxed) {
         BrowserKind::Chromium
     } else {
         BrowserKind::Sim
     }
+}
+
+/// Checks a target's base URL: http(s), an IP address (or `localhost`), and
+/// loopback unless the user said they are authorised. Returns it with the
+/// socket address the lab network routes `app.lab.test` to.
+pub(crate) fn resolve_target_url(
+    url: &str,
+    authorized: bool,
+) -> Result<(Url, SocketAddr), TargetError> {
+    let url =
+        Url::parse(url).map_err(|e| TargetError::BadUrl(format!("bad target URL {url:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(TargetError::BadUrl(format!(
+            "the target URL must be http:// or https://, not {}",
+            url.scheme()
+        )));
+    }
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        }
+        _ => {
+            return Err(TargetError::BadUrl(format!(
+                "give the target as an IP address and port, e.g. http://127.0.0.1:8080 (got {url})"
+            )));
+        }
+    };
+    if !ip.is_loopback() && !authorized {
+        return Err(TargetError::NotLoopback(url.to_string()));
+    }
+    let port = url.port_or_known_default().unwrap_or(80);
+    Ok((url, SocketAddr::new(ip, port)))
 }
 
 impl Target {
@@ -163,44 +204,8 @@ impl Target {
         authorized: bool,
         certificate: Option<Vec<u8>>,
     ) -> Result<Target, TargetError> {
-        let url = Url::parse(url)
-            .map_err(|e| TargetError::BadUrl(format!("bad target URL {url:?}: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(TargetError::BadUrl(format!(
-                "the target URL must be http:// or https://, not {}",
-                url.scheme()
-            )));
-        }
-        let ip = match url.host() {
-            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
-            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
-            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
-                IpAddr::V4(Ipv4Addr::LOCALHOST)
-            }
-            _ => {
-                return Err(TargetError::BadUrl(format!(
-                    "give the target as an IP address and port, e.g. http://127.0.0.1:8080 (got {url})"
-                )));
-            }
-        };
-        if !ip.is_loopback() && !authorized {
-            return Err(TargetError::NotLoopback(url.to_string()));
-        }
-        let port = url.port_or_known_default().unwrap_or(80);
-        let addr = SocketAddr::new(ip, port);
-        let mut target = Target {
-            addr,
-            scheme: url.scheme().to_string(),
-            profile: String::new(),
-            base_profile: String::new(),
-            defenses: Vec::new(),
-            session_cookie: String::new(),
-            lab_clock: false,
-            certificate,
-            clock_control: None,
-            instances: Vec::new(),
-            victim_browser: default_victim_browser(),
-        };
+        let (url, addr) = resolve_target_url(url, authorized)?;
+        let mut target = Target::bare(addr, url.scheme(), certificate);
         let unreachable = |e: BrowserError| TargetError::Unreachable {
             url: url.to_string(),
             reason: e.to_string(),
@@ -312,6 +317,27 @@ impl Target {
             }
         }
         network
+    }
+
+    /// Where the login form is: `/login` on a sessionlab app, `[login].path` on another.
+    pub fn login_path(&self) -> &str {
+        self.app.as_ref().map_or("/login", |app| &app.login_path)
+    }
+
+    /// The page that shows what only the victim may see: the lab app's
+    /// `/account` (her private note), or a target file's `[proof].path`.
+    pub fn proof_path(&self) -> &str {
+        self.app.as_ref().map_or("/account", |app| &app.proof_path)
+    }
+
+    /// Whether `body` shows the victim's `note` as this target proves it:
+    /// the private-note element of the lab app, the marker on another app.
+    /// (A premise check; a verdict's proof is [`RunContext::victim_note_shown`].)
+    pub fn shows_victim(&self, body: &str, note: &str) -> bool {
+        match &self.app {
+            None => shows_private_note(body, note),
+            Some(app) => note == app.victim_marker && body.contains(note),
+        }
     }
 
     /// A URL on the app with the app's own scheme, e.g. `https://app.lab.test:41234/login`.
@@ -452,6 +478,9 @@ pub struct RunContext {
     owners: HashMap<String, Actor>,
     /// Every exchange of the run's browsers not yet shown in a step.
     tap: ExchangeTap,
+    /// Against a target file: whether this run's [`crate::app_target::check_marker`]
+    /// showed the marker private to the victim (no proof without it).
+    marker_private: bool,
 }
 
 /// A response body as the browser received it.
@@ -470,7 +499,23 @@ impl RunContext {
             bodies: Vec::new(),
             owners: HashMap::new(),
             tap: ExchangeTap::new(),
+            marker_private: false,
         }
+    }
+
+    /// Records that this run's marker check passed ([`crate::app_target::check_marker`]).
+    pub(crate) fn marker_checked(&mut self) {
+        self.marker_private = true;
+    }
+
+    /// The page that shows what only the victim may see ([`Target::proof_path`]).
+    pub fn proof_url(&self) -> Url {
+        self.target.app_url(self.target.proof_path())
+    }
+
+    /// The login page ([`Target::login_path`]).
+    pub fn login_url(&self) -> Url {
+        self.target.app_url(self.target.login_path())
     }
 
     /// A fresh browser (empty jar, no HSTS memory) on the lab network, owned
@@ -586,6 +631,10 @@ impl RunContext {
     /// holds a response (200) whose private-note element is `note`, the
     /// victim's own. Its excerpt is moved to show the note. `None` when no
     /// response of that step shows it: then the attack did not get through.
+    ///
+    /// Against a target file, `note` is the file's victim marker, and the
+    /// response must be the proof page (200) containing it, in a run whose
+    /// marker check passed (the marker private to the victim).
     pub fn victim_note_shown(
         &mut self,
         step: usize,
@@ -595,10 +644,26 @@ impl RunContext {
         if self.steps.get(step)?.actor != Actor::Attacker || note.is_empty() {
             return None;
         }
-        let exchange = self.find_in_step(step, |x, body| {
-            x.status == 200 && shows_private_note(&body.text, note)
-        })?;
-        let proof = self.proof_at(ProofKind::VictimNote, step, exchange, note, None)?;
+        let (kind, exchange) = match self.target.app.clone() {
+            None => (
+                ProofKind::VictimNote,
+                self.find_in_step(step, |x, body| {
+                    x.status == 200 && shows_private_note(&body.text, note)
+                })?,
+            ),
+            Some(app) => {
+                if !self.marker_private || note != app.victim_marker {
+                    return None;
+                }
+                let exchange = self.find_in_step(step, |x, body| {
+                    x.status == 200
+                        && Url::parse(&x.url).is_ok_and(|u| u.path() == app.proof_path)
+                        && body.text.contains(note)
+                })?;
+                (ProofKind::VictimMarker, exchange)
+            }
+        };
+        let proof = self.proof_at(kind, step, exchange, note, None)?;
         Some(Verdict::compromised(evidence.into(), proof))
     }
 
@@ -620,9 +685,22 @@ impl RunContext {
             .get(forged_request.step)?
             .exchanges
             .get(forged_request.exchange)?;
+        // The lab app's e-mail element; on a target file's app, its effect page containing the value.
+        let effect = self
+            .target
+            .app
+            .as_ref()
+            .and_then(|app| app.csrf.as_ref())
+            .map(|csrf| csrf.effect_path.clone());
         let exchange = self.find_in_step(step, |x, body| {
             x.status == 200
-                && html::text_by_id(&body.text, element::EMAIL).as_deref() == Some(value)
+                && match &effect {
+                    None => html::text_by_id(&body.text, element::EMAIL).as_deref() == Some(value),
+                    Some(path) => {
+                        Url::parse(&x.url).is_ok_and(|u| u.path() == path)
+                            && body.text.contains(value)
+                    }
+                }
         })?;
         let proof = self.proof_at(
             ProofKind::ForgedChange,

@@ -9,6 +9,8 @@
 //! private note, as the victim saw it in the same run ([`actors`]).
 
 pub mod actors;
+pub mod analyze;
+pub mod app_target;
 pub mod catalog;
 pub mod evil_site;
 pub mod lab;
@@ -16,8 +18,11 @@ pub mod outcome;
 pub mod relay;
 pub mod runner;
 pub mod scenarios;
+pub mod target_init;
+pub mod tokens;
 pub mod victim;
 
+pub use app_target::{AppOptions, AppTarget, CookieFinding, TargetFile};
 pub use catalog::ScenarioMeta;
 pub use lab::{Credentials, Target, TargetError};
 pub use outcome::{Actor, ExchangeRef, Outcome, Proof, ProofKind, RunResult, Step, Verdict};

@@ -13,6 +13,11 @@ pub enum Outcome {
     Blocked,
     /// The run could not complete (target unreachable, login failed, ...).
     Error,
+    /// The scenario does not apply to this target (an app the lab did not
+    /// write lacks the page it needs, or the target file does not name it);
+    /// the evidence says why. Never run, so never a verdict.
+    #[serde(rename = "not-applicable")]
+    NotApplicable,
 }
 
 impl Outcome {
@@ -21,6 +26,7 @@ impl Outcome {
             Self::Compromised => "compromised",
             Self::Blocked => "blocked",
             Self::Error => "error",
+            Self::NotApplicable => "not-applicable",
         }
     }
 }
@@ -374,6 +380,11 @@ pub enum ProofKind {
     /// The victim's own account page showed the change a forged request
     /// made (the attacker's e-mail address, random per run).
     ForgedChange,
+    /// Against an app the lab did not write (a target file): the attacker's
+    /// own response on the file's proof page contained its `victim_marker`,
+    /// which in the same run showed on the victim's signed-in page and on
+    /// neither an anonymous visitor's nor the attacker's own signed-in page.
+    VictimMarker,
 }
 
 /// The evidence a compromise stands on: what only the victim could see or do,

@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use crate::app_target;
 use crate::catalog::{self, ScenarioMeta};
 use crate::lab::{Credentials, RunContext, RunError, Target};
 use crate::outcome::{Outcome, RunResult};
@@ -39,8 +40,27 @@ pub async fn run_scenario(
 ) -> RunResult {
     let started = Instant::now();
     let mut ctx = RunContext::new(target.clone(), victim.clone(), attacker.clone());
+    if let Some(app) = &target.app
+        && let Err(reason) = app_target::applicability(id, app)
+    {
+        return RunResult {
+            scenario: id.to_string(),
+            profile: target.profile.clone(),
+            base_profile: target.base_profile.clone(),
+            outcome: Outcome::NotApplicable,
+            evidence: reason,
+            decided_at: None,
+            proof: None,
+            steps: Vec::new(),
+            duration_ms: started.elapsed().as_millis() as u64,
+        };
+    }
     let ended = match scenarios::find(id) {
-        Some(scenario) => (scenario.run)(&mut ctx).await,
+        // Against an app the lab did not write, the marker is checked first, in the same run.
+        Some(scenario) => match app_target::check_marker(&mut ctx).await {
+            Ok(()) => (scenario.run)(&mut ctx).await,
+            Err(error) => Err(error),
+        },
         None => Err(RunError::Lab(format!("no scenario has the id {id:?}"))),
     };
     let (outcome, evidence, decided_at, proof) = match ended {

@@ -50,6 +50,56 @@ pub fn forms(html: &str, base: &Url) -> Vec<Form> {
         .collect()
 }
 
+/// A sign-in form as a person recognises one: the form with a password input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginForm {
+    /// The form as [`forms`] reads it (action resolved, hidden fields kept).
+    pub form: Form,
+    /// The name of its (first) `type=password` input.
+    pub password_field: String,
+    /// The name of the text-like input before the password (`text`, `email`,
+    /// or no type), if there is one: where the username goes.
+    pub username_field: Option<String>,
+}
+
+/// The first form of the page with a named password input, and its username
+/// input: how `sessionlab target init` and a target file without field names
+/// find the login form of an app the lab did not write.
+pub fn login_form(html: &str, base: &Url) -> Option<LoginForm> {
+    let document = Html::parse_document(html);
+    let controls = selector("input, textarea, select");
+    let inputs = selector("input");
+    document.select(&selector("form")).find_map(|form| {
+        let mut username = None;
+        let mut password = None;
+        for input in form.select(&inputs) {
+            let element = input.value();
+            let Some(name) = element.attr("name").filter(|n| !n.is_empty()) else {
+                continue;
+            };
+            let kind = element.attr("type").unwrap_or("text").to_ascii_lowercase();
+            match kind.as_str() {
+                "password" => {
+                    password = Some(name.to_string());
+                    break;
+                }
+                "text" | "email" | "" if username.is_none() => username = Some(name.to_string()),
+                _ => {}
+            }
+        }
+        let password_field = password?;
+        Some(LoginForm {
+            form: Form {
+                action: form_action(form, base)?,
+                method: form_method(form),
+                fields: form.select(&controls).filter_map(field_of).collect(),
+            },
+            password_field,
+            username_field: username,
+        })
+    })
+}
+
 /// A link (`<a href>`) on a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
@@ -365,5 +415,25 @@ mod link_tests {
                 },
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod login_form_tests {
+    use super::*;
+
+    #[test]
+    fn the_form_with_a_password_input_is_the_login_form() {
+        let base = Url::parse("http://app.lab.test:3000/login").unwrap();
+        let page = r#"<form action="/search"><input name="q"></form>
+            <form method="post" action="/session"><input type="hidden" name="csrf" value="t">
+            <input type="email" name="user_email"><input type="password" name="pw"></form>"#;
+        let found = login_form(page, &base).expect("a login form");
+        assert_eq!(found.password_field, "pw");
+        assert_eq!(found.username_field.as_deref(), Some("user_email"));
+        assert_eq!(found.form.action.path(), "/session");
+        assert_eq!(found.form.method, "POST");
+        assert_eq!(found.form.field("csrf"), Some("t"));
+        assert_eq!(login_form("<form><input name=q></form>", &base), None);
     }
 }

@@ -23,7 +23,7 @@ pub use browser::{
     TappedExchange,
 };
 pub use hsts::HstsStore;
-pub use html::{Form, Link};
+pub use html::{Form, Link, LoginForm};
 pub use jar::{
     CookieDecision, CookieJar, CookieSource, RejectReason, RequestContext, SameSite,
     SetCookieOutcome, StoredCookie, WithholdReason, same_site,

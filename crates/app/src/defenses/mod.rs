@@ -17,6 +17,11 @@
 //!   and what a cookie it cannot verify gets (the tutorial ignores it, as
 //!   express-session does; hardened answers 400, `malformed_cookies.rs`).
 //!
+//! `secret_from_env` adds no exception: the token key it gives is the
+//! cookie key above where there is one (so the tutorial's follows
+//! `SESSION_SECRET` through `signed_cookie`), and its weakness, the seed's
+//! hard-coded `'38sisjsk92'`, is the same in every profile that lacks it.
+//!
 //! Adding a defense: its module file here, one entry in the registry below
 //! (variant, module, id, one-line summary; then the mechanism: the file,
 //! from `crates/app`, and a marker string found in its code: the lesson
@@ -142,6 +147,12 @@ defense_registry! {
         mechanism "src/store.rs", "self.backend.load(id, self.limits, now, true)";
     PasswordCheck => password_check, "password-check", "login checks the password against an argon2id hash",
         mechanism "src/users.rs", "verify_password(&password, &stored)";
+    ServerSideSessions => server_side_sessions, "server-side-sessions", "the cookie holds only a random ID; who is signed in stays in the store",
+        mechanism "src/defenses/server_side_sessions.rs", "fn user_from_token(";
+    SecretFromEnv => secret_from_env, "secret-from-env", "the token key is 256+ random bits kept out of the source",
+        mechanism "src/defenses/secret_from_env.rs", "TokenKey::new(secret.as_bytes())";
+    PinnedAlgorithm => pinned_algorithm, "pinned-algorithm", "tokens are checked as HS256; their own alg header is never read",
+        mechanism "src/defenses/pinned_algorithm.rs", "return token::hs256_verifies(";
 }
 
 impl fmt::Display for Defense {

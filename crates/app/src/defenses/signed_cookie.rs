@@ -17,7 +17,10 @@
 //! **Why it matters.** Only someone holding the key can mint a cookie the
 //! server accepts, so IDs cannot be planted or forged from outside; a
 //! hard-coded key (the seed's first version, `'38sisjsk92'`) gives that power
-//! to everyone who reads the source.
+//! to everyone who reads the source. That hard-coded key is the weakness of
+//! `secret_from_env.rs`, which keys the client-side session tokens (and
+//! reuses this key for them where there is one): this module only decides
+//! whether the ID cookie is signed.
 //!
 //! **The weakness when off.** The cookie is the bare ID.
 //!

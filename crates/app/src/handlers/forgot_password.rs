@@ -13,9 +13,8 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use tower_sessions::Session;
 
-use super::{Result, form_token, signed_in_user};
+use super::{LabSession, Result, form_token, signed_in_user};
 use crate::defenses::separate_session_keys;
 use crate::pages::{ForgotPage, render};
 use crate::state::App;
@@ -23,7 +22,10 @@ use crate::state::App;
 /// Longer than any username this app has, short enough to show.
 const MAX_USERNAME_CHARS: usize = 64;
 
-pub(crate) async fn forgot_form(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+pub(crate) async fn forgot_form(
+    State(app): State<Arc<App>>,
+    session: LabSession,
+) -> Result<Response> {
     let user = signed_in_user(&app, &session).await?;
     let page = ForgotPage {
         banner: &app.banner,
@@ -42,7 +44,7 @@ pub(crate) struct ForgotForm {
 
 pub(crate) async fn start_reset(
     State(app): State<Arc<App>>,
-    session: Session,
+    session: LabSession,
     headers: HeaderMap,
     Form(form): Form<ForgotForm>,
 ) -> Result<Response> {

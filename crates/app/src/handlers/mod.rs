@@ -18,7 +18,7 @@ pub(crate) mod settings;
 
 use crate::defenses::{
     csrf_token, escape_output, password_check, rotate_id_at_login, separate_session_keys,
-    server_logout,
+    server_logout, server_side_sessions,
 };
 use crate::guestbook::{Entry, MAX_MESSAGE_CHARS};
 use crate::pages::{
@@ -47,9 +47,44 @@ impl IntoResponse for InternalError {
 
 type Result<T> = std::result::Result<T, InternalError>;
 
-/// Who the session is signed in as: what every page that needs a login asks
-/// (`separate-session-keys` decides what counts).
-pub(crate) async fn signed_in_user(app: &App, session: &Session) -> Result<Option<String>> {
+/// The visitor's session, whichever way the profile keeps it: the record in
+/// the store (tower-sessions, which it derefs to) and, with client-side
+/// sessions, the user a verified token names (`server_side_sessions.rs`).
+/// Handlers take this and never ask which way it is.
+pub(crate) struct LabSession {
+    server: Session,
+    token_user: Option<String>,
+}
+
+impl std::ops::Deref for LabSession {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.server
+    }
+}
+
+impl FromRequestParts<Arc<App>> for LabSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<App>,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let server = Session::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let token_user = server_side_sessions::user_from_token(app, &parts.headers);
+        Ok(Self { server, token_user })
+    }
+}
+
+/// Who the session is signed in as: what every page that needs a login asks.
+/// A token's word comes first (client-side sessions); then the store's
+/// record, where `separate-session-keys` decides what counts.
+pub(crate) async fn signed_in_user(app: &App, session: &LabSession) -> Result<Option<String>> {
+    if let Some(user) = &session.token_user {
+        return Ok(Some(user.clone()));
+    }
     Ok(separate_session_keys::signed_in_user(session, &app.profile).await?)
 }
 
@@ -68,9 +103,7 @@ impl FromRequestParts<Arc<App>> for SignedIn {
         parts: &mut Parts,
         app: &Arc<App>,
     ) -> std::result::Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, app)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let session = LabSession::from_request_parts(parts, app).await?;
         let username = signed_in_or_redirect(app, &session).await?;
         Ok(Self { username })
     }
@@ -92,9 +125,7 @@ impl<T: serde::de::DeserializeOwned + Send> FromRequest<Arc<App>> for SignedInFo
         app: &Arc<App>,
     ) -> std::result::Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
-        let session = Session::from_request_parts(&mut parts, app)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let session = LabSession::from_request_parts(&mut parts, app).await?;
         let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), app)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -106,7 +137,7 @@ impl<T: serde::de::DeserializeOwned + Send> FromRequest<Arc<App>> for SignedInFo
 /// The signed-in user's name, or the response for everyone else: `303` to `/login`.
 async fn signed_in_or_redirect(
     app: &App,
-    session: &Session,
+    session: &LabSession,
 ) -> std::result::Result<String, Response> {
     match signed_in_user(app, session).await {
         Ok(Some(username)) => Ok(username),
@@ -134,7 +165,7 @@ pub(crate) fn render_private(
         .into_response()
 }
 
-pub(crate) async fn home(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+pub(crate) async fn home(State(app): State<Arc<App>>, session: LabSession) -> Result<Response> {
     let user = signed_in_user(&app, &session).await?;
     Ok(render(
         StatusCode::OK,
@@ -145,7 +176,10 @@ pub(crate) async fn home(State(app): State<Arc<App>>, session: Session) -> Resul
     ))
 }
 
-pub(crate) async fn login_form(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+pub(crate) async fn login_form(
+    State(app): State<Arc<App>>,
+    session: LabSession,
+) -> Result<Response> {
     session.insert(ISSUED, true).await?;
     let user = signed_in_user(&app, &session).await?;
     Ok(render(
@@ -169,7 +203,7 @@ pub(crate) struct LoginForm {
 pub(crate) async fn login(
     State(app): State<Arc<App>>,
     request: crate::observer::RequestFacts,
-    session: Session,
+    session: LabSession,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
@@ -191,22 +225,37 @@ pub(crate) async fn login(
     separate_session_keys::sign_in(&session, &app.profile, &username).await?;
     crate::session_index::register(&app, &session, &username, &headers).await?;
     crate::observer::logged_in(&app, &username, request, &session).await;
-    Ok(Redirect::to("/account").into_response())
+    let mut response = Redirect::to("/account").into_response();
+    if let Some(token) = server_side_sessions::token_at_login(&app, &username) {
+        response.headers_mut().append(header::SET_COOKIE, token);
+    }
+    Ok(response)
 }
 
 /// `POST /logout`: the app's own logout form.
-pub(crate) async fn logout(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
-    let headers = server_logout::log_out(&session, &app.profile, &app.cookie).await?;
+pub(crate) async fn logout(State(app): State<Arc<App>>, session: LabSession) -> Result<Response> {
+    log_out(&app, &session).await
+}
+
+/// Logout as `server-logout` says; with client-side sessions the browser is
+/// also told to forget its token (which stays valid: see `server_side_sessions.rs`).
+async fn log_out(app: &App, session: &LabSession) -> Result<Response> {
+    let mut headers = server_logout::log_out(session, &app.profile, &app.cookie).await?;
+    if let Some(forget) = server_side_sessions::forget_token(app) {
+        headers.append(header::SET_COOKIE, forget);
+    }
     Ok((headers, Redirect::to("/")).into_response())
 }
 
 /// `GET /logout` (and `HEAD`): the navigation's "Log out" link. Whether a GET
 /// may log out is the `csrf-token` defense's call; where it may not, the page
 /// asks "Log out?" with a form that posts the token.
-pub(crate) async fn logout_link(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+pub(crate) async fn logout_link(
+    State(app): State<Arc<App>>,
+    session: LabSession,
+) -> Result<Response> {
     if !csrf_token::logout_needs_post(&app.profile) {
-        let headers = server_logout::log_out(&session, &app.profile, &app.cookie).await?;
-        return Ok((headers, Redirect::to("/")).into_response());
+        return log_out(&app, &session).await;
     }
     let Some(user) = signed_in_user(&app, &session).await? else {
         // Nobody to log out, and no reason to start a session for a form.
@@ -224,7 +273,7 @@ pub(crate) async fn account(
     State(app): State<Arc<App>>,
     request: crate::observer::RequestFacts,
     SignedIn { username }: SignedIn,
-    session: Session,
+    session: LabSession,
 ) -> Result<Response> {
     let (Some(note), Some(email)) = (
         app.users.private_note(&username),
@@ -244,14 +293,17 @@ pub(crate) async fn account(
     Ok(render_private(&app, StatusCode::OK, &page))
 }
 
-pub(crate) async fn guestbook(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+pub(crate) async fn guestbook(
+    State(app): State<Arc<App>>,
+    session: LabSession,
+) -> Result<Response> {
     let user = signed_in_user(&app, &session).await?;
     guestbook_page(&app, &session, user.as_deref(), StatusCode::OK, None).await
 }
 
 async fn guestbook_page(
     app: &App,
-    session: &Session,
+    session: &LabSession,
     user: Option<&str>,
     status: StatusCode,
     error: Option<&str>,
@@ -283,7 +335,7 @@ pub(crate) struct GuestbookForm {
 
 pub(crate) async fn sign_guestbook(
     State(app): State<Arc<App>>,
-    session: Session,
+    session: LabSession,
     SignedInForm {
         username: author,
         form,
@@ -339,7 +391,10 @@ pub(crate) async fn style_css() -> impl IntoResponse {
     )
 }
 
-pub(crate) async fn not_found(State(app): State<Arc<App>>, session: Session) -> Result<Response> {
+pub(crate) async fn not_found(
+    State(app): State<Arc<App>>,
+    session: LabSession,
+) -> Result<Response> {
     let user = signed_in_user(&app, &session).await?;
     Ok(render(
         StatusCode::NOT_FOUND,

@@ -12,6 +12,7 @@ mod properties;
 mod routes;
 mod sign_in;
 mod stores;
+mod tokens;
 
 use axum::Router;
 use axum::body::Body;

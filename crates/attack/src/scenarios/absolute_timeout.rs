@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use crate::actors::{AccountProbe, judge, probe_account};
-use crate::actors::{CopiedSession, session_copied_from_victim};
+use crate::actors::{CopiedSession, session_and_token_copied_from_victim};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
@@ -32,7 +32,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         note,
         account,
         ..
-    } = session_copied_from_victim(
+    } = session_and_token_copied_from_victim(
         ctx,
         "victim",
         "logged in, opened her account and left the tab open",
@@ -51,7 +51,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             continue; // nothing left to keep alive; the clock runs on
         }
         let probe = probe_account(&mut attacker, account.clone()).await?;
-        if probe.shows(&note) {
+        if probe.shows(&ctx.target, &note) {
             kept_alive += 1;
         } else {
             death = Some(Death { at: elapsed, probe });

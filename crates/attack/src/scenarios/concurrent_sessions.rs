@@ -6,7 +6,7 @@
 //! sessions and clicks "Log out everywhere". If the app only knows the session
 //! in front of it, the laptop session, and the copy, live on.
 
-use crate::actors::{CopiedSession, session_copied_from_victim};
+use crate::actors::{CopiedSession, session_and_token_copied_from_victim};
 use crate::actors::{judge, log_in, probe_account, session_id};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
@@ -18,7 +18,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         note,
         account,
         ..
-    } = session_copied_from_victim(
+    } = session_and_token_copied_from_victim(
         ctx,
         "victim-laptop",
         "logged in on her laptop and opened her account",
@@ -85,6 +85,11 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn log_out_everywhere_alone_decides() {
-        assert_alone_decides("concurrent-sessions", Defense::LogOutEverywhere).await;
+        assert_alone_decides(
+            "concurrent-sessions",
+            Defense::LogOutEverywhere,
+            &[Defense::ServerSideSessions],
+        )
+        .await;
     }
 }

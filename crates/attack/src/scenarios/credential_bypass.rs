@@ -7,7 +7,7 @@
 
 use rand::Rng;
 
-use crate::actors::{judge, log_in, probe_account, read_own_note};
+use crate::actors::{judge, log_in, probe_account, read_own_note, submit_login};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
@@ -27,17 +27,15 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         guess.push('!');
     }
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
-    let login_page = attacker.open(&ctx.app_url("/login"), None).await?;
-    let landed = attacker
-        .submit_form(
-            &login_page,
-            "/login",
-            &[
-                ("username", ctx.victim.username.as_str()),
-                ("password", guess.as_str()),
-            ],
-        )
-        .await?;
+    let login_page = attacker.open(&ctx.login_url(), None).await?;
+    let landed = submit_login(
+        &ctx.target,
+        &mut attacker,
+        &login_page,
+        &ctx.victim.username,
+        &guess,
+    )
+    .await?;
     ctx.step(
         Actor::Attacker,
         format!(
@@ -51,10 +49,13 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         ),
     );
 
-    let probe = probe_account(&mut attacker, ctx.app_url("/account")).await?;
+    let probe = probe_account(&mut attacker, ctx.proof_url()).await?;
     Ok(judge(
         ctx,
-        "asked for /account with the session that login gave him",
+        &format!(
+            "asked for {} with the session that login gave him",
+            ctx.target.proof_path()
+        ),
         &probe,
         &note,
         &format!(
@@ -73,6 +74,6 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn password_check_alone_decides() {
-        assert_alone_decides("credential-bypass", Defense::PasswordCheck).await;
+        assert_alone_decides("credential-bypass", Defense::PasswordCheck, &[]).await;
     }
 }

@@ -17,6 +17,7 @@ use sessionlab_browser::{
 use url::Url;
 
 use crate::actors::{log_in, no_sign_of, session_id};
+use crate::app_target::CsrfSection;
 use crate::evil_site::EvilSite;
 use crate::lab::{EVIL_CROSS_SITE_HOST, RunContext, RunError};
 use crate::outcome::{Actor, ExchangeRef, Verdict};
@@ -24,6 +25,9 @@ use crate::victim::{Drive, VictimBrowser};
 use sessionlab_protocol::element;
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
+    if let Some(csrf) = ctx.target.app.as_ref().and_then(|app| app.csrf.clone()) {
+        return run_on_app(ctx, &csrf).await;
+    }
     let evil = EvilSite::start()
         .await
         .map_err(|e| RunError::Lab(format!("could not start {EVIL_CROSS_SITE_HOST}: {e}")))?;
@@ -87,7 +91,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
     let cookie_before = session_id(ctx, &victim);
     let page = victim.open(&lure).await?;
-    let browser_did = describe_forged_request(ctx, &victim, &page);
+    let browser_did = describe_forged_request(ctx, &victim, &page, "/account/email");
     let opened_lure = ctx.step(
         Actor::Victim,
         format!("opened the link to {EVIL_CROSS_SITE_HOST} (sent to her by e-mail)"),
@@ -154,6 +158,137 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     Ok(verdict)
 }
 
+/// Against an app a target file describes: the form its `[csrf]` names,
+/// copied from the attacker's own page to a page on `evil.test` with the
+/// field set to a value random per run; the proof is the victim's own view
+/// of the effect page containing it. Nothing is put back: naming the form in
+/// the file is asking for the change.
+async fn run_on_app(ctx: &mut RunContext, csrf: &CsrfSection) -> Result<Verdict, RunError> {
+    let evil = EvilSite::start()
+        .await
+        .map_err(|e| RunError::Lab(format!("could not start {EVIL_CROSS_SITE_HOST}: {e}")))?;
+    let run_id = format!("{:016x}", rand::rng().random::<u64>());
+    let planted = csrf.value.replace("{random}", &run_id[..8]);
+
+    let mut attacker = ctx.browser(Actor::Attacker, "attacker");
+    log_in(ctx, &mut attacker, &ctx.attacker).await?;
+    let form_page = attacker.open(&ctx.app_url(&csrf.form_page), None).await?;
+    let Some(form) = form_page
+        .forms()
+        .into_iter()
+        .find(|form| form.action.path() == csrf.action)
+    else {
+        return Err(RunError::Lab(format!(
+            "{}'s {}: {}",
+            ctx.attacker.username,
+            csrf.form_page,
+            no_sign_of(
+                &attacker,
+                &form_page,
+                &csrf.form_page,
+                &format!("a form posting to {}", csrf.action)
+            )
+        )));
+    };
+    let mut fields = form.fields;
+    match fields.iter_mut().find(|(name, _)| *name == csrf.field) {
+        Some(field) => field.1 = planted.clone(),
+        None => fields.push((csrf.field.clone(), planted.clone())),
+    }
+    let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
+    ctx.step(
+        Actor::Attacker,
+        format!(
+            "logged in as {} and read the form on his own {}",
+            ctx.attacker.username, csrf.form_page
+        ),
+        format!(
+            "a POST to {} with the fields {}; he copies them all",
+            csrf.action,
+            names.join(", ")
+        ),
+    );
+    let action = ctx.app_url(&csrf.action);
+    evil.host_page(&run_id, forgery_page(&action, &fields));
+    let lure = evil.cross_site_url(&format!("/page/{run_id}"));
+    ctx.step(
+        Actor::Attacker,
+        format!("put that form, hidden, on a page at {lure} with `document.forms[0].submit()`"),
+        format!("the form sends {}={planted} to {action}", csrf.field),
+    );
+
+    let mut victim = ctx.victim_browser("victim");
+    evil.join_cross_site(victim.network_mut());
+    log_in(ctx, &mut victim, &ctx.victim).await?;
+    let effect = ctx.app_url(&csrf.effect_path);
+    let before = victim.open(&effect).await?;
+    ctx.step(
+        Actor::Victim,
+        format!(
+            "{} logged in and opened {}",
+            ctx.victim.username, csrf.effect_path
+        ),
+        format!(
+            "{} answered {}, without the attacker's value",
+            csrf.effect_path, before.status
+        ),
+    );
+    let page = victim.open(&lure).await?;
+    let browser_did = describe_forged_request(ctx, &victim, &page, &csrf.action);
+    let opened_lure = ctx.step(
+        Actor::Victim,
+        format!("opened the link to {EVIL_CROSS_SITE_HOST} (sent to her by e-mail)"),
+        &browser_did,
+    );
+    let forged_request = ctx.find_exchange(opened_lure, |x| {
+        x.method == "POST" && Url::parse(&x.url).is_ok_and(|u| u.path() == csrf.action)
+    });
+    let mut after = victim.open(&effect).await?;
+    if after.url.path() != csrf.effect_path {
+        log_in(ctx, &mut victim, &ctx.victim).await?;
+        ctx.step(
+            Actor::Victim,
+            "found herself logged out and logged in again",
+            format!("{} had sent her to {}", csrf.effect_path, after.url.path()),
+        );
+        after = victim.open(&effect).await?;
+    }
+    let shows = after.body.contains(&planted);
+    let looked = ctx.step(
+        Actor::Victim,
+        format!("opened {} again", csrf.effect_path),
+        if shows {
+            format!("it shows the attacker's value {planted}")
+        } else {
+            format!(
+                "{} ({}) does not show {planted}",
+                csrf.effect_path, after.status
+            )
+        },
+    );
+    Ok(forged_request
+        .and_then(|forged: ExchangeRef| {
+            ctx.forged_change_shown(
+                looked,
+                &planted,
+                forged,
+                format!(
+                    "{browser_did}; her own {} now shows the attacker's value {planted}",
+                    csrf.effect_path
+                ),
+            )
+        })
+        .unwrap_or_else(|| {
+            Verdict::blocked(
+                format!(
+                    "{browser_did}; her {} does not show the attacker's value",
+                    csrf.effect_path
+                ),
+                opened_lure,
+            )
+        }))
+}
+
 /// The victim's e-mail address as the account page her browser shows has it.
 fn email_on(browser: &impl Drive, page: &Page) -> Result<String, RunError> {
     html::text_by_id(&page.body, element::EMAIL)
@@ -209,8 +344,13 @@ fn attribute(text: &str) -> String {
 
 /// What the victim's browser did with the page, in one line: whether the form
 /// was sent, with or without her session cookie (and why), and what the app answered.
-fn describe_forged_request(ctx: &RunContext, victim: &VictimBrowser, page: &Page) -> String {
-    let forged_post = |e: &&Exchange| e.method == "POST" && e.url.path() == "/account/email";
+fn describe_forged_request(
+    ctx: &RunContext,
+    victim: &VictimBrowser,
+    page: &Page,
+    action_path: &str,
+) -> String {
+    let forged_post = |e: &&Exchange| e.method == "POST" && e.url.path() == action_path;
     // The simulated browser reports its script model's effect; Chromium's is the request itself.
     let submitted = page
         .scripts

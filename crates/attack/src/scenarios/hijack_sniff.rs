@@ -34,7 +34,9 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         "saw her private note",
     );
 
-    let old_link = ctx.target.app_url_with_scheme("http", "/account");
+    let old_link = ctx
+        .target
+        .app_url_with_scheme("http", ctx.target.proof_path());
     let landed = victim.open(&old_link).await?;
     let first = victim
         .exchanges()
@@ -104,7 +106,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             followed,
         ));
     };
-    let account = ctx.app_url("/account");
+    let account = ctx.proof_url();
     let probe = replay_session_id(ctx, stolen, account).await?;
     Ok(judge(
         ctx,

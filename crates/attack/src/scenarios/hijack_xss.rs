@@ -180,7 +180,7 @@ async fn cookie_theft(
     for stolen_id in &stolen {
         let account = ctx.app_url("/account");
         let attempt = replay_session_id(ctx, stolen_id, account).await?;
-        let shows = attempt.shows(note);
+        let shows = attempt.shows(&ctx.target, note);
         probe = Some(attempt);
         if shows {
             break;

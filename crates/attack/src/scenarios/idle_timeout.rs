@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use crate::actors::{CopiedSession, session_copied_from_victim};
+use crate::actors::{CopiedSession, session_and_token_copied_from_victim};
 use crate::actors::{judge, probe_account};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
@@ -18,22 +18,40 @@ use crate::outcome::{Actor, Verdict};
 pub const AWAY_FOR: Duration = Duration::from_secs(31 * 60);
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
-    ctx.require_clock_control()?;
+    // The lab app's clock moves; an app the lab did not write is really waited for.
+    let real_wait = match &ctx.target.app {
+        Some(app) => Some(app.idle_wait.ok_or_else(|| {
+            RunError::Lab("idle-timeout against a target file needs --idle-wait DURATION".into())
+        })?),
+        None => {
+            ctx.require_clock_control()?;
+            None
+        }
+    };
     let CopiedSession {
         mut victim,
         mut attacker,
         note,
         account,
         ..
-    } = session_copied_from_victim(ctx, "victim", "logged in and opened her account").await?;
-
-    ctx.advance_clock(AWAY_FOR, &mut [&mut victim, &mut attacker])
+    } = session_and_token_copied_from_victim(ctx, "victim", "logged in and opened her account")
         .await?;
-    let away = minutes(AWAY_FOR);
+
+    let away = match real_wait {
+        Some(wait) => {
+            tokio::time::sleep(wait).await;
+            format!("{} s of real time", wait.as_secs())
+        }
+        None => {
+            ctx.advance_clock(AWAY_FOR, &mut [&mut victim, &mut attacker])
+                .await?;
+            format!("{} min of lab time", minutes(AWAY_FOR))
+        }
+    };
     ctx.step(
         Actor::Victim,
         format!(
-            "{} walked away without logging out; {away} min of lab time passed",
+            "{} walked away without logging out; {away} passed",
             ctx.victim.username
         ),
         "nobody sent the app a request with her session meanwhile",
@@ -42,13 +60,10 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let after = probe_account(&mut attacker, account).await?;
     Ok(judge(
         ctx,
-        "replayed the copy on /account",
+        &format!("replayed the copy on {}", ctx.target.proof_path()),
         &after,
         &note,
-        &format!(
-            "{} left her session unused for {away} min of lab time",
-            ctx.victim.username
-        ),
+        &format!("{} left her session unused for {away}", ctx.victim.username),
         "the copy",
     ))
 }

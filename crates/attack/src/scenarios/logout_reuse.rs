@@ -4,9 +4,13 @@
 //! (a shared computer, a proxy log, an earlier theft). The victim logs out. If
 //! logout only told the browser to forget the cookie, the server session is
 //! still valid and the copy still opens the account.
+//!
+//! With client-side sessions the copy includes the token cookie (a JWT that
+//! says who is signed in): destroying the server's record leaves the token
+//! valid, since nothing on the server lists it as ended.
 
-use crate::actors::{CopiedSession, session_copied_from_victim};
-use crate::actors::{judge, probe_account, session_id};
+use crate::actors::{CopiedSession, session_and_token_copied_from_victim};
+use crate::actors::{judge, log_out, probe_account, session_id, token_cookie};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
@@ -16,34 +20,44 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         mut attacker,
         note,
         account,
-        ..
-    } = session_copied_from_victim(ctx, "victim", "logged in and opened her account").await?;
+        copy,
+    } = session_and_token_copied_from_victim(ctx, "victim", "logged in and opened her account")
+        .await?;
+    // Read before the logout, which makes her browser forget it.
+    let token = token_cookie(&victim);
 
-    let account_page = victim.open(&ctx.app_url("/account"), None).await?;
-    let after_logout = victim.submit_form(&account_page, "/logout", &[]).await?;
-    let forgot = session_id(ctx, &victim).is_none();
+    let after_logout = log_out(ctx, &mut victim).await?;
+    // What her jar holds now: nothing, the old ID, or a fresh anonymous one
+    // (an app that starts a session for every visitor hands one out at once).
+    let cookie = match session_id(ctx, &victim) {
+        None => "deleted",
+        Some(id) if id == copy => "kept",
+        Some(_) => "replaced",
+    };
     ctx.step(
         Actor::Victim,
         format!("{} clicked \"Log out\"", ctx.victim.username),
         format!(
-            "landed on {} ({}); her browser {} the session cookie",
+            "landed on {} ({}); her browser {cookie} the session cookie",
             after_logout.url.path(),
             after_logout.status,
-            if forgot { "deleted" } else { "still holds" }
         ),
     );
 
     let after = probe_account(&mut attacker, account).await?;
     Ok(judge(
         ctx,
-        "replayed the copy on /account",
+        &format!("replayed the copy on {}", ctx.target.proof_path()),
         &after,
         &note,
         &format!(
-            "{} logged out and her browser {} the cookie",
+            "{} logged out and her browser {cookie} the cookie",
             ctx.victim.username,
-            if forgot { "deleted" } else { "kept" }
         ),
-        "the copy",
+        if token.is_some() {
+            "the copy, token included,"
+        } else {
+            "the copy"
+        },
     ))
 }

@@ -8,11 +8,14 @@ pub mod credential_bypass;
 pub mod cross_instance_logout;
 pub mod csrf;
 pub mod fixation_cookie;
+pub mod fixation_invented;
 pub mod fixation_url;
+pub mod forged_cookie;
 pub mod hijack_predict;
 pub mod hijack_sniff;
 pub mod hijack_xss;
 pub mod idle_timeout;
+pub mod jwt_none;
 pub mod logout_reuse;
 pub mod password_change;
 pub mod referer_leak;
@@ -74,6 +77,10 @@ pub static REGISTRY: &[Scenario] = &[
     scenario!(csrf, "csrf", needs_lab_clock: false),
     scenario!(session_puzzling, "session-puzzling", needs_lab_clock: false),
     scenario!(credential_bypass, "credential-bypass", needs_lab_clock: false),
+    scenario!(forged_cookie, "forged-cookie", needs_lab_clock: false),
+    scenario!(jwt_none, "jwt-none", needs_lab_clock: false),
+    // After the catalog it follows up: fixation-cookie's question, with an ID nobody issued.
+    scenario!(fixation_invented, "fixation-invented", needs_lab_clock: false),
 ];
 
 /// The registry entry with this id.

@@ -8,7 +8,7 @@
 
 use rand::Rng;
 
-use crate::actors::{CopiedSession, session_copied_from_victim};
+use crate::actors::{CopiedSession, session_and_token_copied_from_victim};
 use crate::actors::{judge, probe_account, session_id, short};
 use crate::lab::{RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
@@ -20,7 +20,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         note,
         copy,
         account,
-    } = session_copied_from_victim(ctx, "victim", "logged in and opened her account").await?;
+    } = session_and_token_copied_from_victim(ctx, "victim", "logged in and opened her account")
+        .await?;
 
     let new_password = format!("worried-{:08x}", rand::rng().random::<u32>());
     let old_password = ctx.victim.password.clone();
@@ -103,7 +104,12 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn revoke_on_password_change_alone_decides() {
-        let result = assert_alone_decides("password-change", Defense::RevokeOnPasswordChange).await;
+        let result = assert_alone_decides(
+            "password-change",
+            Defense::RevokeOnPasswordChange,
+            &[Defense::ServerSideSessions],
+        )
+        .await;
         let cleaned_up = result.steps.last().expect("steps");
         assert!(cleaned_up.action.starts_with("clean-up"), "{cleaned_up:?}");
     }

@@ -64,6 +64,6 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn separate_session_keys_alone_decides() {
-        assert_alone_decides("session-puzzling", Defense::SeparateSessionKeys).await;
+        assert_alone_decides("session-puzzling", Defense::SeparateSessionKeys, &[]).await;
     }
 }

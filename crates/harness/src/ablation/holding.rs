@@ -35,7 +35,8 @@ impl Holding<'_> {
     pub fn verdict(&self) -> Verdict {
         match self.hardened {
             Outcome::Compromised => Verdict::HardenedFalls,
-            Outcome::Error => Verdict::HardenedNoVerdict,
+            // The lab's own app runs every scenario; not-applicable is for target files.
+            Outcome::Error | Outcome::NotApplicable => Verdict::HardenedNoVerdict,
             Outcome::Blocked => Verdict::Holds {
                 reopened_by: self.reopened_by.clone(),
                 layers: self.layers.clone(),

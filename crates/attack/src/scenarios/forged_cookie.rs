@@ -1,0 +1,120 @@
+//! `forged-cookie`: crack the key of one's own session token, then sign one
+//! that names the victim.
+//!
+//! The attacker signs in as himself and finds a JWT among his cookies. Its
+//! HS256 signature lets him test candidate keys offline, without a single
+//! request: for each secret on a list published in tutorials and docs, does
+//! HMAC-SHA256 of `header.payload` give the signature? The seed's
+//! `38sisjsk92` is on the list because the tutorial printed it. With the
+//! key, he writes `"sub": "alice"` and signs it. Server-side sessions give
+//! him no token to crack; a random 256-bit key is on no list.
+
+use crate::actors::{judge, log_in, probe_account, read_own_note, session_id, short, token_cookie};
+use crate::lab::{RunContext, RunError, plant_cookie};
+use crate::outcome::{Actor, Verdict};
+use crate::tokens;
+
+pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
+    let mut victim = ctx.browser(Actor::Victim, "victim");
+    log_in(ctx, &mut victim, &ctx.victim).await?;
+    let note = read_own_note(ctx, &mut victim).await?;
+    ctx.step(
+        Actor::Victim,
+        format!("{} logged in and opened her account", ctx.victim.username),
+        "saw her private note",
+    );
+
+    let mut attacker = ctx.browser(Actor::Attacker, "attacker");
+    log_in(ctx, &mut attacker, &ctx.attacker).await?;
+    let action = format!(
+        "logged in as {} and looked in his own cookies for a token",
+        ctx.attacker.username
+    );
+    let Some((name, value)) = token_cookie(&attacker) else {
+        let id = session_id(ctx, &attacker).unwrap_or_default();
+        let evidence = format!(
+            "his cookies hold no token, only the session ID {}: who is signed in stays on the server, so there is nothing to crack or forge",
+            short(&id)
+        );
+        let step = ctx.step(Actor::Attacker, action, &evidence);
+        return Ok(Verdict::blocked(evidence, step));
+    };
+    let jwt =
+        tokens::decode(&value).ok_or_else(|| RunError::Lab("the token stopped decoding".into()))?;
+    ctx.step(
+        Actor::Attacker,
+        action,
+        format!(
+            "cookie {name} is a JWT: header {}, claims {}",
+            serde_json::Value::Object(jwt.header.clone()),
+            serde_json::Value::Object(jwt.claims.clone())
+        ),
+    );
+
+    let tried = tokens::wordlist(tokens::PUBLISHED_SECRETS).count();
+    let action = format!(
+        "tried {tried} secrets published in tutorials and docs against the token's HS256 signature, offline"
+    );
+    let Some(secret) = tokens::crack(&jwt, tokens::wordlist(tokens::PUBLISHED_SECRETS)) else {
+        let evidence = format!(
+            "none of the {tried} secrets reproduces the signature: the key is on no published list"
+        );
+        let step = ctx.step(Actor::Attacker, action, &evidence);
+        return Ok(Verdict::blocked(evidence, step));
+    };
+    ctx.step(
+        Actor::Attacker,
+        action,
+        format!("HMAC-SHA256 with {secret:?} reproduces the signature: that is the app's key"),
+    );
+
+    let mut claims = jwt.claims.clone();
+    claims.insert("sub".into(), ctx.victim.username.clone().into());
+    let forged = tokens::sign_hs256(&claims, secret.as_bytes());
+    let account = ctx.app_url("/account");
+    let mut forger = ctx.browser(Actor::Attacker, "attacker-forged");
+    plant_cookie(&mut forger, &account, &name, &forged);
+    let probe = probe_account(&mut forger, account).await?;
+    Ok(judge(
+        ctx,
+        &format!(
+            "signed a token saying \"sub\": \"{}\" with the key and opened /account with it",
+            ctx.victim.username
+        ),
+        &probe,
+        &note,
+        &format!("the key {secret:?} was on the list of published secrets"),
+        "the forged token",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use sessionlab_app::{Defense, Profile, ProfileName};
+
+    use crate::actors::run_against;
+    use crate::outcome::Outcome;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_random_key_is_on_no_list_and_the_seed_key_is() {
+        let random_key = Profile::new(ProfileName::Insecure).with(Defense::SecretFromEnv);
+        let result = run_against("forged-cookie", random_key).await;
+        assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
+        assert!(
+            result.evidence.contains("none of the"),
+            "{}",
+            result.evidence
+        );
+
+        let seed_key = Profile::new(ProfileName::Hardened)
+            .without(Defense::ServerSideSessions)
+            .without(Defense::SecretFromEnv);
+        let result = run_against("forged-cookie", seed_key).await;
+        assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+        assert!(
+            result.evidence.contains("38sisjsk92"),
+            "{}",
+            result.evidence
+        );
+    }
+}

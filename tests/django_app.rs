@@ -1,0 +1,179 @@
+//! A second framework: the Django example (`examples/django-app`, Django's
+//! own login and logout views, every session setting at its default)
+//! attacked with `sessionlab attack --target-file`, each outcome checked
+//! against `examples/django-app/expected.toml`. Django's defaults hold where
+//! the article's Express app falls (a new key at login, a password check),
+//! and fall where no framework default helps (plain HTTP).
+//!
+//! Needs the example's virtualenv with Django (`.ci/run` makes it:
+//! `python3 -m venv examples/django-app/.venv`, then `pip install -r
+//! requirements.txt`). Without it the test says so and passes, unless
+//! `SESSIONLAB_REQUIRE_DJANGO=1` (set by `.ci/run`), where it fails.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{repo, sessionlab, stderr, stdout};
+use serde_json::Value;
+use sessionlab_attack::TargetFile;
+
+fn example() -> PathBuf {
+    repo("examples/django-app")
+}
+
+fn python() -> PathBuf {
+    example().join(".venv/bin/python")
+}
+
+/// Why the Django app cannot run here, if it cannot.
+fn missing() -> Option<String> {
+    let has_django = Command::new(python())
+        .args(["-c", "import django"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    (!has_django).then(|| {
+        format!(
+            "no virtualenv with Django at {} (python3 -m venv .venv && .venv/bin/pip install -r requirements.txt there; .ci/run does)",
+            example().join(".venv").display()
+        )
+    })
+}
+
+/// The app under Django's development server, killed when dropped.
+struct DjangoApp {
+    child: Child,
+    port: u16,
+    database: PathBuf,
+}
+
+impl Drop for DjangoApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.database);
+    }
+}
+
+fn start_django() -> DjangoApp {
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port();
+    let database = std::env::temp_dir().join(format!("sessionlab-django-{port}.sqlite3"));
+    let _ = std::fs::remove_file(&database);
+    let migrated = Command::new(python())
+        .args(["manage.py", "migrate", "--noinput"])
+        .current_dir(example())
+        .env("DJANGO_DB", &database)
+        .stdout(Stdio::null())
+        .status()
+        .expect("python runs");
+    assert!(migrated.success(), "manage.py migrate failed");
+    let child = Command::new(python())
+        .args([
+            "manage.py",
+            "runserver",
+            &format!("127.0.0.1:{port}"),
+            "--noreload",
+        ])
+        .current_dir(example())
+        .env("DJANGO_DB", &database)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the development server starts");
+    let mut app = DjangoApp {
+        child,
+        port,
+        database,
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        if let Ok(Some(status)) = app.child.try_wait() {
+            panic!("the Django app exited before listening: {status}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the Django app did not listen on {addr} within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    app
+}
+
+#[test]
+fn the_django_app_does_what_its_expected_outcomes_say() {
+    if let Some(why) = missing() {
+        let required = std::env::var("SESSIONLAB_REQUIRE_DJANGO").is_ok_and(|v| v == "1");
+        assert!(!required, "SESSIONLAB_REQUIRE_DJANGO=1 but {why}");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let app = start_django();
+    let expected: BTreeMap<String, String> = {
+        let text = std::fs::read_to_string(example().join("expected.toml")).expect("readable");
+        let table: toml::Table = toml::from_str(&text).expect("expected.toml parses");
+        table["outcomes"]
+            .as_table()
+            .expect("an [outcomes] table")
+            .iter()
+            .map(|(id, o)| (id.clone(), o.as_str().expect("a string").to_string()))
+            .collect()
+    };
+    let mut file = TargetFile::read(&example().join("target.toml")).expect("the example parses");
+    file.url = format!("http://127.0.0.1:{}", app.port);
+    let path = std::env::temp_dir().join(format!("sessionlab-django-{}.toml", app.port));
+    std::fs::write(&path, file.to_toml()).expect("written");
+    let out = sessionlab(&[
+        "attack",
+        "--target-file",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let mut ran = BTreeMap::new();
+    for result in json["results"].as_array().expect("results") {
+        let id = result["scenario"].as_str().unwrap();
+        let outcome = result["outcome"].as_str().unwrap();
+        if outcome != "not-applicable" {
+            ran.insert(
+                id.to_string(),
+                (outcome.to_string(), result["evidence"].to_string()),
+            );
+        }
+    }
+    let wrong: Vec<String> = expected
+        .iter()
+        .filter(|(id, outcome)| ran.get(*id).map(|(o, _)| o) != Some(outcome))
+        .map(|(id, outcome)| format!("{id}: expected {outcome}, got {:?}", ran.get(id)))
+        .chain(
+            ran.iter()
+                .filter(|(id, _)| !expected.contains_key(*id))
+                .map(|(id, got)| format!("{id} ran ({got:?}) but expected.toml does not list it")),
+        )
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_eq!(json["target"]["session_cookie"], "sessionid");
+    let weak: Vec<&str> = json["target"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["weak"] == true)
+        .map(|f| f["attribute"].as_str().unwrap())
+        .collect();
+    assert!(
+        weak.contains(&"Secure") && !weak.contains(&"HttpOnly") && !weak.contains(&"SameSite"),
+        "{weak:?}"
+    );
+}
