@@ -8,11 +8,18 @@
 //! `logout-reuse`. If B keeps its own cache of session state in front of the
 //! store, the logout handled by A stays invisible to B until B's cached copy
 //! expires, and the copy opens her account there.
+//!
+//! With client-side sessions the copy includes her token, which no logout on
+//! any instance can end: the scenario then requires `server-side-sessions`,
+//! as `logout-reuse` does.
 
 use sessionlab_browser::html;
 use sessionlab_protocol::element;
 
-use crate::actors::{CopiedSession, judge, probe_account, session_copied_from_victim, session_id};
+use crate::actors::{
+    CopiedSession, judge, probe_account, session_and_token_copied_from_victim, session_id,
+    token_cookie,
+};
 use crate::lab::{NO_SECOND_INSTANCE, RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 
@@ -27,7 +34,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         mut victim,
         mut attacker,
         ..
-    } = session_copied_from_victim(
+    } = session_and_token_copied_from_victim(
         ctx,
         "victim",
         "logged in on instance A and opened her account",
@@ -55,6 +62,8 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         "B showed her account: one store, shared by both instances",
     );
 
+    // Read before the logout, which makes her browser forget it.
+    let token = token_cookie(&victim);
     let account_a = victim.open(&ctx.app_url("/account"), None).await?;
     let after_logout = victim.submit_form(&account_a, "/logout", &[]).await?;
     let forgot = session_id(ctx, &victim).is_none();
@@ -83,6 +92,10 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
             "{} logged out on instance A, and the attacker sent the copy to instance B",
             ctx.victim.username
         ),
-        "the copy",
+        if token.is_some() {
+            "the copy, token included,"
+        } else {
+            "the copy"
+        },
     ))
 }
