@@ -12,7 +12,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sessionlab_app::LabClock;
-use sessionlab_app::observer::{AccountShown, EmailChanged, LabObserver, LoggedIn, RequestFacts};
+use sessionlab_app::observer::{
+    AccountShown, EmailChanged, LabObserver, LoggedIn, RequestFacts, SignedInBy,
+};
 use sessionlab_attack::catalog::SolveCondition;
 use time::{Duration, OffsetDateTime};
 
@@ -62,6 +64,8 @@ struct Leak {
 struct Evidence {
     /// Sign-in handles of password logins as alice, and whether alice's own browser made each.
     logins: HashMap<String, bool>,
+    /// Signatures of the session tokens logins handed out (anyone's login).
+    issued_tokens: HashSet<String>,
     victim_sessions: HashMap<String, VictimSession>,
     /// The sign-in handle of alice's latest session.
     latest: Option<String>,
@@ -214,8 +218,36 @@ impl Detector {
         });
     }
 
+    /// A page whose user a token decided: judged by the token alone, before
+    /// any session condition, so a forged token in bob's own session never
+    /// counts as that session's puzzle. `None` for a token a login handed out
+    /// (a copy of alice's): the session then decides, as for her cookie.
+    fn judge_token(&self, signed_in_by: &SignedInBy) -> Option<Vec<(SolveCondition, String)>> {
+        let SignedInBy::Token(token) = signed_in_by else {
+            return None;
+        };
+        if token.alg_none {
+            return Some(vec![(
+                SolveCondition::UnsignedToken,
+                "a session token saying alg: none, with no signature, signed you in as alice"
+                    .into(),
+            )]);
+        }
+        if self.with(|e| e.issued_tokens.contains(&token.signature)) {
+            return None;
+        }
+        Some(vec![(
+            SolveCondition::ForgedToken,
+            "a validly signed session token no login was handed signed you in as alice".into(),
+        )])
+    }
+
     /// Which conditions an account page shown to someone other than alice meets.
     fn judge_read(&self, event: &AccountShown) -> Vec<(SolveCondition, String)> {
+        if let Some(met) = self.judge_token(&event.signed_in_by) {
+            return met;
+        }
+        let copied_token = matches!(event.signed_in_by, SignedInBy::Token(_));
         let now = self.clock.now();
         let session = &event.session;
         let id = session.id.clone().unwrap_or_default();
@@ -223,6 +255,8 @@ impl Detector {
         self.with(|e| {
             let mut met = Vec::new();
             match e.logins.get(&handle) {
+                // alice's copied token decided, not this session: no puzzle of its own.
+                None if copied_token => return met,
                 None => {
                     met.push((
                         SolveCondition::NoLogin,
@@ -327,6 +361,9 @@ impl Detector {
 
 impl LabObserver for Detector {
     fn logged_in(&self, event: LoggedIn) {
+        if let Some(signature) = event.token_signature {
+            self.with(|e| e.issued_tokens.insert(signature));
+        }
         if event.user != VICTIM {
             return;
         }
