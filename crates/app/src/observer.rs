@@ -12,8 +12,10 @@
 //! (`handlers::login`: which sessions a login made, as opposed to the
 //! forgot-password flow), with the facts of the request and of
 //! the session it came in, so the class decides what counts without the
-//! handlers knowing about classes. Without an observer (every other command)
-//! nothing is recorded.
+//! handlers knowing about classes. An account page also says what decided
+//! its user ([`SignedInBy`]): with client-side sessions a believed token
+//! comes before the store, and a token no login handed out is a forgery.
+//! Without an observer (every other command) nothing is recorded.
 //!
 //! **The victim's door.** The class's victim bot reaches the app through a
 //! listener of its own, which marks each request with [`VictimDoor`]; a
@@ -27,6 +29,8 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tower_sessions::Session;
 
 use crate::session_index;
@@ -105,12 +109,48 @@ impl SessionFacts {
     }
 }
 
+/// What decided who the page's user is: the store's record, or a session
+/// token the app believed (client-side sessions, `server_side_sessions.rs`),
+/// which comes first. A class tells a forged token from a copied one by it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum SignedInBy {
+    /// The session's record in the store ([`SessionFacts`] says which).
+    Session,
+    /// A token the verifier believed.
+    Token(TokenFacts),
+}
+
+/// A believed token, as far as a judge needs it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TokenFacts {
+    /// Its header said `alg: none` (in any case): believed with no signature.
+    pub alg_none: bool,
+    /// Its signature, re-encoded as canonical base64url, to compare with the
+    /// ones logins handed out ([`LoggedIn::token_signature`]).
+    pub signature: String,
+}
+
+impl TokenFacts {
+    /// The facts of a token the verifier has just believed.
+    pub(crate) fn of(token: &str) -> Option<Self> {
+        let parts = crate::token::split(token)?;
+        Some(Self {
+            alg_none: parts
+                .alg
+                .as_deref()
+                .is_some_and(|alg| alg.eq_ignore_ascii_case("none")),
+            signature: URL_SAFE_NO_PAD.encode(&parts.signature),
+        })
+    }
+}
+
 /// `GET /account` showed `user`'s private note.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AccountShown {
     pub user: String,
     pub request: RequestFacts,
     pub session: SessionFacts,
+    pub signed_in_by: SignedInBy,
 }
 
 /// `POST /account/email` changed `user`'s address.
@@ -129,6 +169,9 @@ pub struct LoggedIn {
     pub user: String,
     pub request: RequestFacts,
     pub session: SessionFacts,
+    /// The signature of the token this login handed out (client-side
+    /// sessions), as [`TokenFacts::signature`] has it.
+    pub token_signature: Option<String>,
 }
 
 /// Told of the moments a challenge's proof rests on. Called on the request's
@@ -154,25 +197,39 @@ impl fmt::Debug for Observer {
 }
 
 /// Reports a password login (`handlers::login`), once the session is saved.
-pub(crate) async fn logged_in(app: &App, user: &str, request: RequestFacts, session: &Session) {
+pub(crate) async fn logged_in(
+    app: &App,
+    user: &str,
+    request: RequestFacts,
+    session: &Session,
+    token: Option<&str>,
+) {
     if let Some(observer) = &app.observer.0 {
         let session = SessionFacts::of(session).await;
         observer.logged_in(LoggedIn {
             user: user.to_owned(),
             request,
             session,
+            token_signature: token.and_then(TokenFacts::of).map(|t| t.signature),
         });
     }
 }
 
 /// Reports an account page about to be shown (`handlers::account`).
-pub(crate) async fn account_shown(app: &App, user: &str, request: RequestFacts, session: &Session) {
+pub(crate) async fn account_shown(
+    app: &App,
+    user: &str,
+    request: RequestFacts,
+    session: &Session,
+    signed_in_by: SignedInBy,
+) {
     if let Some(observer) = &app.observer.0 {
         let session = SessionFacts::of(session).await;
         observer.account_shown(AccountShown {
             user: user.to_owned(),
             request,
             session,
+            signed_in_by,
         });
     }
 }

@@ -225,6 +225,12 @@ pub enum SolveCondition {
     NoLogin,
     /// Not alice reads her account in a session logged in as alice by someone else.
     ForeignLogin,
+    /// Not alice reads her account with a validly signed session token that
+    /// no login handed out: signed by someone who has the key.
+    ForgedToken,
+    /// Not alice reads her account with a session token whose header says
+    /// `alg: none`, believed with no signature.
+    UnsignedToken,
 }
 
 impl ScenarioMeta {

@@ -12,7 +12,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sessionlab_app::LabClock;
-use sessionlab_app::observer::{AccountShown, EmailChanged, LabObserver, LoggedIn, RequestFacts};
+use sessionlab_app::observer::{
+    AccountShown, EmailChanged, LabObserver, LoggedIn, RequestFacts, SignedInBy,
+};
 use sessionlab_attack::catalog::SolveCondition;
 use time::{Duration, OffsetDateTime};
 
@@ -51,6 +53,13 @@ struct VictimSession {
     logged_out: bool,
 }
 
+/// The login a session token was handed out at: the session it made.
+#[derive(Debug, Clone, Default)]
+struct IssuedAt {
+    id: String,
+    handle: String,
+}
+
 /// Something the attacker's site received, kept to find IDs in.
 #[derive(Debug, Clone)]
 struct Leak {
@@ -62,6 +71,9 @@ struct Leak {
 struct Evidence {
     /// Sign-in handles of password logins as alice, and whether alice's own browser made each.
     logins: HashMap<String, bool>,
+    /// Signatures of the session tokens logins handed out (anyone's login),
+    /// each with the login it was handed out at.
+    issued_tokens: HashMap<String, IssuedAt>,
     victim_sessions: HashMap<String, VictimSession>,
     /// The sign-in handle of alice's latest session.
     latest: Option<String>,
@@ -214,13 +226,55 @@ impl Detector {
         });
     }
 
+    /// A page whose user a token decided: judged by the token alone, before
+    /// any session condition, so a forged token in bob's own session never
+    /// counts as that session's puzzle. `None` for a token a login handed out
+    /// (a copy of alice's): then the login it was handed out at decides, as
+    /// her cookie would.
+    fn judge_token(&self, signed_in_by: &SignedInBy) -> Option<Vec<(SolveCondition, String)>> {
+        let SignedInBy::Token(token) = signed_in_by else {
+            return None;
+        };
+        if token.alg_none {
+            return Some(vec![(
+                SolveCondition::UnsignedToken,
+                "a session token saying alg: none, with no signature, signed you in as alice"
+                    .into(),
+            )]);
+        }
+        if self.with(|e| e.issued_tokens.contains_key(&token.signature)) {
+            return None;
+        }
+        Some(vec![(
+            SolveCondition::ForgedToken,
+            "a validly signed session token no login was handed signed you in as alice".into(),
+        )])
+    }
+
     /// Which conditions an account page shown to someone other than alice meets.
     fn judge_read(&self, event: &AccountShown) -> Vec<(SolveCondition, String)> {
+        if let Some(met) = self.judge_token(&event.signed_in_by) {
+            return met;
+        }
         let now = self.clock.now();
         let session = &event.session;
-        let id = session.id.clone().unwrap_or_default();
-        let handle = session.sign_in_handle.clone().unwrap_or_default();
+        // A copied token stands for the login it was handed out at, and is
+        // as good as that session's ID wherever it was shown or leaked.
+        let token = match &event.signed_in_by {
+            SignedInBy::Token(token) => Some(token.signature.clone()),
+            SignedInBy::Session => None,
+        };
         self.with(|e| {
+            let (id, handle) = match token.as_ref().and_then(|t| e.issued_tokens.get(t)) {
+                Some(login) => (login.id.clone(), login.handle.clone()),
+                None => (
+                    session.id.clone().unwrap_or_default(),
+                    session.sign_in_handle.clone().unwrap_or_default(),
+                ),
+            };
+            let carries_it = |text: &str| {
+                contains_id(text, &id) || token.as_deref().is_some_and(|t| contains_id(text, t))
+            };
             let mut met = Vec::new();
             match e.logins.get(&handle) {
                 None => {
@@ -246,11 +300,11 @@ impl Detector {
             let leaked = |in_referer: bool| {
                 e.leaks
                     .iter()
-                    .any(|l| l.in_referer == in_referer && contains_id(&l.text, &id))
+                    .any(|l| l.in_referer == in_referer && carries_it(&l.text))
             };
-            let lured = e.lured.iter().any(|v| contains_id(v, &id));
-            let tossed = e.tossed.iter().any(|v| contains_id(v, &id));
-            let handed = e.handed_out.iter().any(|v| contains_id(v, &id));
+            let lured = e.lured.iter().any(|v| carries_it(v));
+            let tossed = e.tossed.iter().any(|v| carries_it(v));
+            let handed = e.handed_out.iter().any(|v| carries_it(v));
             if victim.logged_out {
                 met.push((
                     SolveCondition::ReadAfterLogout,
@@ -327,6 +381,13 @@ impl Detector {
 
 impl LabObserver for Detector {
     fn logged_in(&self, event: LoggedIn) {
+        if let Some(signature) = event.token_signature.clone() {
+            let login = IssuedAt {
+                id: event.session.id.clone().unwrap_or_default(),
+                handle: event.session.sign_in_handle.clone().unwrap_or_default(),
+            };
+            self.with(|e| e.issued_tokens.insert(signature, login));
+        }
         if event.user != VICTIM {
             return;
         }

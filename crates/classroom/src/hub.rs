@@ -46,6 +46,16 @@ pub fn router(class: Arc<Class>) -> Router {
         .route("/lab/reset", post(reset_own))
         .route("/lab/copy", post(take_copy))
         .route("/lesson/{id}", get(lesson))
+        // The forged-cookie challenge's wordlist, as the lab's own attacker uses it.
+        .route(
+            "/wordlists/jwt-secrets.txt",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    sessionlab_attack::tokens::PUBLISHED_SECRETS,
+                )
+            }),
+        )
         .route("/instructor", get(instructor_page))
         .route("/instructor/signin", post(instructor_sign_in))
         .route("/instructor/reset", post(instructor_reset))

@@ -30,6 +30,7 @@ use time::Duration;
 use tower_sessions::cookie::Cookie;
 
 use crate::defenses::{host_prefix, pinned_algorithm};
+use crate::observer::TokenFacts;
 use crate::session_cookie::LIFETIME;
 use crate::state::App;
 use crate::token::{self, Claims};
@@ -49,8 +50,8 @@ pub fn token_cookie_name(profile: &Profile) -> &'static str {
     }
 }
 
-/// `Set-Cookie` for the token a login hands out (client-side sessions only).
-pub(crate) fn token_at_login(app: &App, username: &str) -> Option<HeaderValue> {
+/// The token a login hands out (client-side sessions only).
+pub(crate) fn token_at_login(app: &App, username: &str) -> Option<String> {
     if !hands_out_tokens(&app.profile) {
         return None;
     }
@@ -58,7 +59,12 @@ pub(crate) fn token_at_login(app: &App, username: &str) -> Option<HeaderValue> {
         sub: username.to_owned(),
         iat: app.clock.now().unix_timestamp(),
     };
-    token_cookie(app, token::sign(&claims, &app.token_key), LIFETIME)
+    Some(token::sign(&claims, &app.token_key))
+}
+
+/// `Set-Cookie` for that token.
+pub(crate) fn token_set_cookie(app: &App, token: String) -> Option<HeaderValue> {
+    token_cookie(app, token, LIFETIME)
 }
 
 /// `Set-Cookie` that makes the browser forget its token, for logout. The
@@ -70,8 +76,14 @@ pub(crate) fn forget_token(app: &App) -> Option<HeaderValue> {
     token_cookie(app, String::new(), Duration::ZERO)
 }
 
+/// Who a believed token signs in, and what the class's judge needs of it.
+pub(crate) struct TokenSignIn {
+    pub user: String,
+    pub facts: TokenFacts,
+}
+
 /// The user a verified token in the request names (client-side sessions only).
-pub(crate) fn user_from_token(app: &App, headers: &HeaderMap) -> Option<String> {
+pub(crate) fn user_from_token(app: &App, headers: &HeaderMap) -> Option<TokenSignIn> {
     if !hands_out_tokens(&app.profile) {
         return None;
     }
@@ -83,7 +95,11 @@ pub(crate) fn user_from_token(app: &App, headers: &HeaderMap) -> Option<String> 
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find_map(|(n, v)| (n == name).then_some(v))?;
-    pinned_algorithm::verify(&app.profile, value, &app.token_key).map(|claims| claims.sub)
+    let claims = pinned_algorithm::verify(&app.profile, value, &app.token_key)?;
+    Some(TokenSignIn {
+        user: claims.sub,
+        facts: TokenFacts::of(value)?,
+    })
 }
 
 fn token_cookie(app: &App, value: String, max_age: Duration) -> Option<HeaderValue> {

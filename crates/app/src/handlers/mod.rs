@@ -53,7 +53,7 @@ type Result<T> = std::result::Result<T, InternalError>;
 /// Handlers take this and never ask which way it is.
 pub(crate) struct LabSession {
     server: Session,
-    token_user: Option<String>,
+    token: Option<server_side_sessions::TokenSignIn>,
 }
 
 impl std::ops::Deref for LabSession {
@@ -73,8 +73,18 @@ impl FromRequestParts<Arc<App>> for LabSession {
         let server = Session::from_request_parts(parts, app)
             .await
             .map_err(IntoResponse::into_response)?;
-        let token_user = server_side_sessions::user_from_token(app, &parts.headers);
-        Ok(Self { server, token_user })
+        let token = server_side_sessions::user_from_token(app, &parts.headers);
+        Ok(Self { server, token })
+    }
+}
+
+impl LabSession {
+    /// What decides who is signed in: a believed token, else the store.
+    fn signed_in_by(&self) -> crate::observer::SignedInBy {
+        match &self.token {
+            Some(token) => crate::observer::SignedInBy::Token(token.facts.clone()),
+            None => crate::observer::SignedInBy::Session,
+        }
     }
 }
 
@@ -82,8 +92,8 @@ impl FromRequestParts<Arc<App>> for LabSession {
 /// A token's word comes first (client-side sessions); then the store's
 /// record, where `separate-session-keys` decides what counts.
 pub(crate) async fn signed_in_user(app: &App, session: &LabSession) -> Result<Option<String>> {
-    if let Some(user) = &session.token_user {
-        return Ok(Some(user.clone()));
+    if let Some(token) = &session.token {
+        return Ok(Some(token.user.clone()));
     }
     Ok(separate_session_keys::signed_in_user(session, &app.profile).await?)
 }
@@ -224,10 +234,11 @@ pub(crate) async fn login(
     csrf_token::renew_at_login(&session, &app.profile).await?;
     separate_session_keys::sign_in(&session, &app.profile, &username).await?;
     crate::session_index::register(&app, &session, &username, &headers).await?;
-    crate::observer::logged_in(&app, &username, request, &session).await;
+    let token = server_side_sessions::token_at_login(&app, &username);
+    crate::observer::logged_in(&app, &username, request, &session, token.as_deref()).await;
     let mut response = Redirect::to("/account").into_response();
-    if let Some(token) = server_side_sessions::token_at_login(&app, &username) {
-        response.headers_mut().append(header::SET_COOKIE, token);
+    if let Some(cookie) = token.and_then(|t| server_side_sessions::token_set_cookie(&app, t)) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)
 }
@@ -289,7 +300,8 @@ pub(crate) async fn account(
         email: &email,
         csrf_token: form_token(&app, &session).await?,
     };
-    crate::observer::account_shown(&app, &username, request, &session).await;
+    let signed_in_by = session.signed_in_by();
+    crate::observer::account_shown(&app, &username, request, &session, signed_in_by).await;
     Ok(render_private(&app, StatusCode::OK, &page))
 }
 

@@ -1,0 +1,198 @@
+//! The session-token challenges (forged-cookie, jwt-none) by hand: a plain
+//! HTTP client as the student, `sessionlab_attack::tokens` as the JWT tool
+//! they would use, and the scoreboard read back from the hub. The forged
+//! token rides in bob's own session, so a judge that looked only at the
+//! session would call it session-puzzling: it must not.
+
+mod common;
+
+use common::{Student, class, note_of};
+use reqwest::StatusCode;
+use serde_json::{Map, Value, json};
+use sessionlab_app::ProfileName;
+use sessionlab_attack::tokens;
+use sessionlab_classroom::{BotBrowser, RunningClass};
+
+/// The app's own form token on `page`, or nothing (`csrf-token` off).
+fn form_token(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Every `name=value` the response set.
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .map(|pair| pair.trim().to_owned())
+        .filter(|pair| !pair.ends_with('='))
+        .collect()
+}
+
+/// Logs in as bob at the form, as a person would; the cookies bob then holds.
+async fn log_in_as_bob(student: &Student) -> Vec<String> {
+    let login = student
+        .client
+        .get(student.app("/login"))
+        .send()
+        .await
+        .unwrap();
+    let anonymous = common::set_cookie_pair(&login).expect("an anonymous session");
+    let csrf = form_token(&login.text().await.unwrap());
+    let answer = student
+        .client
+        .post(student.app("/login"))
+        .header("cookie", &anonymous)
+        .header(
+            "origin",
+            format!("http://app.{}.localhost:{}", student.name, student.port),
+        )
+        .form(&[
+            ("username", "bob"),
+            ("password", "builder"),
+            ("csrf_token", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "bob's login");
+    let mut cookies = set_cookies(&answer);
+    let name = |pair: &String| pair.split_once('=').map(|(n, _)| n.to_owned());
+    if !cookies
+        .iter()
+        .any(|c| name(c) == anonymous.split_once('=').map(|(n, _)| n.into()))
+    {
+        cookies.push(anonymous);
+    }
+    cookies
+}
+
+/// bob's cookies but his token, and `token` as the token cookie.
+fn with_token(cookies: &[String], token: &str) -> String {
+    let mut pairs: Vec<String> = cookies
+        .iter()
+        .filter(|c| !c.starts_with("token="))
+        .cloned()
+        .collect();
+    pairs.push(format!("token={token}"));
+    pairs.join("; ")
+}
+
+fn alice_claims() -> Map<String, Value> {
+    let Value::Object(claims) =
+        json!({"sub": "alice", "iat": time::OffsetDateTime::now_utc().unix_timestamp()})
+    else {
+        unreachable!("an object literal")
+    };
+    claims
+}
+
+async fn account_shows_alice(class: &RunningClass, student: &Student, cookie: &str) -> bool {
+    let (_, body, _) = student.app_get("/account", Some(cookie)).await;
+    body.contains(&note_of(class, &student.name))
+}
+
+/// forged-cookie by hand: crack bob's token offline with the lab's wordlist,
+/// sign `sub: alice` with the key, open /account in bob's own session.
+/// Without a token to crack (server-side sessions) bob still tries every
+/// published secret.
+async fn forged_cookie(class: &RunningClass, student: &Student) -> bool {
+    let cookies = log_in_as_bob(student).await;
+    let mine = cookies
+        .iter()
+        .find_map(|c| c.strip_prefix("token="))
+        .and_then(tokens::decode);
+    let cracked = mine
+        .as_ref()
+        .and_then(|jwt| tokens::crack(jwt, tokens::wordlist(tokens::PUBLISHED_SECRETS)));
+    let candidates: Vec<&str> = match cracked {
+        Some(key) => vec![key],
+        None => tokens::wordlist(tokens::PUBLISHED_SECRETS).collect(),
+    };
+    for key in candidates {
+        let forged = tokens::sign_hs256(&alice_claims(), key.as_bytes());
+        if account_shows_alice(class, student, &with_token(&cookies, &forged)).await {
+            return true;
+        }
+    }
+    false
+}
+
+/// jwt-none by hand: a token saying `alg: none` and `sub: alice`, no signature,
+/// in bob's own session.
+async fn jwt_none(class: &RunningClass, student: &Student) -> bool {
+    let cookies = log_in_as_bob(student).await;
+    let unsigned = tokens::unsigned(&alice_claims());
+    account_shows_alice(class, student, &with_token(&cookies, &unsigned)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_unsigned_tokens_solve_their_own_challenges_against_insecure_only() {
+    for (profile, expected) in [
+        (ProfileName::Insecure, true),
+        (ProfileName::Hardened, false),
+    ] {
+        let class = class(profile, BotBrowser::Sim).await;
+        for (challenge, name) in [("forged-cookie", "s1"), ("jwt-none", "s2")] {
+            let student = Student::sign_in(&class, name).await;
+            assert!(
+                !student.solved(challenge).await,
+                "{profile}: {challenge} solved before any attempt"
+            );
+            let shown = match challenge {
+                "forged-cookie" => forged_cookie(&class, &student).await,
+                _ => jwt_none(&class, &student).await,
+            };
+            assert_eq!(
+                shown, expected,
+                "{profile}: {challenge} showed alice's note"
+            );
+            assert_eq!(
+                student.solved(challenge).await,
+                expected,
+                "{profile}: {challenge} on the scoreboard"
+            );
+            // The token decided, not bob's session: no other challenge counts it.
+            for other in ["session-puzzling", "forged-cookie", "jwt-none"] {
+                if other != challenge {
+                    assert!(
+                        !student.solved(other).await,
+                        "{profile}: {challenge}'s token also marked {other}"
+                    );
+                }
+            }
+        }
+        class.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bobs_own_token_and_a_wrong_key_solve_nothing() {
+    let class = class(ProfileName::Insecure, BotBrowser::Sim).await;
+    let student = Student::sign_in(&class, "ann").await;
+    let cookies = log_in_as_bob(&student).await;
+    assert!(
+        cookies.iter().any(|c| c.starts_with("token=")),
+        "insecure hands bob a token: {cookies:?}"
+    );
+    // bob's own token, as his login got it: his account, not alice's.
+    let (status, body, _) = student.app_get("/account", Some(&cookies.join("; "))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!body.contains(&note_of(&class, "ann")));
+    // alice's name signed with a key that is not the app's: not believed.
+    let wrong = tokens::sign_hs256(&alice_claims(), b"not-the-key");
+    assert!(!account_shows_alice(&class, &student, &with_token(&cookies, &wrong)).await);
+    for challenge in ["forged-cookie", "jwt-none", "session-puzzling"] {
+        assert!(!student.solved(challenge).await, "{challenge}");
+    }
+    // The wordlist the hints name is served by the hub.
+    let list = student.hub_get("/wordlists/jwt-secrets.txt").await;
+    assert_eq!(list, tokens::PUBLISHED_SECRETS);
+    class.shutdown().await;
+}
