@@ -517,7 +517,7 @@ fn no_token_on_app(browser: &Browser) -> String {
         )
         .collect();
     format!(
-        "no cookie the app set holds a JWT, so there is no signed token to crack and re-sign: {}",
+        "no cookie the app set holds a JWT, so there is no token to forge: {}",
         each.join("; ")
     )
 }

@@ -8,6 +8,11 @@
 //! `38sisjsk92` is on the list because the tutorial printed it. With the
 //! key, he writes `"sub": "alice"` and signs it. Server-side sessions give
 //! him no token to crack; a random 256-bit key is on no list.
+//!
+//! Against a target file's app the same run looks at every cookie for the
+//! JWT and finds which claim holds the attacker's username (not always
+//! `sub`): that is the claim rewritten. Without a JWT it is not-applicable,
+//! with what the cookies are instead.
 
 use crate::actors::{OwnToken, judge, log_in, own_token, probe_account, read_own_note};
 use crate::lab::{RunContext, RunError, plant_cookie};

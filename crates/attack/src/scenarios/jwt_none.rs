@@ -5,7 +5,8 @@
 //! `{"alg": "none"}` and drops the signature. A verifier that reads the
 //! algorithm from the token itself believes it; one that checks HS256
 //! whatever the header says refuses it, and server-side sessions hand out
-//! no token to rewrite.
+//! no token to rewrite. Against a target file's app, the token and its
+//! identity claim are found as `forged-cookie` finds them.
 
 use crate::actors::{OwnToken, judge, log_in, own_token, probe_account, read_own_note, short};
 use crate::lab::{RunContext, RunError, plant_cookie};
