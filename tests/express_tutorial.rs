@@ -167,6 +167,15 @@ fn check_express_results(label: &str, express: &BTreeMap<String, (String, String
             assert_eq!(step["actor"], "attacker", "{result}");
         }
     }
+    // express-session's cookie is a signed ID, no token: nothing to forge, and the reason says so.
+    for id in ["forged-cookie", "jwt-none"] {
+        let (outcome, evidence) = &express[id];
+        assert_eq!(outcome, "not-applicable", "{label}: {id}: {evidence}");
+        assert!(
+            evidence.contains("express-session's signed session ID"),
+            "{label}: {id}: {evidence}"
+        );
+    }
     assert_eq!(json["target"]["session_cookie"], "connect.sid", "{label}");
     let weak: Vec<&str> = json["target"]["findings"]
         .as_array()

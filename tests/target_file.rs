@@ -7,9 +7,9 @@
 //! hijack-predict) is held to the lab's proofs. The marker rules are checked
 //! too: a marker everyone sees, or the attacker sees, is an error that says so.
 
-use sessionlab_app::{Profile, ProfileName};
+use sessionlab_app::{Defense, Profile, ProfileName};
 use sessionlab_attack::app_target::{AppOptions, TargetFile};
-use sessionlab_attack::{Credentials, Outcome, ProofKind, REGISTRY, Target, run_scenario};
+use sessionlab_attack::{Actor, Credentials, Outcome, ProofKind, REGISTRY, Target, run_scenario};
 use sessionlab_harness::lab::start_profile;
 
 fn file_for(url: &str, marker: &str) -> TargetFile {
@@ -191,4 +191,95 @@ async fn idle_timeout_on_a_target_file_really_waits() {
         result.evidence
     );
     lab.server.shutdown().await;
+}
+
+/// Runs `scenario` against `profile` described by a target file (alice's
+/// address on `/account` as the marker).
+async fn run_by_file(profile: Profile, scenario: &str) -> sessionlab_attack::RunResult {
+    let lab = start_profile(&profile)
+        .await
+        .expect("the app starts on loopback");
+    let url = format!(
+        "{}://127.0.0.1:{}",
+        lab.target.scheme,
+        lab.target.addr.port()
+    );
+    let target = Target::from_app_file(&file_for(&url, "alice@lab.test"), &AppOptions::default())
+        .await
+        .expect("the file is valid");
+    let result = run_scenario(
+        scenario,
+        &target,
+        &Credentials::default_victim(),
+        &Credentials::default_attacker(),
+    )
+    .await;
+    lab.server.shutdown().await;
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_found_in_the_attackers_cookies_is_cracked_and_forged() {
+    let result = run_by_file(Profile::new(ProfileName::Insecure), "forged-cookie").await;
+    assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+    let proof = result.proof.as_ref().expect("a proof");
+    assert_eq!(proof.kind, ProofKind::VictimMarker);
+    assert_eq!(proof.value, "alice@lab.test");
+    assert_eq!(result.steps[proof.step].actor, Actor::Attacker);
+    assert!(
+        result.evidence.contains("38sisjsk92"),
+        "{}",
+        result.evidence
+    );
+    assert!(
+        result
+            .steps
+            .iter()
+            .any(|s| s.observed.contains("\"sub\" holds his username")),
+        "the identity claim is found, not assumed"
+    );
+
+    // A random key from the environment is on no list: the forgery stops there.
+    let random_key = Profile::new(ProfileName::Insecure).with(Defense::SecretFromEnv);
+    let result = run_by_file(random_key, "forged-cookie").await;
+    assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
+    assert!(
+        result.evidence.contains("none of the"),
+        "{}",
+        result.evidence
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsigned_token_passes_only_a_verifier_that_trusts_its_header() {
+    let result = run_by_file(Profile::new(ProfileName::Insecure), "jwt-none").await;
+    assert_eq!(result.outcome, Outcome::Compromised, "{}", result.evidence);
+    let proof = result.proof.as_ref().expect("a proof");
+    assert_eq!(proof.kind, ProofKind::VictimMarker);
+
+    let pinned = Profile::new(ProfileName::Insecure).with(Defense::PinnedAlgorithm);
+    let result = run_by_file(pinned, "jwt-none").await;
+    assert_eq!(result.outcome, Outcome::Blocked, "{}", result.evidence);
+    assert!(result.proof.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_sessions_leave_no_token_to_forge() {
+    for scenario in ["forged-cookie", "jwt-none"] {
+        let result = run_by_file(Profile::new(ProfileName::Hardened), scenario).await;
+        assert_eq!(
+            result.outcome,
+            Outcome::NotApplicable,
+            "{scenario}: {}",
+            result.evidence
+        );
+        assert!(
+            result
+                .evidence
+                .contains("no cookie the app set holds a JWT"),
+            "{scenario}: {}",
+            result.evidence
+        );
+        assert!(result.proof.is_none());
+    }
 }

