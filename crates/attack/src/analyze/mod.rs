@@ -149,14 +149,24 @@ pub struct Analysis {
     pub analyse_ms: u64,
 }
 
+/// How many bit positions may fail the four tests by chance alone. On a
+/// perfect source one position fails one of them about once in 700 (monobit
+/// and poker about 1 in 10,000 each, the six run lengths about 1 in 1,000
+/// together, the long run about 1 in 3,000), so with 128 positions one in six
+/// samples has a failing position. More than three fail together about once in
+/// 20,000 samples; a counter or a timestamp fails dozens.
+pub const CHANCE_FAILURES: usize = 3;
+
 impl Analysis {
     /// "Passes FIPS 140-2": every bit position passed the four tests (on
-    /// 20,000 tokens), and so did the first 20,000 bits of the stream, the
-    /// sample the standard specifies. (Further blocks are reported: on a
+    /// 20,000 tokens), but for the few a perfect source fails by chance
+    /// ([`CHANCE_FAILURES`]), and so did the first 20,000 bits of the stream,
+    /// the sample the standard specifies. (Further blocks are reported: on a
     /// perfect source each test still fails about one block in several
     /// thousand.)
     pub fn passes_fips(&self) -> bool {
-        self.fips_per_position && self.bit_passed.iter().all(|&p| p) && self.first_block_passed
+        let failing = self.bit_passed.iter().filter(|&&p| !p).count();
+        self.fips_per_position && failing <= CHANCE_FAILURES && self.first_block_passed
     }
 }
 
@@ -464,6 +474,23 @@ mod tests {
         assert!(analysis.structures.is_empty(), "{:?}", analysis.structures);
         assert_eq!(analysis.band, Band::Excellent, "{}", analysis.verdict);
         assert!(analysis.effective_bits > 110, "{}", analysis.effective_bits);
+    }
+
+    #[test]
+    fn a_few_positions_may_fail_by_chance_and_no_more() {
+        let mut rng = rand::rng();
+        let random: Vec<String> = (0..500)
+            .map(|_| URL_SAFE_NO_PAD.encode(rng.random::<u128>().to_le_bytes()))
+            .collect();
+        let mut analysis = analyse("test", &random).unwrap();
+        // As if the sample had been the 20,000 tokens FIPS 140-2 sizes.
+        analysis.fips_per_position = true;
+        analysis.first_block_passed = true;
+        analysis.bit_passed.fill(true);
+        analysis.bit_passed[..CHANCE_FAILURES].fill(false);
+        assert!(analysis.passes_fips());
+        analysis.bit_passed[CHANCE_FAILURES] = false;
+        assert!(!analysis.passes_fips());
     }
 
     #[test]
