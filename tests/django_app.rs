@@ -13,12 +13,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use common::{repo, sessionlab, stderr, stdout};
+use common::{ExampleApp, free_port, repo, sessionlab, skipped, stderr, stdout};
 use serde_json::Value;
 use sessionlab_attack::TargetFile;
 
@@ -46,26 +45,21 @@ fn missing() -> Option<String> {
     })
 }
 
-/// The app under Django's development server, killed when dropped.
+/// The app under Django's development server, with a database of its own
+/// that goes when it does.
 struct DjangoApp {
-    child: Child,
-    port: u16,
+    app: ExampleApp,
     database: PathBuf,
 }
 
 impl Drop for DjangoApp {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.database);
     }
 }
 
 fn start_django() -> DjangoApp {
-    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port();
+    let port = free_port();
     let database = std::env::temp_dir().join(format!("sessionlab-django-{port}.sqlite3"));
     let _ = std::fs::remove_file(&database);
     let migrated = Command::new(python())
@@ -76,7 +70,8 @@ fn start_django() -> DjangoApp {
         .status()
         .expect("python runs");
     assert!(migrated.success(), "manage.py migrate failed");
-    let child = Command::new(python())
+    let mut server = Command::new(python());
+    server
         .args([
             "manage.py",
             "runserver",
@@ -86,38 +81,17 @@ fn start_django() -> DjangoApp {
         .current_dir(example())
         .env("DJANGO_DB", &database)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the development server starts");
-    let mut app = DjangoApp {
-        child,
-        port,
-        database,
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        if let Ok(Some(status)) = app.child.try_wait() {
-            panic!("the Django app exited before listening: {status}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the Django app did not listen on {addr} within 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    app
+        .stderr(Stdio::null());
+    let app = ExampleApp::start("the Django app", server, port, Duration::from_secs(30));
+    DjangoApp { app, database }
 }
 
 #[test]
 fn the_django_app_does_what_its_expected_outcomes_say() {
-    if let Some(why) = missing() {
-        let required = std::env::var("SESSIONLAB_REQUIRE_DJANGO").is_ok_and(|v| v == "1");
-        assert!(!required, "SESSIONLAB_REQUIRE_DJANGO=1 but {why}");
-        eprintln!("skipped: {why}");
+    if skipped(missing(), "SESSIONLAB_REQUIRE_DJANGO") {
         return;
     }
-    let app = start_django();
+    let django = start_django();
     let expected: BTreeMap<String, String> = {
         let text = std::fs::read_to_string(example().join("expected.toml")).expect("readable");
         let table: toml::Table = toml::from_str(&text).expect("expected.toml parses");
@@ -129,8 +103,8 @@ fn the_django_app_does_what_its_expected_outcomes_say() {
             .collect()
     };
     let mut file = TargetFile::read(&example().join("target.toml")).expect("the example parses");
-    file.url = format!("http://127.0.0.1:{}", app.port);
-    let path = std::env::temp_dir().join(format!("sessionlab-django-{}.toml", app.port));
+    file.url = format!("http://127.0.0.1:{}", django.app.port);
+    let path = std::env::temp_dir().join(format!("sessionlab-django-{}.toml", django.app.port));
     std::fs::write(&path, file.to_toml()).expect("written");
     let out = sessionlab(&[
         "attack",

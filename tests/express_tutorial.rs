@@ -16,12 +16,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use common::{repo, sessionlab, stderr, stdout};
+use common::{ExampleApp, free_port, repo, sessionlab, skipped, stderr, stdout};
 use serde_json::Value;
 use sessionlab_attack::TargetFile;
 
@@ -61,50 +60,15 @@ fn missing() -> Option<String> {
     None
 }
 
-/// The app under Node, killed when dropped.
-struct NodeApp {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for NodeApp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
-}
-
-fn start_express() -> NodeApp {
+fn start_express() -> ExampleApp {
     let port = free_port();
-    let child = Command::new("node")
-        .arg("index.js")
+    let mut node = Command::new("node");
+    node.arg("index.js")
         .current_dir(example())
         .env("PORT", port.to_string())
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node starts");
-    let mut app = NodeApp { child, port };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        if let Ok(Some(status)) = app.child.try_wait() {
-            panic!("the Express app exited before listening: {status}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the Express app did not listen on {addr} within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    app
+        .stderr(Stdio::inherit());
+    ExampleApp::start("the Express app", node, port, Duration::from_secs(20))
 }
 
 /// `attack ... --format json`: scenario id to (outcome, evidence), and the whole document.
@@ -192,10 +156,7 @@ fn check_express_results(label: &str, express: &BTreeMap<String, (String, String
 
 #[test]
 fn the_articles_express_app_does_what_the_tutorial_profile_does() {
-    if let Some(why) = missing() {
-        let required = std::env::var("SESSIONLAB_REQUIRE_NODE").is_ok_and(|v| v == "1");
-        assert!(!required, "SESSIONLAB_REQUIRE_NODE=1 but {why}");
-        eprintln!("skipped: {why}");
+    if skipped(missing(), "SESSIONLAB_REQUIRE_NODE") {
         return;
     }
     let app = start_express();

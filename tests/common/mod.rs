@@ -92,3 +92,64 @@ pub fn assert_self_contained_html(html: &str) {
         "the style loads nothing"
     );
 }
+
+/// A free loopback port, for an app the test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// Whether a test of an example app skips: `missing` says why the app cannot
+/// run here. Under `require` (e.g. `SESSIONLAB_REQUIRE_NODE=1`, set by
+/// `.ci/run`) that is a failure instead.
+pub fn skipped(missing: Option<String>, require: &str) -> bool {
+    let Some(why) = missing else {
+        return false;
+    };
+    let required = std::env::var(require).is_ok_and(|v| v == "1");
+    assert!(!required, "{require}=1 but {why}");
+    eprintln!("skipped: {why}");
+    true
+}
+
+/// An example app in another framework (`examples/`), run as a child process
+/// on a loopback port and killed when dropped.
+pub struct ExampleApp {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl ExampleApp {
+    /// Spawns `command`, which listens on `port`, and waits until it does
+    /// (`within` at most; an early exit fails at once). `name` is for messages.
+    pub fn start(name: &str, mut command: Command, port: u16, within: std::time::Duration) -> Self {
+        use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+        use std::time::{Duration, Instant};
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("{name} does not start: {e}"));
+        let mut app = ExampleApp { child, port };
+        let deadline = Instant::now() + within;
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            if let Ok(Some(status)) = app.child.try_wait() {
+                panic!("{name} exited before listening: {status}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name} did not listen on {addr} within {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        app
+    }
+}
+
+impl Drop for ExampleApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
