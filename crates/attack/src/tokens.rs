@@ -153,7 +153,7 @@ pub fn other_format(name: &str, value: &str, names: &[&str]) -> Option<&'static 
     // itsdangerous: payload.timestamp.signature, or .zlib-payload.timestamp.signature.
     if (parts.len() == 3 && json_part(parts[0])) || (parts.len() == 4 && parts[0].is_empty()) {
         return Some(
-            "a Flask/itsdangerous signed session (payload.timestamp.signature) with no value holding his username, or not Flask's own format: nothing to rewrite",
+            "a Flask/itsdangerous signed session (payload.timestamp.signature), not a JWT (forged-cookie cracks Flask's own session format)",
         );
     }
     None
