@@ -11,8 +11,8 @@
 //!
 //! Against a target file's app the same run looks at every cookie for the
 //! JWT and finds which claim holds the attacker's username (not always
-//! `sub`): that is the claim rewritten. Without a JWT it is not-applicable,
-//! with what the cookies are instead.
+//! `sub`): that is the claim rewritten. Without a JWT (or a Flask session,
+//! below) it is not-applicable, with what the cookies are instead.
 //!
 //! Flask's default session is the same weakness in another format: the
 //! whole session dict in the cookie, signed by itsdangerous with HMAC-SHA1
