@@ -12,14 +12,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{ExampleApp, free_port, repo, sessionlab, skipped, stderr, stdout};
-use serde_json::Value;
-use sessionlab_attack::TargetFile;
+use common::{ExampleApp, attack_as_expected, free_port, repo, skipped};
 
 fn example() -> PathBuf {
     repo("examples/django-app")
@@ -92,52 +89,7 @@ fn the_django_app_does_what_its_expected_outcomes_say() {
         return;
     }
     let django = start_django();
-    let expected: BTreeMap<String, String> = {
-        let text = std::fs::read_to_string(example().join("expected.toml")).expect("readable");
-        let table: toml::Table = toml::from_str(&text).expect("expected.toml parses");
-        table["outcomes"]
-            .as_table()
-            .expect("an [outcomes] table")
-            .iter()
-            .map(|(id, o)| (id.clone(), o.as_str().expect("a string").to_string()))
-            .collect()
-    };
-    let mut file = TargetFile::read(&example().join("target.toml")).expect("the example parses");
-    file.url = format!("http://127.0.0.1:{}", django.app.port);
-    let path = std::env::temp_dir().join(format!("sessionlab-django-{}.toml", django.app.port));
-    std::fs::write(&path, file.to_toml()).expect("written");
-    let out = sessionlab(&[
-        "attack",
-        "--target-file",
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let _ = std::fs::remove_file(&path);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
-    let mut ran = BTreeMap::new();
-    for result in json["results"].as_array().expect("results") {
-        let id = result["scenario"].as_str().unwrap();
-        let outcome = result["outcome"].as_str().unwrap();
-        if outcome != "not-applicable" {
-            ran.insert(
-                id.to_string(),
-                (outcome.to_string(), result["evidence"].to_string()),
-            );
-        }
-    }
-    let wrong: Vec<String> = expected
-        .iter()
-        .filter(|(id, outcome)| ran.get(*id).map(|(o, _)| o) != Some(outcome))
-        .map(|(id, outcome)| format!("{id}: expected {outcome}, got {:?}", ran.get(id)))
-        .chain(
-            ran.iter()
-                .filter(|(id, _)| !expected.contains_key(*id))
-                .map(|(id, got)| format!("{id} ran ({got:?}) but expected.toml does not list it")),
-        )
-        .collect();
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let json = attack_as_expected(&example(), django.app.port);
     assert_eq!(json["target"]["session_cookie"], "sessionid");
     let weak: Vec<&str> = json["target"]["findings"]
         .as_array()

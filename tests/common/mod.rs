@@ -153,3 +153,57 @@ impl Drop for ExampleApp {
         let _ = self.child.wait();
     }
 }
+
+/// Attacks the example app in `example` (its `target.toml`, pointed at
+/// `port`) and checks every scenario that ran against its `expected.toml`
+/// (`[outcomes]`, scenario id to outcome; not-applicable ones are left out).
+/// Returns the attack's JSON, for the checks a test adds.
+pub fn attack_as_expected(example: &std::path::Path, port: u16) -> serde_json::Value {
+    use std::collections::BTreeMap;
+    let text = std::fs::read_to_string(example.join("expected.toml")).expect("readable");
+    let table: toml::Table = toml::from_str(&text).expect("expected.toml parses");
+    let expected: BTreeMap<String, String> = table["outcomes"]
+        .as_table()
+        .expect("an [outcomes] table")
+        .iter()
+        .map(|(id, o)| (id.clone(), o.as_str().expect("a string").to_string()))
+        .collect();
+    let mut file = sessionlab_attack::TargetFile::read(&example.join("target.toml"))
+        .expect("the example parses");
+    file.url = format!("http://127.0.0.1:{port}");
+    let path = std::env::temp_dir().join(format!("sessionlab-example-{port}.toml"));
+    std::fs::write(&path, file.to_toml()).expect("written");
+    let out = sessionlab(&[
+        "attack",
+        "--target-file",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let mut ran = BTreeMap::new();
+    for result in json["results"].as_array().expect("results") {
+        let id = result["scenario"].as_str().unwrap();
+        let outcome = result["outcome"].as_str().unwrap();
+        if outcome != "not-applicable" {
+            ran.insert(
+                id.to_string(),
+                (outcome.to_string(), result["evidence"].to_string()),
+            );
+        }
+    }
+    let wrong: Vec<String> = expected
+        .iter()
+        .filter(|(id, outcome)| ran.get(*id).map(|(o, _)| o) != Some(outcome))
+        .map(|(id, outcome)| format!("{id}: expected {outcome}, got {:?}", ran.get(id)))
+        .chain(
+            ran.iter()
+                .filter(|(id, _)| !expected.contains_key(*id))
+                .map(|(id, got)| format!("{id} ran ({got:?}) but expected.toml does not list it")),
+        )
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    json
+}
