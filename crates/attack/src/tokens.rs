@@ -12,6 +12,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
+pub mod cookie_session;
 pub mod flask;
 
 /// Secrets published in tutorials and framework docs
@@ -115,15 +116,23 @@ pub const IDENTITY_CLAIMS: &[&str] = &[
 /// the forger rewrites; `None` when the token names its user otherwise (a
 /// database number the attacker cannot map to the victim).
 pub fn identity_claim(jwt: &Jwt, username: &str) -> Option<String> {
+    key_holding(&jwt.claims, username)
+}
+
+/// The key of `data` whose value is `username`: the first of
+/// [`IDENTITY_CLAIMS`] holding it, else any other. Shared by every format
+/// that carries its user in a JSON object (JWT claims, Flask and
+/// cookie-session sessions).
+pub fn key_holding(data: &Map<String, Value>, username: &str) -> Option<String> {
+    let holds = |key: &str| data.get(key).and_then(Value::as_str) == Some(username);
     IDENTITY_CLAIMS
         .iter()
-        .find(|claim| jwt.claim(claim) == Some(username))
-        .map(|claim| claim.to_string())
+        .find(|key| holds(key))
+        .map(|key| key.to_string())
         .or_else(|| {
-            jwt.claims
-                .iter()
+            data.iter()
                 .find(|(_, value)| value.as_str() == Some(username))
-                .map(|(name, _)| name.clone())
+                .map(|(key, _)| key.clone())
         })
 }
 
@@ -139,7 +148,7 @@ pub fn other_format(name: &str, value: &str, names: &[&str]) -> Option<&'static 
     }
     if names.contains(&format!("{name}.sig").as_str()) {
         return Some(
-            "express cookie-session's data, signed in its .sig companion (Keygrip's HMAC-SHA1): sessionlab does not crack that format yet",
+            "express cookie-session's data, signed in its .sig companion (Keygrip's HMAC-SHA1), not a JWT (forged-cookie cracks cookie-session's own format)",
         );
     }
     let parts: Vec<&str> = value.split('.').collect();

@@ -19,6 +19,11 @@
 //! under a key derived from `app.secret_key` ([`tokens::flask`]). The
 //! attacker cracks that key from the same list, swaps his username for the
 //! victim's in whichever key holds it, and re-signs with a fresh timestamp.
+//!
+//! Express's `cookie-session` is the same again: the session as base64
+//! JSON in cookie `NAME`, Keygrip's HMAC-SHA1 of `NAME=VALUE` in `NAME.sig`
+//! ([`tokens::cookie_session`]). Cracked from the same list, the forger
+//! plants both cookies.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,6 +33,7 @@ use crate::actors::{OwnToken, judge, log_in, own_token, probe_account, read_own_
 use crate::lab::{RunContext, RunError, plant_cookie};
 use crate::outcome::{Actor, Verdict};
 use crate::tokens;
+use crate::tokens::cookie_session::CookieSession;
 use crate::tokens::flask::FlaskSession;
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
@@ -44,6 +50,9 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     log_in(ctx, &mut attacker, &ctx.attacker).await?;
     if let Some((cookie, session)) = flask_cookie(&attacker) {
         return forge_flask(ctx, &cookie, &session, &note).await;
+    }
+    if let Some(session) = cookie_session(&attacker) {
+        return forge_cookie_session(ctx, &session, &note).await;
     }
     let OwnToken {
         cookie,
@@ -186,6 +195,88 @@ async fn forge_flask(
         note,
         &format!("the secret_key {secret:?} was on the list of published secrets"),
         "the forged session cookie",
+    ))
+}
+
+/// The attacker's express cookie-session, if any: a cookie whose value is
+/// base64 JSON and whose `.sig` companion he also holds.
+fn cookie_session(browser: &Browser) -> Option<CookieSession> {
+    let cookies = browser.jar.cookies();
+    cookies.iter().find_map(|c| {
+        let sig_name = tokens::cookie_session::sig_name(&c.name);
+        let sig = cookies.iter().find(|s| s.name == sig_name)?;
+        tokens::cookie_session::decode(&c.name, &c.value, &sig.value)
+    })
+}
+
+/// The cookie-session path: the key holding his username, the cracked
+/// Keygrip key, a session naming the victim and its `.sig`, both planted.
+async fn forge_cookie_session(
+    ctx: &mut RunContext,
+    session: &CookieSession,
+    note: &str,
+) -> Result<Verdict, RunError> {
+    let cookie = &session.name;
+    let sig_cookie = tokens::cookie_session::sig_name(cookie);
+    let action = format!(
+        "logged in as {} and looked in his own cookies for a token",
+        ctx.attacker.username
+    );
+    let data = serde_json::Value::Object(session.data.clone());
+    let Some(key) = tokens::cookie_session::identity_key(session, &ctx.attacker.username) else {
+        let evidence = format!(
+            "cookie {cookie} is an express cookie-session holding {data}, but no value is his username {:?}: it names its user some other way",
+            ctx.attacker.username
+        );
+        let step = ctx.step(Actor::Attacker, action, &evidence);
+        return Ok(Verdict::not_applicable(evidence, step));
+    };
+    ctx.step(
+        Actor::Attacker,
+        action,
+        format!(
+            "cookie {cookie} is express cookie-session's session (base64 JSON, readable without a key): {data}; \"{key}\" holds his username; {sig_cookie} signs it"
+        ),
+    );
+
+    let tried = tokens::wordlist(tokens::PUBLISHED_SECRETS).count();
+    let action = format!(
+        "tried {tried} secrets published in tutorials and docs as Keygrip keys against {sig_cookie}, HMAC-SHA1 of \"{cookie}=<value>\", offline"
+    );
+    let Some(secret) =
+        tokens::cookie_session::crack(session, tokens::wordlist(tokens::PUBLISHED_SECRETS))
+    else {
+        let evidence = format!(
+            "none of the {tried} secrets reproduces the signature: the key is on no published list"
+        );
+        let step = ctx.step(Actor::Attacker, action, &evidence);
+        return Ok(Verdict::blocked(evidence, step));
+    };
+    ctx.step(
+        Actor::Attacker,
+        action,
+        format!("key {secret:?} reproduces the signature: that is the app's key"),
+    );
+
+    let mut data = session.data.clone();
+    data.insert(key.clone(), ctx.victim.username.clone().into());
+    let (value, sig) = tokens::cookie_session::sign(cookie, &data, secret.as_bytes());
+    let proof = ctx.proof_url();
+    let mut forger = ctx.browser(Actor::Attacker, "attacker-forged");
+    plant_cookie(&mut forger, &proof, cookie, &value);
+    plant_cookie(&mut forger, &proof, &sig_cookie, &sig);
+    let probe = probe_account(&mut forger, proof).await?;
+    Ok(judge(
+        ctx,
+        &format!(
+            "signed a cookie-session saying \"{key}\": \"{}\" with the key, planted it and its {sig_cookie}, and opened {} with them",
+            ctx.victim.username,
+            ctx.target.proof_path()
+        ),
+        &probe,
+        note,
+        &format!("the key {secret:?} was on the list of published secrets"),
+        "the forged session cookies",
     ))
 }
 

@@ -120,18 +120,7 @@ fn zlib(bytes: &[u8]) -> Vec<u8> {
 /// The session key whose value is `username` (the one a forger rewrites):
 /// the first of [`super::IDENTITY_CLAIMS`] holding it, else any other.
 pub fn identity_key(session: &FlaskSession, username: &str) -> Option<String> {
-    let holds = |key: &str| session.data.get(key).and_then(Value::as_str) == Some(username);
-    super::IDENTITY_CLAIMS
-        .iter()
-        .find(|key| holds(key))
-        .map(|key| key.to_string())
-        .or_else(|| {
-            session
-                .data
-                .iter()
-                .find(|(_, value)| value.as_str() == Some(username))
-                .map(|(key, _)| key.clone())
-        })
+    super::key_holding(&session.data, username)
 }
 
 #[cfg(test)]
