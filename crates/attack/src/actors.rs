@@ -268,6 +268,10 @@ async fn copied_from_victim(
     let account = ctx.proof_url();
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     plant_cookie(&mut attacker, &account, &ctx.target.session_cookie, &copy);
+    let signature_name = signature_cookie(&ctx.target.session_cookie);
+    if let Some(signature) = victim.cookie_values(&signature_name).into_iter().next() {
+        plant_cookie(&mut attacker, &account, &signature_name, &signature);
+    }
     let token = with_token.then(|| token_cookie(&victim)).flatten();
     if let Some((name, value)) = &token {
         plant_cookie(&mut attacker, &account, name, value);
@@ -366,9 +370,33 @@ pub async fn replay_session_id(
     id: &str,
     account_url: Url,
 ) -> Result<AccountProbe, RunError> {
+    replay_signed_session(ctx, id, None, account_url).await
+}
+
+/// [`replay_session_id`], with the cookie's signature companion when one
+/// was taken with it ([`signature_cookie`]).
+pub async fn replay_signed_session(
+    ctx: &mut RunContext,
+    id: &str,
+    signature: Option<&str>,
+    account_url: Url,
+) -> Result<AccountProbe, RunError> {
     let mut attacker = ctx.browser(Actor::Attacker, "attacker");
     plant_cookie(&mut attacker, &account_url, &ctx.target.session_cookie, id);
+    if let Some(signature) = signature {
+        let name = signature_cookie(&ctx.target.session_cookie);
+        plant_cookie(&mut attacker, &account_url, &name, signature);
+    }
     probe_account(&mut attacker, account_url).await
+}
+
+/// The companion cookie that carries a session cookie's signature, as
+/// express's `cookie-session` (Keygrip) sets it: `NAME.sig` signs
+/// `NAME=VALUE`, and the app ignores the cookie without it. Whoever copies
+/// or captures the session cookie takes this one too: it travels beside it
+/// in every request.
+pub fn signature_cookie(session_cookie: &str) -> String {
+    format!("{session_cookie}.sig")
 }
 
 /// Records the attacker's final step and turns what they got back into the

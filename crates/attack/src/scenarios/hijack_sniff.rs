@@ -6,7 +6,7 @@
 //! not; HSTS upgrades the link before it leaves; a Secure cookie is never put
 //! on a plain-HTTP request in the first place.
 
-use crate::actors::{judge, log_in, read_own_note, replay_session_id, short};
+use crate::actors::{judge, log_in, read_own_note, replay_signed_session, short, signature_cookie};
 use crate::lab::{APP_HOST, RunContext, RunError};
 use crate::outcome::{Actor, Verdict};
 use crate::relay::SniffingRelay;
@@ -71,18 +71,29 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         .flat_map(|c| c.cookie_headers())
         .collect();
     let password_seen = connections.iter().any(|c| c.shows_password());
-    let captured: Vec<String> = cookie_headers
+    let pairs: Vec<(String, String)> = cookie_headers
         .iter()
         .flat_map(|h| {
             h.split(';')
-                .map(|p| p.trim().to_string())
+                .filter_map(|p| {
+                    let (name, value) = p.trim().split_once('=')?;
+                    Some((name.to_string(), value.to_string()))
+                })
                 .collect::<Vec<_>>()
         })
-        .filter_map(|pair| {
-            let (name, value) = pair.split_once('=')?;
-            (name == ctx.target.session_cookie).then(|| value.to_string())
-        })
         .collect();
+    let captured_as = |wanted: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(name, _)| name == wanted)
+            .map(|(_, value)| value.clone())
+            .collect()
+    };
+    let captured = captured_as(&ctx.target.session_cookie);
+    // A signed cookie's companion crosses in the same header.
+    let signature = captured_as(&signature_cookie(&ctx.target.session_cookie))
+        .last()
+        .cloned();
     let mut seen = format!(
         "{} connection(s): {tls} TLS (the hostname readable in its ClientHello, SNI; the HTTP inside encrypted), {plain} plain HTTP",
         connections.len()
@@ -107,7 +118,7 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         ));
     };
     let account = ctx.proof_url();
-    let probe = replay_session_id(ctx, stolen, account).await?;
+    let probe = replay_signed_session(ctx, stolen, signature.as_deref(), account).await?;
     Ok(judge(
         ctx,
         "replayed the sniffed session cookie",
