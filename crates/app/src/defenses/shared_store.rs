@@ -53,7 +53,16 @@ pub(crate) fn instance_cache(profile: &Profile) -> Option<InstanceCache> {
 /// lab time it was cached at.
 #[derive(Debug, Default)]
 pub(crate) struct InstanceCache {
-    entries: Mutex<HashMap<Id, (Record, OffsetDateTime)>>,
+    entries: Mutex<Copies>,
+}
+
+#[derive(Debug, Default)]
+struct Copies {
+    by_id: HashMap<Id, (Record, OffsetDateTime)>,
+    /// When the cache was last found full of live copies: the moment the
+    /// first of them expires. Until then a new copy is not cached, and the
+    /// cache is not scanned again for every request.
+    full_until: Option<OffsetDateTime>,
 }
 
 impl InstanceCache {
@@ -61,6 +70,7 @@ impl InstanceCache {
     /// The shared store is not asked: that is the weakness.
     pub(crate) fn get(&self, id: &Id, now: OffsetDateTime) -> Option<Record> {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let entries = &mut entries.by_id;
         match entries.get(id) {
             Some((record, cached_at)) if now - *cached_at < CACHE_TIME_TO_LIVE => {
                 Some(record.clone())
@@ -75,14 +85,21 @@ impl InstanceCache {
 
     /// Keeps a copy of `record`, read from or written to the store at `now`.
     pub(crate) fn put(&self, record: &Record, now: OffsetDateTime) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() >= CACHE_CAPACITY && !entries.contains_key(&record.id) {
-            entries.retain(|_, (_, cached_at)| now - *cached_at < CACHE_TIME_TO_LIVE);
-            if entries.len() >= CACHE_CAPACITY {
-                return; // Full of live copies: this one is simply not cached.
+        let mut copies = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if copies.by_id.len() >= CACHE_CAPACITY && !copies.by_id.contains_key(&record.id) {
+            if copies.full_until.is_some_and(|until| now < until) {
+                return; // Still full of live copies: this one is simply not cached.
+            }
+            copies
+                .by_id
+                .retain(|_, (_, cached_at)| now - *cached_at < CACHE_TIME_TO_LIVE);
+            if copies.by_id.len() >= CACHE_CAPACITY {
+                let first_expiry = copies.by_id.values().map(|(_, at)| *at).min();
+                copies.full_until = first_expiry.map(|at| at + CACHE_TIME_TO_LIVE);
+                return;
             }
         }
-        entries.insert(record.id, (record.clone(), now));
+        copies.by_id.insert(record.id, (record.clone(), now));
     }
 
     /// Drops this instance's copy (a delete or a refused save here). Other
@@ -91,6 +108,37 @@ impl InstanceCache {
         self.entries
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .by_id
             .remove(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: i128) -> Record {
+        Record {
+            id: Id(id),
+            data: Default::default(),
+            expiry_date: OffsetDateTime::now_utc(),
+        }
+    }
+
+    #[test]
+    fn a_full_cache_takes_new_copies_again_once_the_first_expires() {
+        let cache = InstanceCache::default();
+        let start = OffsetDateTime::now_utc();
+        for id in 0..CACHE_CAPACITY as i128 {
+            cache.put(&record(id), start + Duration::seconds(id as i64 % 60));
+        }
+        let late = CACHE_CAPACITY as i128;
+        cache.put(&record(late), start + Duration::minutes(1));
+        assert!(cache.get(&Id(late), start + Duration::minutes(1)).is_none());
+        // Past the first copy's time to live, a sweep makes room.
+        let after = start + CACHE_TIME_TO_LIVE + Duration::seconds(1);
+        cache.put(&record(late), after);
+        assert!(cache.get(&Id(late), after).is_some());
+        assert!(cache.get(&Id(0), after).is_none());
     }
 }
