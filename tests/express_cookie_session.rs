@@ -18,7 +18,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{
-    ExampleApp, attack_as_expected, free_port, repo, sessionlab, skipped, stderr, stdout,
+    ExampleApp, attack_as_expected, free_port, node_example_missing, repo, sessionlab, skipped,
+    stderr, stdout,
 };
 
 fn example() -> PathBuf {
@@ -27,21 +28,7 @@ fn example() -> PathBuf {
 
 /// Why the app cannot run here, if it cannot.
 fn missing() -> Option<String> {
-    let node = Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !node.is_ok_and(|s| s.success()) {
-        return Some("node is not installed (Debian's nodejs; .ci/run installs it)".into());
-    }
-    if !example().join("node_modules/cookie-session").is_dir() {
-        return Some(format!(
-            "run `npm install` in {} first (.ci/run does)",
-            example().display()
-        ));
-    }
-    None
+    node_example_missing(&example(), "cookie-session")
 }
 
 /// The app on a free port; `key`, when given, replaces the README's keys.

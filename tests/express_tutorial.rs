@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{ExampleApp, free_port, repo, sessionlab, skipped, stderr, stdout};
+use common::{
+    ExampleApp, free_port, node_example_missing, repo, sessionlab, skipped, stderr, stdout,
+};
 use serde_json::Value;
 use sessionlab_attack::TargetFile;
 
@@ -43,21 +45,7 @@ fn example() -> PathBuf {
 
 /// Why the Express app cannot run here, if it cannot.
 fn missing() -> Option<String> {
-    let node = Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !node.is_ok_and(|s| s.success()) {
-        return Some("node is not installed (Debian's nodejs; .ci/run installs it)".into());
-    }
-    if !example().join("node_modules/express-session").is_dir() {
-        return Some(format!(
-            "run `npm install` in {} first (.ci/run does)",
-            example().display()
-        ));
-    }
-    None
+    node_example_missing(&example(), "express-session")
 }
 
 fn start_express() -> ExampleApp {

@@ -17,30 +17,21 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{ExampleApp, attack_as_expected, free_port, repo, skipped};
+use common::{
+    ExampleApp, attack_as_expected, free_port, repo, skipped, venv_example_missing, venv_python,
+};
 
 fn example() -> PathBuf {
     repo("examples/flask-app")
 }
 
 fn python() -> PathBuf {
-    example().join(".venv/bin/python")
+    venv_python(&example())
 }
 
 /// Why the Flask app cannot run here, if it cannot.
 fn missing() -> Option<String> {
-    let has_flask = Command::new(python())
-        .args(["-c", "import flask"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    (!has_flask).then(|| {
-        format!(
-            "no virtualenv with Flask at {} (python3 -m venv .venv && .venv/bin/pip install -r requirements.txt there; .ci/run does)",
-            example().join(".venv").display()
-        )
-    })
+    venv_example_missing(&example(), "flask")
 }
 
 fn start_flask() -> ExampleApp {

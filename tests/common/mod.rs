@@ -207,3 +207,45 @@ pub fn attack_as_expected(example: &std::path::Path, port: u16) -> serde_json::V
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     json
 }
+
+/// Why the Node example in `example` cannot run here, if it cannot: no
+/// `node`, or `npm install` not yet run there (`package` is one it needs).
+pub fn node_example_missing(example: &std::path::Path, package: &str) -> Option<String> {
+    let node = Command::new("node")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !node.is_ok_and(|s| s.success()) {
+        return Some("node is not installed (Debian's nodejs; .ci/run installs it)".into());
+    }
+    if !example.join("node_modules").join(package).is_dir() {
+        return Some(format!(
+            "run `npm install` in {} first (.ci/run does)",
+            example.display()
+        ));
+    }
+    None
+}
+
+/// The Python of the virtualenv beside a Python example (`.ci/run` makes it).
+pub fn venv_python(example: &std::path::Path) -> PathBuf {
+    example.join(".venv/bin/python")
+}
+
+/// Why the Python example in `example` cannot run here, if it cannot: its
+/// virtualenv is missing or cannot import `module` (the framework).
+pub fn venv_example_missing(example: &std::path::Path, module: &str) -> Option<String> {
+    let imports = Command::new(venv_python(example))
+        .args(["-c", &format!("import {module}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    (!imports).then(|| {
+        format!(
+            "no virtualenv with {module} at {} (python3 -m venv .venv && .venv/bin/pip install -r requirements.txt there; .ci/run does)",
+            example.join(".venv").display()
+        )
+    })
+}
