@@ -32,6 +32,9 @@ fn main() {
             instructor_key: "bench-instructor-key".into(),
             alice_every: None,
         require_code: false,
+        shared: None,
+        peer_addr: None,
+        public_port: None,
         })
         .await
         .expect("the class starts");
@@ -43,7 +46,7 @@ fn main() {
             let started = Instant::now();
             while signed_in < labs {
                 let name = format!("s{signed_in}");
-                class.sign_in(&name).expect("sign-in");
+                class.sign_in(&name).await.expect("sign-in");
                 let report = class.send_alice(&name, sessionlab_classroom::bot::Visit::Ordinary).await.expect("a lab");
                 assert!(report.error.is_none(), "alice's visit: {:?}", report.error);
                 assert!(

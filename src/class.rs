@@ -55,6 +55,17 @@ pub struct ClassArgs {
     /// Only codes issued on the instructor's page open new labs (a name alone is refused).
     #[arg(long)]
     pub require_code: bool,
+    /// Run as one of several instances of one class, sharing the roster
+    /// (seats, sign-ins, codes, progress) through this Redis; each lab runs on
+    /// the instance that opened it, and the others forward to it (docs/deploy.md).
+    #[arg(long, value_name = "redis://HOST:PORT[/DB]")]
+    pub share: Option<sessionlab_app::StoreChoice>,
+    /// With --share: the address the other instances reach this one at (default: --addr).
+    #[arg(long, value_name = "IP:PORT", requires = "share")]
+    pub peer_addr: Option<SocketAddr>,
+    /// The port in the class's links when students come through a load balancer on another port than --addr's.
+    #[arg(long, value_name = "PORT")]
+    pub public_port: Option<u16>,
     /// Read the instructor's key from this file (or set SESSIONLAB_INSTRUCTOR_KEY);
     /// without either, a key is made and printed once.
     #[arg(long, value_name = "PATH")]
@@ -100,6 +111,20 @@ pub async fn run(args: ClassArgs, quiet: bool) -> ExitCode {
         Ok(key) => key,
         Err(e) => return fail(2, &e),
     };
+    let shared = match &args.share {
+        None => None,
+        Some(choice) if matches!(choice.kind, sessionlab_app::StoreKind::Redis { .. }) => {
+            Some(choice.to_string())
+        }
+        Some(choice) => {
+            return fail(
+                2,
+                &format!(
+                    "--share {choice}: instances share a class through Redis only (redis://HOST:PORT[/DB])"
+                ),
+            );
+        }
+    };
     let profile = sessionlab_harness::toggles::toggled(args.profile, &args.without, &args.with);
     let dropped: Vec<&str> = NEED_TLS
         .iter()
@@ -119,6 +144,9 @@ pub async fn run(args: ClassArgs, quiet: bool) -> ExitCode {
         instructor_key: key.clone(),
         alice_every: (args.alice_every > 0).then(|| Duration::from_secs(args.alice_every * 60)),
         require_code: args.require_code,
+        shared,
+        peer_addr: args.peer_addr,
+        public_port: args.public_port,
     };
     if config.victim_browser == BotBrowser::Chromium
         && sessionlab_chromium::find_chromium().is_none()
@@ -138,9 +166,15 @@ pub async fn run(args: ClassArgs, quiet: bool) -> ExitCode {
     crate::outln!("  hub        {}", running.hub_url());
     crate::outln!(
         "  a student  app.NAME.{d}, evil.NAME.{d}, NAME.attacker.{d} (port {})",
-        running.addr.port(),
+        class.hosts.port,
         d = class.hosts.domain
     );
+    if let Some(url) = &class.config.shared {
+        crate::outln!(
+            "  shared     roster in {url}; this instance is {} (labs opened here run here)",
+            class.me
+        );
+    }
     if !dropped.is_empty() {
         crate::outln!(
             "  without    {} (the class serves plain HTTP on one port; these need TLS)",

@@ -322,6 +322,20 @@ async fn start_with(
     })
 }
 
+/// Serves `router` on `listener` in plain HTTP, with the lab's connection
+/// bounds (the connection cap, the request head's size and time limits),
+/// until `stop` is notified. `sessionlab class` serves its port and the
+/// victim's door this way.
+pub async fn serve_plain(
+    listener: TcpListener,
+    router: Router,
+    max_connections: usize,
+    stop: Arc<Notify>,
+) {
+    let cap = ConnectionCap::new(max_connections);
+    accept_connections(listener, router, None, cap, stop).await;
+}
+
 async fn accept_connections(
     listener: TcpListener,
     router: Router,

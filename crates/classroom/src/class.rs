@@ -4,7 +4,7 @@
 //! only the victim bot uses, whose requests the app sees marked
 //! ([`VictimDoor`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
@@ -21,8 +21,10 @@ use tokio::sync::Notify;
 use tower::ServiceExt;
 
 use crate::bot::{self, BotBrowser, Visit, VisitReport};
+use crate::forward::{FORWARDED_HEADER, ForwardError, Forwarder};
 use crate::hosts::{self, Hosts, Place};
 use crate::lab::StudentLab;
+use crate::roster::{ClassIdentity, Roster, RosterError, Seat, StudentRecord};
 
 /// How a class runs.
 #[derive(Debug, Clone)]
@@ -41,7 +43,19 @@ pub struct ClassConfig {
     pub alice_every: Option<Duration>,
     /// Only codes the instructor issued open new seats (`--require-code`).
     pub require_code: bool,
+    /// Several instances: the Redis they share the roster through
+    /// (`redis://HOST:PORT/DB`). `None`: this instance is the whole class.
+    pub shared: Option<String>,
+    /// Where the other instances reach this one (default: `addr`).
+    pub peer_addr: Option<SocketAddr>,
+    /// The port the students' browsers use, when a load balancer's differs
+    /// from `addr`'s (links and alice's accepted links carry it).
+    pub public_port: Option<u16>,
 }
+
+/// Connections one instance serves at once (the `serve` default's half:
+/// a class's pages are small, and a stuck client should not hold more).
+pub const MAX_CONNECTIONS: usize = 512;
 
 /// The defenses a class lab cannot have: the class serves plain HTTP (one
 /// port, host names the student's browser reaches), and these need TLS.
@@ -62,26 +76,19 @@ pub fn class_profile(profile: Profile) -> Profile {
 pub const EXPOSED_WARNING: &str = "WARNING: this class server is exposed beyond loopback \
 (--expose-vulnerable-app). Its apps are vulnerable on purpose: anyone who reaches it can attack them.";
 
-/// One student's seat: their lab (replaced by a reset) and the seat code
-/// that signs them in again from another browser.
-struct Seat {
-    lab: Arc<StudentLab>,
-    code: String,
-}
-
 /// The running class's state.
 pub struct Class {
     pub config: ClassConfig,
     pub hosts: Hosts,
     /// The victim's door (loopback).
     pub door: SocketAddr,
-    seats: RwLock<HashMap<String, Seat>>,
-    /// Student sign-in tokens (the hub's cookie) to names.
-    tokens: RwLock<HashMap<String, String>>,
-    /// Instructor sign-in tokens.
-    instructor_tokens: RwLock<Vec<String>>,
-    /// Codes the instructor issued that no student has used yet.
-    pending_codes: RwLock<HashSet<String>>,
+    /// This instance as the others reach it: the `home` of the labs it runs.
+    pub me: String,
+    /// Who is in the class, and how far they got (`roster.rs`).
+    pub roster: Roster,
+    /// The labs whose home is this instance, by student.
+    labs: RwLock<HashMap<String, Arc<StudentLab>>>,
+    forwarder: Forwarder,
 }
 
 /// Why a sign-in was refused.
@@ -97,6 +104,24 @@ pub enum SignInError {
     CodeRequired,
     #[error("no seat has this code, and the instructor did not issue it")]
     UnknownCode,
+    #[error("{0}")]
+    Roster(String),
+}
+
+impl From<RosterError> for SignInError {
+    fn from(e: RosterError) -> Self {
+        Self::Roster(e.to_string())
+    }
+}
+
+/// Where a student's lab is, seen from this instance.
+pub enum Whereabouts {
+    /// Here: this instance is its home.
+    Here(Arc<StudentLab>),
+    /// On another instance (its peer address).
+    Elsewhere(String),
+    /// No student of that name.
+    Nobody,
 }
 
 /// The letters of a seat code: no 0/o, 1/l/i, easy to read off paper.
@@ -113,197 +138,258 @@ pub fn new_code() -> String {
         .collect()
 }
 
-/// The most students one class server holds.
+/// The most students one class holds (all its instances together).
 pub const MAX_STUDENTS: usize = 500;
 
 impl Class {
-    fn warning(&self) -> Option<String> {
+    pub fn warning(&self) -> Option<String> {
         self.config.exposed.then(|| EXPOSED_WARNING.to_owned())
     }
 
     /// A new lab for `name`, with a token for the hub's cookie (refused
     /// when the class needs the instructor's codes).
-    pub fn sign_in(&self, name: &str) -> Result<String, SignInError> {
+    pub async fn sign_in(&self, name: &str) -> Result<String, SignInError> {
         if self.config.require_code {
             return Err(SignInError::CodeRequired);
         }
-        self.new_seat(name, new_code())
+        self.new_seat(name, new_code()).await
     }
 
     /// With a seat's code: back into that seat (another browser, a lost
     /// cookie). With a code the instructor issued and a name: a new seat.
-    pub fn sign_in_with_code(&self, name: &str, code: &str) -> Result<String, SignInError> {
+    pub async fn sign_in_with_code(&self, name: &str, code: &str) -> Result<String, SignInError> {
         let code = code.trim().to_ascii_lowercase();
-        let seat = self
-            .seats
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .find(|(_, seat)| seat.code == code)
-            .map(|(name, _)| name.clone());
-        if let Some(name) = seat {
-            return Ok(self.token_for(&name));
+        if let Some(name) = self.roster.seat_with_code(&code).await? {
+            return self.token_for(&name).await;
         }
-        let issued = self
-            .pending_codes
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&code);
-        if !issued {
+        if !self.roster.take_pending_code(&code).await? {
             return Err(SignInError::UnknownCode);
         }
-        self.new_seat(name, code.clone()).inspect_err(|_| {
-            // The code stays usable when the name was the problem.
-            self.pending_codes
-                .write()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(code.clone());
-        })
+        match self.new_seat(name, code.clone()).await {
+            Ok(token) => Ok(token),
+            Err(e) => {
+                // The code stays usable when the name was the problem.
+                self.roster.add_pending_codes(&[code]).await?;
+                Err(e)
+            }
+        }
     }
 
-    fn new_seat(&self, name: &str, code: String) -> Result<String, SignInError> {
+    /// A seat whose home is this instance, and its lab, built now.
+    async fn new_seat(&self, name: &str, code: String) -> Result<String, SignInError> {
         hosts::valid_name(name).map_err(SignInError::BadName)?;
-        let mut seats = self.seats.write().unwrap_or_else(PoisonError::into_inner);
-        if seats.contains_key(name) {
-            return Err(SignInError::Taken(name.to_owned()));
-        }
-        if seats.len() >= MAX_STUDENTS {
-            return Err(SignInError::Full(MAX_STUDENTS));
-        }
-        let lab = StudentLab::new(name, &self.config.profile, self.warning());
-        seats.insert(name.to_owned(), Seat { lab, code });
-        drop(seats);
-        Ok(self.token_for(name))
+        let home = self.me.clone();
+        self.roster.add_seat(name, Seat { code, home }).await?;
+        self.whereabouts(name).await?;
+        self.token_for(name).await
     }
 
-    fn token_for(&self, name: &str) -> String {
+    async fn token_for(&self, name: &str) -> Result<String, SignInError> {
         let token = crate::random_token();
-        self.tokens
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(token.clone(), name.to_owned());
-        token
+        self.roster.bind_token(&token, name).await?;
+        Ok(token)
     }
 
     /// The code that signs `name` in again.
-    pub fn seat_code(&self, name: &str) -> Option<String> {
-        self.seats
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(name)
-            .map(|seat| seat.code.clone())
+    pub async fn seat_code(&self, name: &str) -> Option<String> {
+        self.roster.seat(name).await.ok().flatten().map(|s| s.code)
     }
 
     /// Issues `count` codes for new seats (at most 100 at a time).
-    pub fn issue_codes(&self, count: usize) -> Vec<String> {
+    pub async fn issue_codes(&self, count: usize) -> Result<Vec<String>, RosterError> {
         let codes: Vec<String> = (0..count.min(100)).map(|_| new_code()).collect();
-        self.pending_codes
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend(codes.iter().cloned());
-        codes
+        self.roster.add_pending_codes(&codes).await?;
+        Ok(codes)
     }
 
     /// The issued codes not used yet, sorted.
-    pub fn pending_codes(&self) -> Vec<String> {
-        let mut codes: Vec<String> = self
-            .pending_codes
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .cloned()
-            .collect();
-        codes.sort();
-        codes
+    pub async fn pending_codes(&self) -> Result<Vec<String>, RosterError> {
+        self.roster.pending_codes().await
     }
 
     /// The student a hub cookie names.
-    pub fn student_of(&self, token: &str) -> Option<String> {
-        self.tokens
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(token)
-            .cloned()
+    pub async fn student_of(&self, token: &str) -> Result<Option<String>, RosterError> {
+        self.roster.student_of(token).await
     }
 
+    /// `name`'s lab, if this instance is its home and has built it.
     pub fn lab(&self, name: &str) -> Option<Arc<StudentLab>> {
-        self.seats
+        self.labs
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(name)
-            .map(|seat| seat.lab.clone())
+            .cloned()
     }
 
-    /// Every lab, by name.
-    pub fn labs(&self) -> Vec<Arc<StudentLab>> {
+    /// The labs this instance runs, by name.
+    pub fn local_labs(&self) -> Vec<Arc<StudentLab>> {
         let mut labs: Vec<_> = self
-            .seats
+            .labs
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .values()
-            .map(|seat| seat.lab.clone())
+            .cloned()
             .collect();
         labs.sort_by(|a, b| a.name.cmp(&b.name));
         labs
     }
 
-    /// A fresh lab in place of `name`'s: new alice, notes, sessions, clock,
-    /// site and progress. False for an unknown name.
-    pub fn reset(&self, name: &str) -> bool {
-        let mut seats = self.seats.write().unwrap_or_else(PoisonError::into_inner);
-        match seats.get_mut(name) {
-            Some(seat) => {
-                seat.lab = StudentLab::new(name, &self.config.profile, self.warning());
-                true
+    /// Where `name`'s lab is. When it is here, it is the lab of the
+    /// roster's generation: built now after a reset, a restart of this
+    /// instance, or a take-over (then with the progress the roster holds).
+    pub async fn whereabouts(&self, name: &str) -> Result<Whereabouts, RosterError> {
+        let Some(seat) = self.roster.seat(name).await? else {
+            return Ok(Whereabouts::Nobody);
+        };
+        if seat.home != self.me {
+            // Moved away while this instance was unreachable: its lab here is stale.
+            self.labs
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(name);
+            return Ok(Whereabouts::Elsewhere(seat.home));
+        }
+        let generation = self.roster.generation(name).await?;
+        if let Some(lab) = self.lab(name).filter(|lab| lab.generation == generation) {
+            return Ok(Whereabouts::Here(lab));
+        }
+        let carried = self.roster.progress(name).await?;
+        let fresh = StudentLab::new(
+            name,
+            &self.config.profile,
+            self.warning(),
+            generation,
+            carried,
+        );
+        let mut labs = self.labs.write().unwrap_or_else(PoisonError::into_inner);
+        // Two requests may have built one at once: the first one in stays.
+        let lab = match labs.get(name) {
+            Some(lab) if lab.generation == generation => lab.clone(),
+            _ => {
+                labs.insert(name.to_owned(), fresh.clone());
+                fresh
             }
-            None => false,
+        };
+        Ok(Whereabouts::Here(lab))
+    }
+
+    /// `name`'s lab when it is here.
+    pub async fn lab_here(&self, name: &str) -> Option<Arc<StudentLab>> {
+        match self.whereabouts(name).await {
+            Ok(Whereabouts::Here(lab)) => Some(lab),
+            _ => None,
         }
     }
 
-    pub fn reset_all(&self) {
-        for lab in self.labs() {
-            self.reset(&lab.name);
+    /// Every student of the class (on every instance), with their progress.
+    pub async fn students(&self) -> Result<Vec<StudentRecord>, RosterError> {
+        self.roster.students().await
+    }
+
+    /// A fresh lab in place of `name`'s: new alice, notes, sessions, clock,
+    /// site and progress (built at once when it is here; by its home on its
+    /// next request otherwise). False for an unknown name.
+    pub async fn reset(&self, name: &str) -> Result<bool, RosterError> {
+        if !self.roster.reset(name).await? {
+            return Ok(false);
+        }
+        self.whereabouts(name).await?;
+        Ok(true)
+    }
+
+    pub async fn reset_all(&self) -> Result<(), RosterError> {
+        for student in self.students().await? {
+            self.reset(&student.name).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the lab's progress to the roster if it changed.
+    pub async fn sync_progress(&self, lab: &StudentLab) {
+        if let Some(progress) = lab.unsynced_progress()
+            && self
+                .roster
+                .write_progress(&lab.name, lab.generation, &progress)
+                .await
+                .is_ok()
+        {
+            lab.mark_synced(progress);
         }
     }
 
-    /// Sends alice on a visit of `name`'s lab.
+    /// Sends alice on a visit of `name`'s lab (here).
     pub async fn send_alice(&self, name: &str, visit: Visit) -> Option<VisitReport> {
-        let lab = self.lab(name)?;
-        Some(
-            bot::send_alice(
-                &lab,
-                &self.hosts,
-                self.door,
-                self.config.victim_browser,
-                visit,
-            )
-            .await,
+        let lab = self.lab_here(name).await?;
+        let report = bot::send_alice(
+            &lab,
+            &self.hosts,
+            self.door,
+            self.config.victim_browser,
+            visit,
         )
+        .await;
+        self.sync_progress(&lab).await;
+        Some(report)
     }
 
-    pub fn instructor_sign_in(&self, key: &str) -> Option<String> {
+    pub async fn instructor_sign_in(&self, key: &str) -> Option<String> {
         use subtle::ConstantTimeEq;
         let expected = self.config.instructor_key.as_bytes();
         if expected.is_empty() || !bool::from(key.as_bytes().ct_eq(expected)) {
             return None;
         }
         let token = crate::random_token();
-        self.instructor_tokens
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(token.clone());
+        self.roster.add_instructor_token(&token).await.ok()?;
         Some(token)
     }
 
-    pub fn is_instructor(&self, token: &str) -> bool {
-        use subtle::ConstantTimeEq;
-        self.instructor_tokens
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .any(|t| bool::from(t.as_bytes().ct_eq(token.as_bytes())))
+    /// Whether a hub cookie is an instructor's (128 random bits, looked up
+    /// as a whole: nothing to learn from timing).
+    pub async fn is_instructor(&self, token: &str) -> bool {
+        self.roster
+            .is_instructor_token(token)
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Sends the request to the lab's home; when nothing answers there any
+    /// more, this instance takes the lab over (a fresh lab, the student's
+    /// progress kept) and answers it itself.
+    async fn forward_or_take_over(
+        self: &Arc<Self>,
+        name: &str,
+        home: String,
+        hub: Router,
+        request: Request,
+    ) -> Response {
+        let (parts, body) = request.into_parts();
+        let body = match axum::body::to_bytes(body, MAX_FORWARDED_BODY).await {
+            Ok(body) => body,
+            Err(_) => {
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("a request to the class is at most {MAX_FORWARDED_BODY} bytes"),
+                )
+                    .into_response();
+            }
+        };
+        match self.forwarder.forward(&home, &parts, body.clone()).await {
+            Ok(response) => response,
+            Err(ForwardError::Unreachable(_)) => {
+                if let Err(e) = self.roster.move_home(name, &home, &self.me).await {
+                    return roster_failed(&e);
+                }
+                let request = Request::from_parts(parts, Body::from(body));
+                Box::pin(dispatch(self.clone(), hub, request, false)).await
+            }
+            Err(e) => e.into_response(),
+        }
     }
 }
+
+/// The largest request body one instance passes to another (the hub's
+/// largest form; the apps and the attacker's site take less).
+pub const MAX_FORWARDED_BODY: usize = crate::hub::MAX_FORM_BYTES;
 
 /// Where a request goes: by `Host`, through the public port or the door.
 async fn dispatch(
@@ -324,23 +410,49 @@ async fn dispatch(
         .unwrap_or("")
         .to_owned();
     let place = class.hosts.place(&host);
-    let lab = |name: &str| class.lab(name);
-    match place {
-        Place::Hub if !from_door => hub.oneshot(request).await.into_response(),
-        Place::App(name) => match lab(&name) {
-            Some(lab) => lab
-                .app
-                .router
-                .clone()
-                .oneshot(request)
-                .await
-                .into_response(),
-            None => unknown_student(&name),
+    // Whose lab the request is for: by host name, or on the hub by the student's cookie.
+    let student = match &place {
+        Place::App(name) | Place::Attacker(name, _) => Some(name.clone()),
+        Place::Hub if !from_door => match crate::hub::student_token(request.headers()) {
+            Some(token) => match class.student_of(token).await {
+                Ok(name) => name,
+                Err(e) => return roster_failed(&e),
+            },
+            None => None,
         },
-        Place::Attacker(name, _) => match lab(&name) {
-            Some(lab) => lab.site.serve(request, &lab.detector).await,
-            None => unknown_student(&name),
+        _ => None,
+    };
+    let lab = match &student {
+        Some(name) => match class.whereabouts(name).await {
+            Ok(Whereabouts::Here(lab)) => Some(lab),
+            Ok(Whereabouts::Elsewhere(home))
+                if !from_door && !request.headers().contains_key(FORWARDED_HEADER) =>
+            {
+                return class.forward_or_take_over(name, home, hub, request).await;
+            }
+            Ok(Whereabouts::Elsewhere(home)) => {
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("{name:?}'s lab has moved to the instance at {home}; try again"),
+                )
+                    .into_response();
+            }
+            Ok(Whereabouts::Nobody) => None,
+            Err(e) => return roster_failed(&e),
         },
+        None => None,
+    };
+    let response = match (place, &lab) {
+        (Place::Hub, _) if !from_door => hub.oneshot(request).await.into_response(),
+        (Place::App(_), Some(lab)) => lab
+            .app
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .into_response(),
+        (Place::Attacker(..), Some(lab)) => lab.site.serve(request, &lab.detector).await,
+        (Place::App(name) | Place::Attacker(name, _), None) => unknown_student(&name),
         _ => (
             StatusCode::NOT_FOUND,
             format!(
@@ -351,7 +463,20 @@ async fn dispatch(
             ),
         )
             .into_response(),
+    };
+    if let Some(lab) = &lab {
+        class.sync_progress(lab).await;
     }
+    response
+}
+
+/// The roster could not be read: a clear 503, never a guess.
+fn roster_failed(e: &RosterError) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("the class cannot reach its roster: {e}"),
+    )
+        .into_response()
 }
 
 fn unknown_student(name: &str) -> Response {
@@ -398,6 +523,13 @@ pub enum StartError {
     Bind(SocketAddr, std::io::Error),
     #[error("the instructor key is empty")]
     NoInstructorKey,
+    #[error(
+        "listening on {0}, this instance needs --peer-addr IP:PORT: the address the other instances of the \
+         class reach it at"
+    )]
+    NoPeerAddress(SocketAddr),
+    #[error("{0}")]
+    Roster(#[from] RosterError),
 }
 
 /// Binds the class's port and the victim's door and serves them in the background.
@@ -423,17 +555,33 @@ pub async fn start(mut config: ClassConfig) -> Result<RunningClass, StartError> 
         .local_addr()
         .map_err(|e| StartError::Bind(door_addr, e))?;
     let alice_every = config.alice_every;
+    let peer = config.peer_addr.unwrap_or(addr);
+    if config.shared.is_some() && peer.ip().is_unspecified() {
+        return Err(StartError::NoPeerAddress(addr));
+    }
+    let hosts = Hosts {
+        domain: config.domain.clone(),
+        port: config.public_port.unwrap_or(addr.port()),
+    };
+    let roster = match &config.shared {
+        None => Roster::local(),
+        Some(url) => {
+            let identity = ClassIdentity {
+                profile: config.profile.label(),
+                domain: hosts.domain.clone(),
+                public_port: hosts.port,
+            };
+            Roster::shared(url, &identity).await?
+        }
+    };
     let class = Arc::new(Class {
-        hosts: Hosts {
-            domain: config.domain.clone(),
-            port: addr.port(),
-        },
+        hosts,
         config,
         door: door_addr,
-        seats: RwLock::default(),
-        tokens: RwLock::default(),
-        instructor_tokens: RwLock::default(),
-        pending_codes: RwLock::default(),
+        me: peer.to_string(),
+        roster,
+        labs: RwLock::default(),
+        forwarder: Forwarder::default(),
     });
     let hub = crate::hub::router(class.clone());
     let stop = Arc::new(Notify::new());
@@ -448,11 +596,12 @@ pub async fn start(mut config: ClassConfig) -> Result<RunningClass, StartError> 
                 },
             )
             .with_state(class);
-        tasks.push(tokio::spawn(async move {
-            let _ = axum::serve(listener, service)
-                .with_graceful_shutdown(async move { stop.notified().await })
-                .await;
-        }));
+        tasks.push(tokio::spawn(sessionlab_app::server::serve_plain(
+            listener,
+            service,
+            MAX_CONNECTIONS,
+            stop,
+        )));
     }
     if let Some(every) = alice_every {
         let class = class.clone();
@@ -461,7 +610,7 @@ pub async fn start(mut config: ClassConfig) -> Result<RunningClass, StartError> 
             tick.tick().await;
             loop {
                 tick.tick().await;
-                for lab in class.labs() {
+                for lab in class.local_labs() {
                     // One visit at a time per lab; a busy lab skips this round.
                     if lab.visiting.try_lock().is_ok() {
                         let class = class.clone();

@@ -19,9 +19,10 @@ use axum::routing::{get, post};
 use crate::attacker_site::{MAX_PAGE_BYTES, MAX_SET_COOKIE_BYTES};
 use crate::bot::Visit;
 use crate::challenges::{self, Kind};
-use crate::class::Class;
+use crate::class::{Class, Whereabouts};
 use crate::html::{CSS, esc, page};
 use crate::lab::{STUDENT_ACCOUNT, StudentLab};
+use crate::roster::Progress;
 
 const STUDENT_COOKIE: &str = "class_student";
 const INSTRUCTOR_COOKIE: &str = "class_instructor";
@@ -38,6 +39,7 @@ pub fn router(class: Arc<Class>) -> Router {
         .route("/signin", post(sign_in))
         .route("/lab", get(lab_page))
         .route("/scoreboard", get(scoreboard_page))
+        .route("/scoreboard.json", get(scoreboard_json))
         .route("/lab/alice", post(send_alice))
         .route("/lab/message", post(set_message))
         .route("/lab/page", post(set_page))
@@ -57,6 +59,7 @@ pub fn router(class: Arc<Class>) -> Router {
             }),
         )
         .route("/instructor", get(instructor_page))
+        .route("/instructor.json", get(instructor_json))
         .route("/instructor/signin", post(instructor_sign_in))
         .route("/instructor/reset", post(instructor_reset))
         .route("/instructor/codes", post(instructor_codes))
@@ -118,6 +121,11 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// The hub's student sign-in token in a request, if any.
+pub(crate) fn student_token(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, STUDENT_COOKIE)
+}
+
 fn set_cookie(name: &str, value: &str) -> (header::HeaderName, String) {
     (
         header::SET_COOKIE,
@@ -135,11 +143,18 @@ impl axum::extract::FromRequestParts<Arc<Class>> for Student {
         parts: &mut axum::http::request::Parts,
         class: &Arc<Class>,
     ) -> Result<Self, Self::Rejection> {
-        cookie(&parts.headers, STUDENT_COOKIE)
-            .and_then(|token| class.student_of(token))
-            .and_then(|name| class.lab(&name))
-            .map(Student)
-            .ok_or_else(|| Redirect::to("/"))
+        let token = student_token(&parts.headers).ok_or_else(|| Redirect::to("/"))?;
+        let name = class
+            .student_of(token)
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(|| Redirect::to("/"))?;
+        // Here: the class dispatches a student's hub requests to their lab's home.
+        match class.whereabouts(&name).await {
+            Ok(Whereabouts::Here(lab)) => Ok(Student(lab)),
+            _ => Err(Redirect::to("/")),
+        }
     }
 }
 
@@ -182,9 +197,9 @@ struct SignInForm {
 async fn sign_in(State(class): ClassState, Form(form): Form<SignInForm>) -> Response {
     let name = form.name.trim().to_ascii_lowercase();
     let signed_in = if form.code.trim().is_empty() {
-        class.sign_in(&name)
+        class.sign_in(&name).await
     } else {
-        class.sign_in_with_code(&name, &form.code)
+        class.sign_in_with_code(&name, &form.code).await
     };
     match signed_in {
         Ok(token) => ([set_cookie(STUDENT_COOKIE, &token)], Redirect::to("/lab")).into_response(),
@@ -197,8 +212,8 @@ async fn sign_in(State(class): ClassState, Form(form): Form<SignInForm>) -> Resp
 }
 
 /// The challenges with their state in `lab`: the scoreboard.
-fn scoreboard(lab: &StudentLab) -> String {
-    let solved = lab.detector.solved();
+fn scoreboard(progress: &Progress) -> String {
+    let solved = &progress.solved;
     let mut rows = String::new();
     for entry in challenges::all() {
         let Kind::Challenge(challenge) = &entry.kind else {
@@ -210,7 +225,7 @@ fn scoreboard(lab: &StudentLab) -> String {
             ));
             continue;
         };
-        let used = lab.hints_used(entry.id);
+        let used = progress.hints.get(entry.id).copied().unwrap_or(0);
         let status = match solved.iter().find(|s| s.challenge == entry.id) {
             Some(solve) => format!(
                 "<span class=\"solved\">solved</span> {at}<br>{summary}<br>Lesson: <a href=\"/lesson/{id}\">{id}</a>; \
@@ -255,9 +270,15 @@ async fn scoreboard_page(State(class): ClassState, Student(lab): Student) -> Res
     let body = format!(
         "<h1>Scoreboard of {}</h1>\n<p><a href=\"/lab\">Back to the lab</a></p>\n{}",
         esc(&lab.name),
-        scoreboard(&lab)
+        scoreboard(&lab.progress())
     );
     warned(&class, StatusCode::OK, "Scoreboard", &body)
+}
+
+/// The student's progress as JSON (`solved`: challenge, RFC 3339 time,
+/// summary; `hints`: levels revealed per challenge).
+async fn scoreboard_json(Student(lab): Student) -> Response {
+    axum::Json(lab.progress()).into_response()
 }
 
 async fn lab_page(State(class): ClassState, Student(lab): Student) -> Response {
@@ -331,14 +352,14 @@ Any other path is your collector, e.g. <code>{cross_e}/c?data=...</code>.</p>\n\
 <h2>Start over</h2><form method=\"post\" action=\"/lab/reset\"><button>Reset my lab</button></form> (new alice, notes, sessions, clock and site; progress cleared)",
         alice_buttons = alice_buttons(),
         name_e = esc(name),
-        seat_code = esc(&class.seat_code(name).unwrap_or_default()),
+        seat_code = esc(&class.seat_code(name).await.unwrap_or_default()),
         profile = esc(&class.config.profile.label()),
         bob = STUDENT_ACCOUNT,
         bob_pw = esc(&lab.bob_password),
         app_e = esc(&app),
         sibling_e = esc(&sibling),
         cross_e = esc(&cross),
-        board = scoreboard(&lab),
+        board = scoreboard(&lab.progress()),
         copy = esc(copy.as_deref().unwrap_or("(none taken yet)")),
         clock = esc(&format!("{} {}", clock.date(), clock.time())),
         message = esc(message.as_ref().map(|u| u.as_str()).unwrap_or("")),
@@ -541,8 +562,10 @@ async fn take_copy(State(class): ClassState, Student(lab): Student) -> Response 
 }
 
 async fn reset_own(State(class): ClassState, Student(lab): Student) -> Response {
-    class.reset(&lab.name);
-    Redirect::to("/lab").into_response()
+    match class.reset(&lab.name).await {
+        Ok(_) => Redirect::to("/lab").into_response(),
+        Err(e) => roster_failed(&class, &e),
+    }
 }
 
 async fn lesson(State(class): ClassState, Path(id): Path<String>) -> Response {
@@ -566,12 +589,45 @@ async fn lesson(State(class): ClassState, Path(id): Path<String>) -> Response {
     }
 }
 
-fn is_instructor(class: &Class, headers: &HeaderMap) -> bool {
-    cookie(headers, INSTRUCTOR_COOKIE).is_some_and(|t| class.is_instructor(t))
+async fn is_instructor(class: &Class, headers: &HeaderMap) -> bool {
+    match cookie(headers, INSTRUCTOR_COOKIE) {
+        Some(token) => class.is_instructor(token).await,
+        None => false,
+    }
+}
+
+fn roster_failed(class: &Class, e: &crate::roster::RosterError) -> Response {
+    warned(
+        class,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Roster unavailable",
+        &format!("<p>{}</p>", esc(&e.to_string())),
+    )
+}
+
+fn instructor_only(class: &Class) -> Response {
+    warned(
+        class,
+        StatusCode::FORBIDDEN,
+        "Instructor",
+        "<p>Sign in as the instructor first.</p>",
+    )
+}
+
+/// Every student's progress as JSON, for the instructor (`name`, `home`:
+/// the instance their lab runs on, `progress`).
+async fn instructor_json(State(class): ClassState, headers: HeaderMap) -> Response {
+    if !is_instructor(&class, &headers).await {
+        return instructor_only(&class);
+    }
+    match class.students().await {
+        Ok(students) => axum::Json(students).into_response(),
+        Err(e) => roster_failed(&class, &e),
+    }
 }
 
 async fn instructor_page(State(class): ClassState, headers: HeaderMap) -> Response {
-    if !is_instructor(&class, &headers) {
+    if !is_instructor(&class, &headers).await {
         return warned(
             &class,
             StatusCode::OK,
@@ -585,39 +641,51 @@ async fn instructor_page(State(class): ClassState, headers: HeaderMap) -> Respon
         .iter()
         .map(|id| format!("<th>{}</th>", esc(id)))
         .collect();
+    let students = match class.students().await {
+        Ok(students) => students,
+        Err(e) => return roster_failed(&class, &e),
+    };
+    let shared = class.config.shared.is_some();
     let mut rows = String::new();
-    for lab in class.labs() {
-        let solved = lab.detector.solved();
+    for student in &students {
+        let progress = &student.progress;
         let cells: String = ids
             .iter()
             .map(|id| {
-                let mark = if solved.iter().any(|s| s.challenge == *id) {
-                    "solved"
-                } else {
-                    ""
-                };
+                let mark = if progress.is_solved(id) { "solved" } else { "" };
                 format!(
                     "<td class=\"{mark}\">{mark} {}</td>",
-                    match lab.hints_used(id) {
+                    match progress.hints.get(*id).copied().unwrap_or(0) {
                         0 => String::new(),
                         n => format!("(hints {n})"),
                     }
                 )
             })
             .collect();
+        let home = if shared {
+            format!("<td>{}</td>", esc(&student.home))
+        } else {
+            String::new()
+        };
         rows.push_str(&format!(
-            "<tr><td>{n}</td>{cells}<td><form method=\"post\" action=\"/instructor/reset\"><input type=\"hidden\" name=\"name\" value=\"{n}\"><button>Reset</button></form></td></tr>\n",
-            n = esc(&lab.name)
+            "<tr><td>{n}</td>{home}{cells}<td><form method=\"post\" action=\"/instructor/reset\"><input type=\"hidden\" name=\"name\" value=\"{n}\"><button>Reset</button></form></td></tr>\n",
+            n = esc(&student.name)
         ));
     }
+    let codes = match class.roster.pending_codes().await {
+        Ok(codes) => codes,
+        Err(e) => return roster_failed(&class, &e),
+    };
     let body = format!(
-        "<h1>Instructor: {} students, profile {}</h1>\n<table id=\"progress\"><tr><th>student</th>{head}<th></th></tr>\n{rows}</table>\n\
+        "<h1>Instructor: {} students, profile {}</h1>\n<p>As JSON: <a href=\"/instructor.json\">/instructor.json</a></p>\n\
+         <table id=\"progress\"><tr><th>student</th>{home_head}{head}<th></th></tr>\n{rows}</table>\n\
          <form method=\"post\" action=\"/instructor/reset\"><input type=\"hidden\" name=\"name\" value=\"*\"><button>Reset every lab</button></form>\n\
          <h2>Codes for new seats</h2>\n<p>Unused: <code id=\"codes\">{codes}</code></p>\n\
          <form method=\"post\" action=\"/instructor/codes\"><label>Issue <input name=\"count\" value=\"30\" size=\"3\"> codes</label> <button>Issue</button></form>",
-        class.labs().len(),
+        students.len(),
         esc(&class.config.profile.label()),
-        codes = esc(&class.pending_codes().join(" ")),
+        home_head = if shared { "<th>instance</th>" } else { "" },
+        codes = esc(&codes.join(" ")),
     );
     warned(&class, StatusCode::OK, "Instructor", &body)
 }
@@ -628,7 +696,7 @@ struct KeyForm {
 }
 
 async fn instructor_sign_in(State(class): ClassState, Form(form): Form<KeyForm>) -> Response {
-    match class.instructor_sign_in(form.key.trim()) {
+    match class.instructor_sign_in(form.key.trim()).await {
         Some(token) => (
             [set_cookie(INSTRUCTOR_COOKIE, &token)],
             Redirect::to("/instructor"),
@@ -653,23 +721,25 @@ async fn instructor_reset(
     headers: HeaderMap,
     Form(form): Form<ResetForm>,
 ) -> Response {
-    if !is_instructor(&class, &headers) {
-        return warned(
-            &class,
-            StatusCode::FORBIDDEN,
-            "Instructor",
-            "<p>Sign in as the instructor first.</p>",
-        );
+    if !is_instructor(&class, &headers).await {
+        return instructor_only(&class);
     }
-    if form.name == "*" {
-        class.reset_all();
-    } else if !class.reset(&form.name) {
-        return warned(
-            &class,
-            StatusCode::NOT_FOUND,
-            "Instructor",
-            &format!("<p>No student {}.</p>", esc(&form.name)),
-        );
+    let done = if form.name == "*" {
+        class.reset_all().await.map(|()| true)
+    } else {
+        class.reset(&form.name).await
+    };
+    match done {
+        Ok(true) => {}
+        Err(e) => return roster_failed(&class, &e),
+        Ok(false) => {
+            return warned(
+                &class,
+                StatusCode::NOT_FOUND,
+                "Instructor",
+                &format!("<p>No student {}.</p>", esc(&form.name)),
+            );
+        }
     }
     Redirect::to("/instructor").into_response()
 }
@@ -685,19 +755,14 @@ async fn instructor_codes(
     headers: HeaderMap,
     Form(form): Form<CodesForm>,
 ) -> Response {
-    if !is_instructor(&class, &headers) {
-        return warned(
-            &class,
-            StatusCode::FORBIDDEN,
-            "Instructor",
-            "<p>Sign in as the instructor first.</p>",
-        );
+    if !is_instructor(&class, &headers).await {
+        return instructor_only(&class);
     }
     match form.count.trim().parse::<usize>() {
-        Ok(count) if (1..=100).contains(&count) => {
-            class.issue_codes(count);
-            Redirect::to("/instructor").into_response()
-        }
+        Ok(count) if (1..=100).contains(&count) => match class.issue_codes(count).await {
+            Ok(_) => Redirect::to("/instructor").into_response(),
+            Err(e) => roster_failed(&class, &e),
+        },
         _ => warned(
             &class,
             StatusCode::UNPROCESSABLE_ENTITY,

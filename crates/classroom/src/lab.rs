@@ -17,6 +17,7 @@ use crate::attacker_site::AttackerSite;
 use crate::bot::VisitReport;
 use crate::challenges::HINT_LEVELS;
 use crate::detect::{Detector, VICTIM};
+use crate::roster::{Progress, SolvedRecord};
 
 /// The student's own account in every lab (they play bob).
 pub const STUDENT_ACCOUNT: &str = "bob";
@@ -53,6 +54,13 @@ pub struct StudentLab {
     state: Mutex<LabState>,
     /// One visit of alice at a time.
     pub visiting: tokio::sync::Mutex<()>,
+    /// Which lab of this student this is (the roster's count of resets).
+    pub generation: u64,
+    /// Progress made before this lab was built: by the same student on an
+    /// instance that stopped answering (`class.rs`, taking a lab over).
+    carried: Vec<SolvedRecord>,
+    /// The progress the roster holds, as this lab last wrote it.
+    synced: Mutex<Option<Progress>>,
 }
 
 impl std::fmt::Debug for StudentLab {
@@ -71,8 +79,15 @@ fn random_secret() -> String {
 
 impl StudentLab {
     /// A fresh lab for `name` (inside a Tokio runtime: the password hashing
-    /// starts in the background). `warning` is shown on every app page.
-    pub fn new(name: &str, profile: &Profile, warning: Option<String>) -> Arc<Self> {
+    /// starts in the background). `warning` is shown on every app page;
+    /// `carried` is the progress the student made before this lab.
+    pub fn new(
+        name: &str,
+        profile: &Profile,
+        warning: Option<String>,
+        generation: u64,
+        carried: Progress,
+    ) -> Arc<Self> {
         let alice_password = random_secret();
         let bob = sessionlab_app::demo_accounts()
             .into_iter()
@@ -104,9 +119,59 @@ impl StudentLab {
             alice_password: Mutex::new(alice_password),
             bob_password: bob.password,
             created: OffsetDateTime::now_utc(),
-            state: Mutex::default(),
+            state: Mutex::new(LabState {
+                hints: carried
+                    .hints
+                    .iter()
+                    .filter_map(|(id, level)| {
+                        let entry = crate::challenges::find(id)?;
+                        Some((entry.id, (*level).min(HINT_LEVELS)))
+                    })
+                    .collect(),
+                ..LabState::default()
+            }),
             visiting: tokio::sync::Mutex::new(()),
+            generation,
+            synced: Mutex::new(Some(carried.clone()).filter(|p| *p != Progress::default())),
+            carried: carried.solved,
         })
+    }
+
+    /// The student's progress: what this lab's detector judged solved (and
+    /// what was carried over), and the hints revealed.
+    pub fn progress(&self) -> Progress {
+        let mut solved = self.carried.clone();
+        for solve in self.detector.solved() {
+            if !solved.iter().any(|s| s.challenge == solve.challenge) {
+                solved.push(SolvedRecord {
+                    challenge: solve.challenge.to_owned(),
+                    at: solve.at,
+                    summary: solve.summary,
+                });
+            }
+        }
+        let hints = self.with_state(|s| {
+            s.hints
+                .iter()
+                .filter(|(_, level)| **level > 0)
+                .map(|(id, level)| ((*id).to_owned(), *level))
+                .collect()
+        });
+        Progress { solved, hints }
+    }
+
+    /// The progress to write to the roster, if it changed since the last write.
+    pub(crate) fn unsynced_progress(&self) -> Option<Progress> {
+        let progress = self.progress();
+        let synced = self.synced.lock().unwrap_or_else(PoisonError::into_inner);
+        (synced.as_ref() != Some(&progress)
+            && !(synced.is_none() && progress == Progress::default()))
+        .then_some(progress)
+    }
+
+    /// The roster now holds `progress`.
+    pub(crate) fn mark_synced(&self, progress: Progress) {
+        *self.synced.lock().unwrap_or_else(PoisonError::into_inner) = Some(progress);
     }
 
     pub fn alice_password(&self) -> String {

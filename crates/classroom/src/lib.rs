@@ -8,16 +8,23 @@
 //! (`sessionlab_app::observer`), and `detect.rs` decides what that solved.
 //! Hosts route it all on one port (`hosts.rs`, `class.rs`); the hub's pages
 //! are `hub.rs`, escaped by `html.rs`.
+//!
+//! Several instances can run one class (`--share redis://...`): the roster
+//! of students, sign-ins and progress lives in Redis (`roster.rs`), each lab
+//! on the instance that opened it, and the others forward its requests
+//! there (`forward.rs`).
 
 pub mod attacker_site;
 pub mod bot;
 pub mod challenges;
 pub mod class;
 pub mod detect;
+pub mod forward;
 pub mod hosts;
 mod html;
 mod hub;
 pub mod lab;
+pub mod roster;
 
 pub use bot::BotBrowser;
 pub use class::{ClassConfig, RunningClass, StartError, start};

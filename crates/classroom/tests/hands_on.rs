@@ -341,12 +341,18 @@ async fn a_seat_code_signs_in_again_and_an_issued_code_opens_a_seat() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let issued = class.class.issue_codes(1).remove(0);
-    assert_eq!(class.class.pending_codes(), vec![issued.clone()]);
-    let token = class.class.sign_in_with_code("cat", &issued).unwrap();
-    assert_eq!(class.class.student_of(&token).as_deref(), Some("cat"));
+    let issued = class.class.issue_codes(1).await.unwrap().remove(0);
+    assert_eq!(
+        class.class.pending_codes().await.unwrap(),
+        vec![issued.clone()]
+    );
+    let token = class.class.sign_in_with_code("cat", &issued).await.unwrap();
+    assert_eq!(
+        class.class.student_of(&token).await.unwrap().as_deref(),
+        Some("cat")
+    );
     assert!(
-        class.class.pending_codes().is_empty(),
+        class.class.pending_codes().await.unwrap().is_empty(),
         "an issued code opens one seat"
     );
     class.shutdown().await;
@@ -603,6 +609,9 @@ async fn an_exposed_class_warns_on_every_page() {
         instructor_key: common::INSTRUCTOR_KEY.into(),
         alice_every: None,
         require_code: false,
+        shared: None,
+        peer_addr: None,
+        public_port: None,
     })
     .await
     .unwrap();

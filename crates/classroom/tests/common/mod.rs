@@ -21,6 +21,9 @@ pub async fn class(profile: ProfileName, victim_browser: BotBrowser) -> RunningC
         instructor_key: INSTRUCTOR_KEY.into(),
         alice_every: None,
         require_code: false,
+        shared: None,
+        peer_addr: None,
+        public_port: None,
     })
     .await
     .expect("the class starts")
