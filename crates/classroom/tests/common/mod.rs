@@ -2,6 +2,8 @@
 //! driven by a plain HTTP client.
 #![allow(dead_code)]
 
+pub mod balancer;
+
 use std::net::SocketAddr;
 
 use reqwest::redirect::Policy;
@@ -40,8 +42,16 @@ pub struct Student {
 
 impl Student {
     pub async fn sign_in(class: &RunningClass, name: &str) -> Self {
-        let addr = class.addr;
-        let mut builder = Client::builder().redirect(Policy::none());
+        Self::sign_in_at(class.addr, name).await
+    }
+
+    /// Signs in through `addr` (a class instance, or a load balancer in
+    /// front of several), one connection per request: a balancer then
+    /// spreads the student's requests over the instances.
+    pub async fn sign_in_at(addr: SocketAddr, name: &str) -> Self {
+        let mut builder = Client::builder()
+            .redirect(Policy::none())
+            .pool_max_idle_per_host(0);
         for host in [
             "localhost".to_string(),
             format!("app.{name}.localhost"),
