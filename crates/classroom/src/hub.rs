@@ -203,6 +203,11 @@ async fn sign_in(State(class): ClassState, Form(form): Form<SignInForm>) -> Resp
     };
     match signed_in {
         Ok(token) => ([set_cookie(STUDENT_COOKIE, &token)], Redirect::to("/lab")).into_response(),
+        Err(e @ crate::class::SignInError::Roster(_)) => sign_in_page(
+            &class,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(&e.to_string()),
+        ),
         Err(e) => sign_in_page(
             &class,
             StatusCode::UNPROCESSABLE_ENTITY,

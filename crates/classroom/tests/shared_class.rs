@@ -241,6 +241,62 @@ async fn an_instance_of_another_profile_cannot_join_the_class() {
     first.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_redis_is_down_the_class_answers_503_naming_it_and_recovers() {
+    let Some(mut redis) = sessionlab_app::redis_server::start_or_skip(
+        "while_redis_is_down_the_class_answers_503_naming_it_and_recovers",
+    ) else {
+        return;
+    };
+    let class = instance(ProfileName::Insecure, &redis.url(), 0)
+        .await
+        .unwrap();
+    let port = class.addr.port();
+    let ann = Student::sign_in_at(class.addr, "ann").await;
+    redis.kill();
+    for (what, response) in [
+        (
+            "the lab page",
+            ann.client
+                .get(ann.hub("/lab"))
+                .header("cookie", &ann.hub_cookie),
+        ),
+        ("ann's app", ann.client.get(ann.app("/login"))),
+        (
+            "a sign-in",
+            ann.client.post(ann.hub("/signin")).form(&[("name", "bea")]),
+        ),
+    ] {
+        let response = response.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{what}");
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains(&redis.url()),
+            "{what} names the store: {body}"
+        );
+    }
+    redis.restart().unwrap();
+    // The test's Redis keeps nothing on disk: the roster starts empty, and the
+    // instance, untouched, uses it again.
+    let mut answered = None;
+    for _ in 0..50 {
+        let response = ann
+            .client
+            .post(ann.hub("/signin"))
+            .form(&[("name", "bea")])
+            .send()
+            .await
+            .unwrap();
+        answered = Some(response.status());
+        if response.status() == StatusCode::SEE_OTHER {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(answered, Some(StatusCode::SEE_OTHER), "port {port}");
+    class.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_class_whose_redis_is_gone_does_not_start() {
     // A port nothing listens on: the error names the store, no panic.
