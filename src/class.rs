@@ -155,7 +155,10 @@ pub async fn run(args: ClassArgs, quiet: bool) -> ExitCode {
     }
     let running = match sessionlab_classroom::start(config).await {
         Ok(running) => running,
-        Err(e @ sessionlab_classroom::StartError::RefusedAddress(_)) => {
+        Err(
+            e @ (sessionlab_classroom::StartError::RefusedAddress(_)
+            | sessionlab_classroom::StartError::NoPeerAddress(_)),
+        ) => {
             return fail(2, &e.to_string());
         }
         Err(e) => return fail(1, &e.to_string()),

@@ -1057,6 +1057,41 @@ fn cross_instance_logout_runs_against_two_serve_processes_on_one_redis() {
 }
 
 #[test]
+fn class_share_takes_a_reachable_redis_only() {
+    let key = ("SESSIONLAB_INSTRUCTOR_KEY", "a-long-enough-instructor-key");
+    let out = binary()
+        .args(["class", "--addr", "127.0.0.1:0", "--share", "memory"])
+        .env(key.0, key.1)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("redis://"), "{}", stderr(&out));
+    let out = binary()
+        .args([
+            "class",
+            "--addr",
+            "127.0.0.1:0",
+            "--peer-addr",
+            "127.0.0.1:1",
+        ])
+        .env(key.0, key.1)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2), "--peer-addr needs --share");
+    // Nothing listens there: the error names the Redis, and the class does not start.
+    let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("redis://{}/0", unused.local_addr().unwrap());
+    drop(unused);
+    let out = binary()
+        .args(["class", "--addr", "127.0.0.1:0", "--share", &url])
+        .env(key.0, key.1)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(&url), "{}", stderr(&out));
+}
+
+#[test]
 fn class_refuses_a_non_loopback_address_and_a_short_instructor_key() {
     // Even hardened: a class always holds a victim bot and TLS-less labs.
     for profile in ["insecure", "hardened"] {
