@@ -31,27 +31,16 @@ async fn session_puzzling(class: &RunningClass, student: &Student) -> bool {
 /// logout-reuse by hand: alice visits and logs out; the copy of her cookie still opens her account.
 async fn logout_reuse(class: &RunningClass, student: &Student) -> bool {
     student.send_alice(false).await;
-    let copy = copy_of_alices_cookie(student).await;
+    let copy = student.copy_of_alices_cookie().await;
     let (_, body, _) = student.app_get("/account", Some(&copy)).await;
     body.contains(&note_of(class, &student.name))
-}
-
-/// The copy of alice's cookie the lab page shows (the stories' premise).
-async fn copy_of_alices_cookie(student: &Student) -> String {
-    let taken = student.hub_post("/lab/copy", &[]).await;
-    assert_eq!(taken.status(), StatusCode::SEE_OTHER);
-    let lab = student.hub_get("/lab").await;
-    let start = lab.find("<code id=\"copy\">").expect("the copy") + "<code id=\"copy\">".len();
-    let copy = lab[start..lab[start..].find('<').unwrap() + start].to_owned();
-    assert!(copy.contains('='), "alice left a cookie: {copy}");
-    copy
 }
 
 /// password-change and concurrent-sessions by hand: alice leaves her laptop
 /// signed in, then does `visit` on her phone; the laptop's copy still works?
 async fn after_phone_visit(class: &RunningClass, student: &Student, visit: &str) -> bool {
     student.send_alice(true).await;
-    let copy = copy_of_alices_cookie(student).await;
+    let copy = student.copy_of_alices_cookie().await;
     student.send_alice_to(visit).await;
     let (_, body, _) = student.app_get("/account", Some(&copy)).await;
     body.contains(&note_of(class, &student.name))
@@ -442,7 +431,7 @@ async fn credential_bypass(class: &RunningClass, student: &Student) -> bool {
 /// idle-timeout: alice walks away, 31 minutes pass, the copy is replayed.
 async fn idle_timeout(class: &RunningClass, student: &Student) -> bool {
     student.send_alice(true).await;
-    let copy = copy_of_alices_cookie(student).await;
+    let copy = student.copy_of_alices_cookie().await;
     student.hub_post("/lab/time", &[("minutes", "31")]).await;
     let (_, body, _) = student.app_get("/account", Some(&copy)).await;
     body.contains(&note_of(class, &student.name))
@@ -451,7 +440,7 @@ async fn idle_timeout(class: &RunningClass, student: &Student) -> bool {
 /// absolute-timeout: the copy kept busy every 50 minutes for 9 hours.
 async fn absolute_timeout(class: &RunningClass, student: &Student) -> bool {
     student.send_alice(true).await;
-    let copy = copy_of_alices_cookie(student).await;
+    let copy = student.copy_of_alices_cookie().await;
     for _ in 0..11 {
         student.app_get("/account", Some(&copy)).await;
         student.hub_post("/lab/time", &[("minutes", "50")]).await;

@@ -124,6 +124,18 @@ impl Student {
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "message {url}");
     }
 
+    /// Takes the copy of alice's cookie she left behind (the lab page's
+    /// button; the stories' premise) and reads it off the lab page.
+    pub async fn copy_of_alices_cookie(&self) -> String {
+        let taken = self.hub_post("/lab/copy", &[]).await;
+        assert_eq!(taken.status(), StatusCode::SEE_OTHER);
+        let lab = self.hub_get("/lab").await;
+        let start = lab.find("<code id=\"copy\">").expect("the copy") + "<code id=\"copy\">".len();
+        let copy = lab[start..start + lab[start..].find('<').unwrap()].to_owned();
+        assert!(copy.contains('='), "alice left a cookie: {copy}");
+        copy
+    }
+
     /// Whether the scoreboard's row for `challenge` says solved.
     pub async fn solved(&self, challenge: &str) -> bool {
         let board = self.hub_get("/scoreboard").await;
