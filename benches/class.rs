@@ -9,13 +9,19 @@
 //! `VmHWM` from `/proc/self/status` (the class runs inside this process),
 //! after each step.
 //!
+//! Then, when `redis-server` is installed, the cost of several instances:
+//! two instances share one class through a real Redis, and a student's lab
+//! page is fetched from its home instance and through the other one, which
+//! forwards it (p50 and p99 of each).
+//!
 //! Only loopback is used; the bench ends by itself.
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
 use sessionlab_app::{Profile, ProfileName};
-use sessionlab_classroom::{BotBrowser, ClassConfig, start};
+use sessionlab_classroom::bot::Visit;
+use sessionlab_classroom::{BotBrowser, ClassConfig, RunningClass, start};
 
 const STEPS: [(usize, f64); 2] = [(30, 100.0), (200, 300.0)];
 
@@ -31,10 +37,10 @@ fn main() {
             victim_browser: BotBrowser::Sim,
             instructor_key: "bench-instructor-key".into(),
             alice_every: None,
-        require_code: false,
-        shared: None,
-        peer_addr: None,
-        public_port: None,
+            require_code: false,
+            shared: None,
+            peer_addr: None,
+            public_port: None,
         })
         .await
         .expect("the class starts");
@@ -47,7 +53,10 @@ fn main() {
             while signed_in < labs {
                 let name = format!("s{signed_in}");
                 class.sign_in(&name).await.expect("sign-in");
-                let report = class.send_alice(&name, sessionlab_classroom::bot::Visit::Ordinary).await.expect("a lab");
+                let report = class
+                    .send_alice(&name, Visit::Ordinary)
+                    .await
+                    .expect("a lab");
                 assert!(report.error.is_none(), "alice's visit: {:?}", report.error);
                 assert!(
                     report.steps.iter().any(|s| s.contains("clicked \"Log out\"")),
@@ -65,7 +74,95 @@ fn main() {
             );
         }
         running.shutdown().await;
+        forwarding_cost().await;
     });
+}
+
+fn config(shared: Option<String>) -> ClassConfig {
+    ClassConfig {
+        profile: Profile::new(ProfileName::Insecure),
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        domain: "localhost".into(),
+        exposed: false,
+        victim_browser: BotBrowser::Sim,
+        instructor_key: "bench-instructor-key".into(),
+        alice_every: None,
+        require_code: false,
+        shared,
+        peer_addr: None,
+        public_port: Some(8080),
+    }
+}
+
+const FETCHES: usize = 500;
+
+/// A lab page from its home and through another instance.
+async fn forwarding_cost() {
+    let redis = match sessionlab_app::redis_server::start() {
+        Ok(redis) => redis,
+        Err(e) => {
+            println!("several instances: skipped ({e})");
+            return;
+        }
+    };
+    let home = start(config(Some(redis.url()))).await.expect("instance 1");
+    let other = start(config(Some(redis.url()))).await.expect("instance 2");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let signed_in = client
+        .post(format!("http://{}/signin", home.addr))
+        .header("host", "localhost:8080")
+        .form(&[("name", "ann")])
+        .send()
+        .await
+        .expect("sign-in");
+    let cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("the hub's cookie")
+        .to_owned();
+    for (what, instance) in [("from its home", &home), ("forwarded", &other)] {
+        let times = fetch_lab_page(&client, instance, &cookie).await;
+        println!(
+            "two instances on one Redis, lab page {what}: p50 {:.2} ms, p99 {:.2} ms ({FETCHES} requests)",
+            percentile(&times, 0.50),
+            percentile(&times, 0.99)
+        );
+    }
+    other.shutdown().await;
+    home.shutdown().await;
+}
+
+async fn fetch_lab_page(
+    client: &reqwest::Client,
+    instance: &RunningClass,
+    cookie: &str,
+) -> Vec<f64> {
+    let mut times = Vec::with_capacity(FETCHES);
+    for _ in 0..FETCHES {
+        let started = Instant::now();
+        let response = client
+            .get(format!("http://{}/lab", instance.addr))
+            .header("host", "localhost:8080")
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("the lab page");
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        let page = response.text().await.expect("a body");
+        assert!(page.contains("Lab of ann"));
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    times
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 /// `VmRSS` and `VmHWM` of this process, in MiB.
