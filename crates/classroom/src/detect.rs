@@ -4,9 +4,9 @@
 //! The app reports three moments (`sessionlab_app::observer`): a password
 //! login (with whether its session's ID was issued or adopted), alice's
 //! account page going out, and alice's address changing, each with the
-//! request and the session it came in. The victim bot reports what it did (which session
-//! its login made, when it logged out or walked away, which links carried an
-//! ID), and the attacker's site what it received. A challenge is solved only
+//! request and the session it came in. The victim bot reports what it did
+//! (which session its login made, when it logged out or walked away, which
+//! links carried an ID), and the attacker's site what it received. A challenge is solved only
 //! by a request the app answered; the request is kept as the proof.
 
 use std::collections::{HashMap, HashSet};

@@ -72,7 +72,8 @@ impl UnknownIds {
 /// has a new ID (`rotate-id-at-login`), which the server did issue.
 pub async fn id_was_adopted(session: &Session) -> Result<bool, session::Error> {
     let adopted_under: Option<String> = session.get(ADOPTED_UNDER).await?;
-    Ok(adopted_under.is_some_and(|adopted| session.id().is_some_and(|id| id.to_string() == adopted)))
+    let id = session.id().map(|id| id.to_string());
+    Ok(adopted_under.is_some() && adopted_under == id)
 }
 
 /// Makes tower-sessions load the record now. An unknown ID is dropped at this
