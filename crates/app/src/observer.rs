@@ -10,8 +10,9 @@
 //! is reported from one place (`handlers::account`,
 //! `handlers::settings::change_email`), and so is a password login
 //! (`handlers::login`: which sessions a login made, as opposed to the
-//! forgot-password flow), with the facts of the request and of
-//! the session it came in, so the class decides what counts without the
+//! forgot-password flow, and whether the session's ID was one the server
+//! issued or one it adopted from the client: [`IdOrigin`]), with the facts
+//! of the request and of the session it came in, so the class decides what counts without the
 //! handlers knowing about classes. An account page also says what decided
 //! its user ([`SignedInBy`]): with client-side sessions a believed token
 //! comes before the store, and a token no login handed out is a forgery.
@@ -33,6 +34,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tower_sessions::Session;
 
+use crate::defenses::strict_ids;
 use crate::session_index;
 use crate::state::App;
 
@@ -162,6 +164,17 @@ pub struct EmailChanged {
     pub session: SessionFacts,
 }
 
+/// Where the ID of the session a login signed in came from, as the store
+/// knows it (`defenses/strict_ids.rs` marks a record where it adopts one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum IdOrigin {
+    /// The server made it: a new session's ID, or a new ID at login.
+    Issued,
+    /// The client named an ID the server never issued, and the store adopted
+    /// it as a new session (the `strict-ids` weakness): an invented ID.
+    Adopted,
+}
+
 /// `POST /login` signed `user` in with a password (not the forgot-password
 /// flow, which may also write a sign-in: session puzzling).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -169,6 +182,8 @@ pub struct LoggedIn {
     pub user: String,
     pub request: RequestFacts,
     pub session: SessionFacts,
+    /// Whether the session's ID (after any new ID at login) was issued or adopted.
+    pub id_origin: IdOrigin,
     /// The signature of the token this login handed out (client-side
     /// sessions), as [`TokenFacts::signature`] has it.
     pub token_signature: Option<String>,
@@ -205,11 +220,17 @@ pub(crate) async fn logged_in(
     token: Option<&str>,
 ) {
     if let Some(observer) = &app.observer.0 {
+        // A store that cannot say is no evidence of adoption.
+        let id_origin = match strict_ids::id_was_adopted(session).await {
+            Ok(true) => IdOrigin::Adopted,
+            Ok(false) | Err(_) => IdOrigin::Issued,
+        };
         let session = SessionFacts::of(session).await;
         observer.logged_in(LoggedIn {
             user: user.to_owned(),
             request,
             session,
+            id_origin,
             token_signature: token.and_then(TokenFacts::of).map(|t| t.signature),
         });
     }

@@ -202,8 +202,12 @@ pub enum SolveCondition {
     /// Not alice reads her account in a session whose ID came to her in a link she followed.
     FixedByLink,
     /// Not alice reads her account in a session whose ID the attacker's site
-    /// set as a cookie in her browser.
+    /// set as a cookie in her browser, an ID the server had issued (to anyone).
     FixedByToss,
+    /// Not alice reads her account in a session whose ID the attacker's site
+    /// set as a cookie in her browser, an ID the server never issued: the app
+    /// adopted it (the app says so at her login, `IdOrigin::Adopted`).
+    FixedByInventedToss,
     /// Not alice reads her account in a session she logged out of.
     ReadAfterLogout,
     /// Not alice reads her account in a session alice left idle for more than 15 minutes of lab time.

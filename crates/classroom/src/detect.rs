@@ -1,11 +1,12 @@
 //! Solve detection: what the student's app saw, judged against each
 //! challenge's solve condition (`scenarios/<id>.toml`, `[challenge] solve`).
 //!
-//! The app reports two moments (`sessionlab_app::observer`): alice's account
-//! page going out, and alice's address changing, each with the request and
-//! the session it came in. The victim bot reports what it did (which session
-//! its login made, when it logged out or walked away, which links carried an
-//! ID), and the attacker's site what it received. A challenge is solved only
+//! The app reports three moments (`sessionlab_app::observer`): a password
+//! login (with whether its session's ID was issued or adopted), alice's
+//! account page going out, and alice's address changing, each with the
+//! request and the session it came in. The victim bot reports what it did
+//! (which session its login made, when it logged out or walked away, which
+//! links carried an ID), and the attacker's site what it received. A challenge is solved only
 //! by a request the app answered; the request is kept as the proof.
 
 use std::collections::{HashMap, HashSet};
@@ -13,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use sessionlab_app::LabClock;
 use sessionlab_app::observer::{
-    AccountShown, EmailChanged, LabObserver, LoggedIn, RequestFacts, SignedInBy,
+    AccountShown, EmailChanged, IdOrigin, LabObserver, LoggedIn, RequestFacts, SignedInBy,
 };
 use sessionlab_attack::catalog::SolveCondition;
 use time::{Duration, OffsetDateTime};
@@ -71,6 +72,9 @@ struct Leak {
 struct Evidence {
     /// Sign-in handles of password logins as alice, and whether alice's own browser made each.
     logins: HashMap<String, bool>,
+    /// Sign-in handles of those logins whose session ID the app adopted from
+    /// the client (never issued: an invented ID), as the app said at the login.
+    adopted: HashSet<String>,
     /// Signatures of the session tokens logins handed out (anyone's login),
     /// each with the login it was handed out at.
     issued_tokens: HashMap<String, IssuedAt>,
@@ -350,7 +354,15 @@ impl Detector {
                     "its ID came to alice in a link she followed".into(),
                 ));
             }
-            if tossed {
+            // An invented ID tossed is its own challenge, not an issued one's.
+            if tossed && e.adopted.contains(&handle) {
+                met.push((
+                    SolveCondition::FixedByInventedToss,
+                    "its ID was a cookie your site set in alice's browser, an ID the app \
+                     never issued: it adopted it, and kept it when she logged in"
+                        .into(),
+                ));
+            } else if tossed {
                 met.push((
                     SolveCondition::FixedByToss,
                     "its ID was a cookie your site set in alice's browser".into(),
@@ -392,7 +404,12 @@ impl LabObserver for Detector {
             return;
         }
         if let Some(handle) = event.session.sign_in_handle {
-            self.with(|e| e.logins.insert(handle, event.request.from_victim));
+            self.with(|e| {
+                if event.id_origin == IdOrigin::Adopted {
+                    e.adopted.insert(handle.clone());
+                }
+                e.logins.insert(handle, event.request.from_victim)
+            });
         }
     }
 

@@ -153,7 +153,9 @@ async fn a_guestbook_payload_of_the_students_own_steals_the_note_from_insecure_o
 /// Cookie tossing in real Chromium: the student's sibling host sets
 /// `Domain=NAME.localhost`, which Chromium accepts because `NAME.localhost`
 /// is a registrable domain (docs/classroom.md, "Host names"), and the app
-/// adopts the tossed ID at alice's login.
+/// adopts the tossed ID, which it never issued, and keeps it at alice's
+/// login: fixation-invented (an issued ID tossed is fixation-cookie,
+/// `tests/hands_on.rs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cookie_tossed_from_the_sibling_host_fixes_alices_session_in_insecure() {
     if chromium_missing() {
@@ -189,6 +191,7 @@ async fn a_cookie_tossed_from_the_sibling_host_fixes_alices_session_in_insecure(
         body.contains(&note_of(&class, "ann")),
         "the tossed ID opens alice's account: {page}"
     );
-    assert!(student.solved("fixation-cookie").await);
+    assert!(student.solved("fixation-invented").await);
+    assert!(!student.solved("fixation-cookie").await);
     class.shutdown().await;
 }

@@ -92,6 +92,10 @@ async fn by_hand_against_insecure_the_server_marks_each_solved() {
         "fixation-url showed the note"
     );
     assert!(student.solved("fixation-url").await);
+    assert!(
+        !student.solved("fixation-invented").await,
+        "an invented ID in a link is fixation-url's, not a tossed one"
+    );
     class.shutdown().await;
 }
 
@@ -609,4 +613,94 @@ async fn an_exposed_class_warns_on_every_page() {
     let (_, app_page, _) = ann.app_get("/login", None).await;
     assert!(app_page.contains("id=\"exposed-warning\""), "{app_page}");
     running.shutdown().await;
+}
+
+/// The cookie-tossing challenges by hand: bob's page on the sibling host
+/// tosses `id` as the session cookie for the whole of NAME.localhost, bob's
+/// message sends alice there, she logs in (and walks away), and bob opens
+/// /account with `id`. Whether it showed alice's note.
+async fn toss_then_read(class: &RunningClass, student: &Student, id: &str) -> bool {
+    let name = &student.name;
+    let cookie = class.class.lab(name).unwrap().app.info.session_cookie_name;
+    let saved = student
+        .hub_post(
+            "/lab/page",
+            &[
+                ("html", "<!DOCTYPE html><p>Nothing to see.</p>"),
+                (
+                    "set_cookie",
+                    &format!("{cookie}={id}; Domain={name}.localhost; Path=/"),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    student
+        .message_alice(&format!("http://evil.{name}.localhost:{}/", student.port))
+        .await;
+    student.send_alice(true).await;
+    let (_, body, _) = student
+        .app_get("/account", Some(&format!("{cookie}={id}")))
+        .await;
+    body.contains(&note_of(class, name))
+}
+
+/// fixation-invented: an ID bob made up, shaped like the app's own.
+fn invented_id() -> String {
+    sessionlab_attack::scenarios::hijack_predict::encode_id(rand::random::<i64>().into())
+}
+
+/// fixation-cookie: an ID the app issued to bob at /login.
+async fn issued_id(student: &Student) -> String {
+    let (_, _, cookie) = student.app_get("/login", None).await;
+    let cookie = cookie.expect("an anonymous session");
+    cookie.split_once('=').unwrap().1.to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tossed_invented_id_solves_fixation_invented_and_an_issued_one_fixation_cookie() {
+    // (profile, whether the invented ID opens alice's account, whether the issued one does)
+    for (profile, invented_opens, issued_opens) in [
+        (ProfileName::Insecure, true, true),
+        // strict IDs: the invented one is refused; no rotation: the issued one is kept.
+        (ProfileName::Tutorial, false, true),
+        (ProfileName::Hardened, false, false),
+    ] {
+        let class = class(profile, BotBrowser::Sim).await;
+        // One student per attempt: alice's browser keeps no tossed cookie across.
+        let ann = Student::sign_in(&class, "ann").await;
+        let id = invented_id();
+        assert_eq!(
+            toss_then_read(&class, &ann, &id).await,
+            invented_opens,
+            "{profile}: the tossed invented ID opened alice's account"
+        );
+        assert_eq!(
+            ann.solved("fixation-invented").await,
+            invented_opens,
+            "{profile}: fixation-invented, by the server"
+        );
+        assert!(
+            !ann.solved("fixation-cookie").await,
+            "{profile}: an invented ID is not fixation-cookie's issued one"
+        );
+
+        let bea = Student::sign_in(&class, "bea").await;
+        let id = issued_id(&bea).await;
+        assert_eq!(
+            toss_then_read(&class, &bea, &id).await,
+            issued_opens,
+            "{profile}: the tossed issued ID opened alice's account"
+        );
+        assert_eq!(
+            bea.solved("fixation-cookie").await,
+            issued_opens,
+            "{profile}: fixation-cookie, by the server"
+        );
+        assert!(
+            !bea.solved("fixation-invented").await,
+            "{profile}: an issued ID is not fixation-invented's"
+        );
+        class.shutdown().await;
+    }
 }

@@ -8,6 +8,7 @@ mod defenses;
 mod forgery;
 mod hygiene;
 mod load;
+mod observer;
 mod properties;
 mod routes;
 mod sign_in;
