@@ -41,6 +41,7 @@ fn main() {
             shared: None,
             peer_addr: None,
             public_port: None,
+            visit_timeout: sessionlab_classroom::bot::VISIT_TIMEOUT,
         })
         .await
         .expect("the class starts");
@@ -91,6 +92,7 @@ fn config(shared: Option<String>) -> ClassConfig {
         shared,
         peer_addr: None,
         public_port: Some(8080),
+        visit_timeout: sessionlab_classroom::bot::VISIT_TIMEOUT,
     }
 }
 

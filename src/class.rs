@@ -147,6 +147,7 @@ pub async fn run(args: ClassArgs, quiet: bool) -> ExitCode {
         shared,
         peer_addr: args.peer_addr,
         public_port: args.public_port,
+        visit_timeout: sessionlab_classroom::bot::VISIT_TIMEOUT,
     };
     if config.victim_browser == BotBrowser::Chromium
         && sessionlab_chromium::find_chromium().is_none()

@@ -10,7 +10,8 @@
 //!
 //! Bounds, because a class is a room full of people trying things: the page
 //! is at most [`MAX_PAGE_BYTES`], a request body at most
-//! [`MAX_COLLECT_BYTES`] (413 beyond), [`RATE_LIMIT`] requests per
+//! [`MAX_COLLECT_BYTES`] (413 beyond), its address at most
+//! [`MAX_TARGET_BYTES`] (414 beyond), [`RATE_LIMIT`] requests per
 //! [`RATE_WINDOW`] per student (429 beyond), and the log keeps the last
 //! [`MAX_LOG_ENTRIES`], each field cut at [`MAX_FIELD_CHARS`].
 
@@ -29,6 +30,9 @@ use crate::detect::Detector;
 pub const MAX_PAGE_BYTES: usize = 16 * 1024;
 pub const MAX_SET_COOKIE_BYTES: usize = 512;
 pub const MAX_COLLECT_BYTES: usize = 4 * 1024;
+/// The longest path and query the site reads: the detector keeps what the
+/// site received to search for IDs, so an address of any size would be kept too.
+pub const MAX_TARGET_BYTES: usize = 8 * 1024;
 pub const MAX_LOG_ENTRIES: usize = 200;
 pub const MAX_FIELD_CHARS: usize = 2000;
 pub const RATE_LIMIT: u32 = 60;
@@ -163,6 +167,20 @@ impl AttackerSite {
                 format!(
                     "more than {RATE_LIMIT} requests in {} s to this attacker site; wait a moment",
                     RATE_WINDOW.as_secs()
+                ),
+            )
+                .into_response();
+        }
+        let target_len = request
+            .uri()
+            .path_and_query()
+            .map_or(0, |pq| pq.as_str().len());
+        if target_len > MAX_TARGET_BYTES {
+            return (
+                StatusCode::URI_TOO_LONG,
+                format!(
+                    "the address is {target_len} bytes; this attacker site reads at most {MAX_TARGET_BYTES} \
+                     (send more in a POST body, up to {MAX_COLLECT_BYTES} bytes)"
                 ),
             )
                 .into_response();

@@ -13,7 +13,8 @@
 //! working payload runs, not one program the lab knows; the simulated
 //! browser otherwise (`--victim-browser` can force either).
 //!
-//! Bounds: a visit ends after [`VISIT_TIMEOUT`]; at most
+//! Bounds: a visit ends after the class's `visit_timeout` ([`VISIT_TIMEOUT`]
+//! unless a test sets a shorter one); at most
 //! [`CHROMIUM_AT_ONCE`] Chromium visits run at a time in the class; her
 //! browser's network knows only this student's three lab hosts, each routed
 //! to the victim's door (Chromium: `--host-resolver-rules` mapping every
@@ -36,6 +37,8 @@ use crate::detect::VICTIM;
 use crate::hosts::Hosts;
 use crate::lab::StudentLab;
 
+/// How long one visit may take by default (`sessionlab class` uses it): a page
+/// that never finishes loading cannot keep alice, or a Chromium slot, for longer.
 pub const VISIT_TIMEOUT: Duration = Duration::from_secs(90);
 pub const MAX_LINKS_FOLLOWED: usize = 2;
 pub const CHROMIUM_AT_ONCE: usize = 2;
@@ -94,13 +97,14 @@ pub struct VisitReport {
     pub error: Option<String>,
 }
 
-/// Sends alice on one visit of `lab` and records it there.
+/// Sends alice on one visit of `lab`, ended after `timeout`, and records it there.
 pub async fn send_alice(
     lab: &StudentLab,
     hosts: &Hosts,
     door: SocketAddr,
     choice: BotBrowser,
     kind: Visit,
+    timeout: Duration,
 ) -> VisitReport {
     let _one_at_a_time = lab.visiting.lock().await;
     let mut network = Network::new();
@@ -138,7 +142,7 @@ pub async fn send_alice(
         VictimBrowser::Sim(Browser::new(VICTIM, network))
     };
     let mut steps = Vec::new();
-    let outcome = tokio::time::timeout(VISIT_TIMEOUT, async {
+    let outcome = tokio::time::timeout(timeout, async {
         match kind {
             Visit::Ordinary | Visit::WalkAway => {
                 visit(
@@ -162,7 +166,7 @@ pub async fn send_alice(
         Ok(Err(e)) => Some(e.to_string()),
         Err(_) => Some(format!(
             "the visit took longer than {} s and was ended",
-            VISIT_TIMEOUT.as_secs()
+            timeout.as_secs_f32()
         )),
     };
     if error.is_some() && matches!(kind, Visit::Ordinary | Visit::WalkAway) {

@@ -51,6 +51,9 @@ pub struct ClassConfig {
     /// The port the students' browsers use, when a load balancer's differs
     /// from `addr`'s (links and alice's accepted links carry it).
     pub public_port: Option<u16>,
+    /// How long one of alice's visits may take ([`bot::VISIT_TIMEOUT`] in
+    /// `sessionlab class`; tests set a short one).
+    pub visit_timeout: Duration,
 }
 
 /// Connections one instance serves at once (the `serve` default's half:
@@ -326,6 +329,7 @@ impl Class {
             self.door,
             self.config.victim_browser,
             visit,
+            self.config.visit_timeout,
         )
         .await;
         self.sync_progress(&lab).await;

@@ -26,8 +26,10 @@ use crate::roster::Progress;
 
 const STUDENT_COOKIE: &str = "class_student";
 const INSTRUCTOR_COOKIE: &str = "class_instructor";
-/// Largest form the hub reads (the attacker page is the largest field).
-pub const MAX_FORM_BYTES: usize = 2 * MAX_PAGE_BYTES;
+/// Largest form the hub reads: the attacker page (the largest field) with
+/// every byte percent-encoded (3 bytes each, as `<`, `>` and `"` are), and
+/// room for the rest, so a page within its bound gets that bound's message.
+pub const MAX_FORM_BYTES: usize = 3 * MAX_PAGE_BYTES + 3 * MAX_SET_COOKIE_BYTES + 1024;
 /// Largest jump of the lab clock one press may ask for: 10 hours.
 pub const MAX_MINUTES: u32 = 600;
 

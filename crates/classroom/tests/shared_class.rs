@@ -32,6 +32,7 @@ async fn instance(
         shared: Some(redis.to_owned()),
         peer_addr: None,
         public_port: Some(public_port),
+        visit_timeout: sessionlab_classroom::bot::VISIT_TIMEOUT,
     })
     .await
 }

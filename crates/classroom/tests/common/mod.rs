@@ -14,7 +14,12 @@ use sessionlab_classroom::{BotBrowser, ClassConfig, RunningClass, start};
 pub const INSTRUCTOR_KEY: &str = "test-instructor-key";
 
 pub async fn class(profile: ProfileName, victim_browser: BotBrowser) -> RunningClass {
-    start(ClassConfig {
+    start_class(config(profile, victim_browser)).await
+}
+
+/// The configuration [`class`] starts, for a test that changes a field first.
+pub fn config(profile: ProfileName, victim_browser: BotBrowser) -> ClassConfig {
+    ClassConfig {
         profile: Profile::new(profile),
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         domain: "localhost".into(),
@@ -26,9 +31,31 @@ pub async fn class(profile: ProfileName, victim_browser: BotBrowser) -> RunningC
         shared: None,
         peer_addr: None,
         public_port: None,
-    })
-    .await
-    .expect("the class starts")
+        visit_timeout: sessionlab_classroom::bot::VISIT_TIMEOUT,
+    }
+}
+
+pub async fn start_class(config: ClassConfig) -> RunningClass {
+    start(config).await.expect("the class starts")
+}
+
+/// Whether a Chromium test must skip: Chromium is missing and not required.
+/// With `SESSIONLAB_REQUIRE_CHROMIUM=1` (set by `.ci/run`) a missing Chromium fails.
+pub fn chromium_missing() -> bool {
+    if sessionlab_chromium::find_chromium().is_some() {
+        return false;
+    }
+    let required = std::env::var("SESSIONLAB_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "SESSIONLAB_REQUIRE_CHROMIUM=1 but {}",
+        sessionlab_chromium::ChromiumError::Missing
+    );
+    eprintln!(
+        "skipped: {} (CI installs it)",
+        sessionlab_chromium::ChromiumError::Missing
+    );
+    true
 }
 
 /// A student: an HTTP client that reaches the lab's host names on loopback,
