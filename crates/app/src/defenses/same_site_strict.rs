@@ -8,12 +8,13 @@
 //! being attached automatically to requests the victim never meant to make.
 //!
 //! **The weakness when off.** No SameSite attribute at all, as express-session
-//! writes it by default (the seed article sets none). Browsers then apply
+//! writes it by default (the seed article sets none). Chromium then applies
 //! "Lax by default": the cookie still goes with top-level cross-site GET
-//! navigations, and Chromium also sends a fresh one (under 2 minutes old) with
-//! a cross-site top-level POST ("Lax+POST"). tower-sessions always writes a
-//! SameSite attribute, so [`strip_same_site`] removes it from the cookie
-//! before the response leaves.
+//! navigations, and a fresh one (under 2 minutes old) with a cross-site
+//! top-level POST ("Lax+POST"). Firefox (140 ESR, checked: docs/classroom.md)
+//! does not: it sends it with a cross-site top-level POST at any age.
+//! tower-sessions always writes a SameSite attribute, so [`strip_same_site`]
+//! removes it from the cookie before the response leaves.
 //!
 //! CWE-352, CWE-1275 · ASVS 4.0.3 3.4.3, 4.2.2 · ASVS 5.0.0 3.5.1-3.5.3 · WSTG-SESS-05
 
