@@ -18,9 +18,11 @@ use reqwest::StatusCode;
 use sessionlab_app::ProfileName;
 use sessionlab_classroom::BotBrowser;
 
-/// The test's bound: well under the Chromium client's own waits (15 s), so
-/// only the visit's bound can end this visit as it must be ended.
-const BOUND: Duration = Duration::from_secs(4);
+/// The test's bound: below the Chromium client's own wait for a page to
+/// settle (15 s, after Chromium has started), so only the visit's bound can
+/// end this visit as the test expects; and long enough for a slow machine to
+/// start Chromium and reach the page within it (the bound counts the start).
+const BOUND: Duration = Duration::from_secs(10);
 
 /// Chromium profiles this test process has left in the temporary directory.
 fn chromium_profiles_left() -> Vec<String> {
@@ -68,8 +70,8 @@ async fn a_page_that_never_finishes_ends_alices_visit_at_the_bound() {
     };
     while !arrived(&lab) {
         assert!(
-            began.elapsed() < 4 * BOUND,
-            "alice's browser never asked for the page"
+            began.elapsed() < BOUND,
+            "alice's browser did not ask for the page within the bound"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
