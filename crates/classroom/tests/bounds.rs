@@ -98,8 +98,8 @@ async fn the_collector_keeps_its_size_bounds_with_a_clear_4xx() {
     let (status, text) = get(&ann, &collector(&ann, &at_bound(1))).await;
     assert_eq!(status, StatusCode::URI_TOO_LONG, "{text}");
     assert!(text.contains(&MAX_TARGET_BYTES.to_string()), "{text}");
-    // Far beyond (more than any HTTP library will send), the HTTP server's
-    // own bound on a request's head answers first: still a 4xx.
+    // Far beyond (more than any HTTP library will send), the class port's
+    // bound on a request's head answers first: still a 4xx.
     let huge = format!(
         "GET /c?d={} HTTP/1.1\r\nHost: ann.attacker.localhost:{}\r\nConnection: close\r\n\r\n",
         "q".repeat(1 << 20),
