@@ -169,7 +169,7 @@ pub async fn run(args: ClassArgs, quiet: bool) -> ExitCode {
     crate::outln!("sessionlab class: {}", class.config.profile.label());
     crate::outln!("  hub        {}", running.hub_url());
     crate::outln!(
-        "  a student  app.NAME.{d}, evil.NAME.{d}, NAME.attacker.{d} (port {})",
+        "  a student  app.NAME.{d} (and app2.NAME.{d}), evil.NAME.{d}, NAME.attacker.{d} (port {})",
         class.hosts.port,
         d = class.hosts.domain
     );

@@ -56,7 +56,7 @@ use crate::guestbook::Guestbook;
 use crate::handlers;
 use crate::hygiene::{form_fields, host_header, security_headers};
 use crate::malformed_cookies::{self, SessionCookieRules};
-use crate::observer::{LabObserver, Observer};
+use crate::observer::{Instance, LabObserver, Observer};
 use crate::pages::Banner;
 use crate::session_cookie::{self, SessionCookie};
 use crate::state::App;
@@ -84,11 +84,14 @@ pub struct AppInfo {
 
 /// What an app takes from the deployment it belongs to instead of making its
 /// own: the signing key kept with a durable store, and, for a second instance
-/// of a running app (`RunningServer::start_instance`), its user directory.
+/// of a running app (`RunningServer::start_instance`, a class lab's second
+/// instance), its user directory; and which instance it is, as a class lab's
+/// observer hears it.
 #[derive(Default)]
 pub(crate) struct Joined {
     pub key: Option<Key>,
     pub users: Option<Arc<UserDirectory>>,
+    pub instance: Instance,
 }
 
 /// Builds the app for `profile`, reading `SESSION_SECRET` from the environment
@@ -118,6 +121,7 @@ pub fn build_router_with_session_secret(
 }
 
 /// What a class lab changes in the app (`sessionlab class`, `crates/classroom`).
+#[derive(Clone)]
 pub struct ClassOptions {
     /// Passwords that replace the demo ones: alice's is random and never shown.
     pub passwords: Vec<(String, String)>,
@@ -129,10 +133,18 @@ pub struct ClassOptions {
     pub warning: Option<String>,
 }
 
-/// A class lab's app: its router, and the server-side view the class needs
-/// to judge and to show the instructor (never sent to a student).
+/// A class lab's app: its two instances' routers, and the server-side view
+/// the class needs to judge and to show the instructor (never sent to a
+/// student).
 pub struct ClassApp {
+    /// The first instance ([`Instance::First`]).
     pub router: Router,
+    /// A second instance of the same app ([`Instance::Second`]), as
+    /// `RunningServer::start_instance` makes one: the same store, users,
+    /// notes, signing key, clock and observer, and its own per-instance
+    /// state (the `shared-store` weakness's cache, its ID issuer, its
+    /// guestbook). What `cross-instance-logout` needs.
+    pub second_instance: Router,
     pub info: AppInfo,
     pub handle: LabHandle,
 }
@@ -171,12 +183,15 @@ impl LabHandle {
 }
 
 /// One student's app in a class: `profile` over its own memory store, clock,
-/// users, notes and guestbook, with `options` applied. Call it inside a Tokio
+/// users, notes and guestbook, with `options` applied, as two instances over
+/// that one store ([`ClassApp::second_instance`]). Call it inside a Tokio
 /// runtime (the password hashing starts in the background).
 pub fn build_class_app(profile: &Profile, options: ClassOptions) -> ClassApp {
     let clock = LabClock::new();
     let limits = Limits::default();
     let store = LabStore::for_profile(profile, clock.clone(), limits.max_sessions);
+    // One key for both instances, as `serve` keeps one with its store.
+    let key = signed_cookie::makes_own_key(profile).then(signed_cookie::random_key);
     let mut built = None;
     let (router, info) = build_app_with(
         profile,
@@ -184,14 +199,33 @@ pub fn build_class_app(profile: &Profile, options: ClassOptions) -> ClassApp {
         None,
         limits,
         store.clone(),
-        clock,
-        Joined::default(),
-        Some(options),
+        clock.clone(),
+        Joined {
+            key: key.clone(),
+            ..Joined::default()
+        },
+        Some(options.clone()),
         &mut built,
     );
     let app = built.expect("build_app_with hands out its state");
+    let (second_instance, _) = build_app_with(
+        profile,
+        None,
+        None,
+        limits,
+        store.beside(profile),
+        clock,
+        Joined {
+            key: info.signing_key.clone().or(key),
+            users: Some(info.users.clone()),
+            instance: Instance::Second,
+        },
+        Some(options),
+        &mut None,
+    );
     ClassApp {
         router,
+        second_instance,
         info,
         handle: LabHandle {
             users: app.users.clone(),
@@ -252,9 +286,9 @@ fn build_app_with(
         signing.key.as_ref().or(joined.key.as_ref()),
     );
     let cookie = SessionCookie::for_profile(profile);
-    let users = match (&class, joined.users) {
-        (Some(class), _) => UserDirectory::start_with(&class.passwords),
-        (None, Some(shared)) => shared,
+    let users = match (joined.users, &class) {
+        (Some(shared), _) => shared,
+        (None, Some(class)) => UserDirectory::start_with(&class.passwords),
         (None, None) => UserDirectory::start(),
     };
     let mut banner = Banner::for_profile(profile, store.name());
@@ -268,7 +302,10 @@ fn build_app_with(
         clock: clock.clone(),
         store: store.clone(),
         lab_clock_key: lab_clock_key.clone(),
-        observer: Observer(class.as_ref().map(|c| c.observer.clone())),
+        observer: Observer {
+            to: class.as_ref().map(|c| c.observer.clone()),
+            instance: joined.instance,
+        },
         shown_accounts: class.map(|c| c.shown_accounts),
         token_key,
     });

@@ -38,6 +38,30 @@ use crate::defenses::strict_ids;
 use crate::session_index;
 use crate::state::App;
 
+/// Which instance of a class lab's app answered: a lab runs two over one
+/// session store (`build_class_app`), as `serve` runs a second beside the
+/// first (`RunningServer::start_instance`), each with its own per-instance
+/// state (the `shared-store` weakness's cache). `cross-instance-logout` turns
+/// on it: a logout handled by one instance, a copy replayed on the other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Instance {
+    /// The lab's app as it always was: where alice logs in and out.
+    #[default]
+    First,
+    /// The instance built beside it, over the same store, users and clock.
+    Second,
+}
+
+impl fmt::Display for Instance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::First => "the first instance",
+            Self::Second => "the second instance",
+        })
+    }
+}
+
 /// The mark the class's victim bot's listener puts on each of its requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VictimDoor;
@@ -150,6 +174,8 @@ impl TokenFacts {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AccountShown {
     pub user: String,
+    /// The instance that answered.
+    pub instance: Instance,
     pub request: RequestFacts,
     pub session: SessionFacts,
     pub signed_in_by: SignedInBy,
@@ -159,6 +185,8 @@ pub struct AccountShown {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EmailChanged {
     pub user: String,
+    /// The instance that answered.
+    pub instance: Instance,
     pub new_email: String,
     pub request: RequestFacts,
     pub session: SessionFacts,
@@ -180,6 +208,8 @@ pub enum IdOrigin {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LoggedIn {
     pub user: String,
+    /// The instance that answered.
+    pub instance: Instance,
     pub request: RequestFacts,
     pub session: SessionFacts,
     /// Whether the session's ID (after any new ID at login) was issued or adopted.
@@ -197,17 +227,20 @@ pub trait LabObserver: Send + Sync {
     fn email_changed(&self, event: EmailChanged);
 }
 
-/// The observer an app was built with, if any.
+/// The observer an app was built with, if any, and which instance this app
+/// is (named in every event).
 #[derive(Clone, Default)]
-pub(crate) struct Observer(pub Option<Arc<dyn LabObserver>>);
+pub(crate) struct Observer {
+    pub to: Option<Arc<dyn LabObserver>>,
+    pub instance: Instance,
+}
 
 impl fmt::Debug for Observer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "Observer(class)"
-        } else {
-            "Observer(none)"
-        })
+        match self.to {
+            Some(_) => write!(f, "Observer(class, {:?})", self.instance),
+            None => f.write_str("Observer(none)"),
+        }
     }
 }
 
@@ -219,7 +252,7 @@ pub(crate) async fn logged_in(
     session: &Session,
     token: Option<&str>,
 ) {
-    if let Some(observer) = &app.observer.0 {
+    if let Some(observer) = &app.observer.to {
         // A store that cannot say is no evidence of adoption.
         let id_origin = match strict_ids::id_was_adopted(session).await {
             Ok(true) => IdOrigin::Adopted,
@@ -227,6 +260,7 @@ pub(crate) async fn logged_in(
         };
         let session = SessionFacts::of(session).await;
         observer.logged_in(LoggedIn {
+            instance: app.observer.instance,
             user: user.to_owned(),
             request,
             session,
@@ -244,9 +278,10 @@ pub(crate) async fn account_shown(
     session: &Session,
     signed_in_by: SignedInBy,
 ) {
-    if let Some(observer) = &app.observer.0 {
+    if let Some(observer) = &app.observer.to {
         let session = SessionFacts::of(session).await;
         observer.account_shown(AccountShown {
+            instance: app.observer.instance,
             user: user.to_owned(),
             request,
             session,
@@ -263,9 +298,10 @@ pub(crate) async fn email_changed(
     request: RequestFacts,
     session: &Session,
 ) {
-    if let Some(observer) = &app.observer.0 {
+    if let Some(observer) = &app.observer.to {
         let session = SessionFacts::of(session).await;
         observer.email_changed(EmailChanged {
+            instance: app.observer.instance,
             user: user.to_owned(),
             new_email: new_email.to_owned(),
             request,

@@ -175,6 +175,7 @@ impl RunningServer {
             joined: Joined {
                 key: self.signing_key.clone(),
                 users: Some(self.users.clone()),
+                ..Joined::default()
             },
             clock: self.clock.clone(),
         };
@@ -257,14 +258,15 @@ async fn start_with(
                 .await
                 .map_err(ServeError::Store)?;
             // The app's own key (cookie signing, and the tokens' key under secret-from-env).
-            let makes_own_key = profile.has(crate::Defense::SignedCookie)
-                || profile.has(crate::Defense::SecretFromEnv);
-            let key = if makes_own_key && profile.name != ProfileName::Tutorial {
+            let key = if signed_cookie::makes_own_key(&profile) {
                 Some(store.kept_signing_key().await.map_err(ServeError::Store)?)
             } else {
                 None
             };
-            let joined = Joined { key, users: None };
+            let joined = Joined {
+                key,
+                ..Joined::default()
+            };
             (store, joined, clock)
         }
     };

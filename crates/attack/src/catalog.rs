@@ -208,8 +208,13 @@ pub enum SolveCondition {
     /// set as a cookie in her browser, an ID the server never issued: the app
     /// adopted it (the app says so at her login, `IdOrigin::Adopted`).
     FixedByInventedToss,
-    /// Not alice reads her account in a session she logged out of.
+    /// Not alice reads her account in a session she logged out of, on the
+    /// instance of the app that handled her logout.
     ReadAfterLogout,
+    /// Not alice reads her account in a session she logged out of, on an
+    /// instance of the app other than the one that handled her logout (a
+    /// class lab runs two over one store).
+    LoggedOutElsewhere,
     /// Not alice reads her account in a session alice left idle for more than 15 minutes of lab time.
     ReadAfterIdle,
     /// Not alice reads her account in a session she logged in more than 8 hours of lab time before.

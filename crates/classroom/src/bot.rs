@@ -5,8 +5,10 @@
 //! attacker's site: she looks at it first, not yet logged in), logs in,
 //! reads her account, reads the guestbook and follows up to
 //! [`MAX_LINKS_FOLLOWED`] of its links that lead to the attacker's site,
-//! opens bob's link again now that she is logged in, reads her account once
-//! more, and logs out; or, "walking away", leaves without logging out.
+//! opens bob's link again now that she is logged in, reads her account on
+//! the app's second instance (the balancer sends that one click there,
+//! `lab.rs`) and once more on the first, and logs out on the first; or,
+//! "walking away", leaves without logging out.
 //!
 //! Her browser is real Chromium when the visit renders a page a student
 //! wrote (a guestbook with entries, a page on the attacker's site), so any
@@ -16,7 +18,7 @@
 //! Bounds: a visit ends after the class's `visit_timeout` ([`VISIT_TIMEOUT`]
 //! unless a test sets a shorter one); at most
 //! [`CHROMIUM_AT_ONCE`] Chromium visits run at a time in the class; her
-//! browser's network knows only this student's three lab hosts, each routed
+//! browser's network knows only this student's four lab hosts, each routed
 //! to the victim's door (Chromium: `--host-resolver-rules` mapping every
 //! other name to nothing), so no link can take her anywhere else.
 
@@ -24,6 +26,7 @@ use std::net::SocketAddr;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use sessionlab_app::observer::Instance;
 use sessionlab_attack::lab::RunError;
 use sessionlab_attack::victim::{Drive, VictimBrowser};
 use sessionlab_browser::{Browser, Network, Page};
@@ -110,6 +113,7 @@ pub async fn send_alice(
     let mut network = Network::new();
     for host in [
         hosts.app(&lab.name),
+        hosts.second_app(&lab.name),
         hosts.sibling(&lab.name),
         hosts.cross_site(&lab.name),
     ] {
@@ -170,7 +174,7 @@ pub async fn send_alice(
         )),
     };
     if error.is_some() && matches!(kind, Visit::Ordinary | Visit::WalkAway) {
-        lab.detector.visit_ended(false);
+        lab.detector.visit_ended(None);
     }
     let report = VisitReport {
         at: OffsetDateTime::now_utc(),
@@ -266,6 +270,22 @@ async fn visit(
         ));
     }
 
+    // Behind the balancer her next click lands on the other instance, which
+    // then holds its own copy of her session (the shared-store weakness's cache).
+    let on_second = {
+        let _turn = lab.balancer.turn_to(Instance::Second);
+        browser.open(&app("/account")?).await?
+    };
+    steps.push(format!(
+        "her next click landed on the second instance of the app: {} ({})",
+        if shows_note(&on_second) {
+            "it showed her account, from the shared store"
+        } else {
+            "it did not know her session"
+        },
+        on_second.status
+    ));
+
     let account = browser.open(&app("/account")?).await?;
     let cookie = lab.app.info.session_cookie_name;
     if let Some(value) = browser.cookie_values(cookie).into_iter().next() {
@@ -278,22 +298,22 @@ async fn visit(
             account.url.path(),
             account.status
         ));
-        lab.detector.visit_ended(false);
+        lab.detector.visit_ended(None);
         return Ok(());
     }
     steps.push("read her account again".into());
     if walk_away {
         steps.push("walked away from the computer without logging out".into());
-        lab.detector.visit_ended(false);
+        lab.detector.visit_ended(None);
         return Ok(());
     }
     let after = browser.submit_form(&account, "/logout", &[]).await?;
     steps.push(format!(
-        "clicked \"Log out\" ({} {})",
+        "clicked \"Log out\" on the first instance ({} {})",
         after.status,
         after.url.path()
     ));
-    lab.detector.visit_ended(true);
+    lab.detector.visit_ended(Some(Instance::First));
     Ok(())
 }
 

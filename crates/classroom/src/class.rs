@@ -416,7 +416,7 @@ async fn dispatch(
     let place = class.hosts.place(&host);
     // Whose lab the request is for: by host name, or on the hub by the student's cookie.
     let student = match &place {
-        Place::App(name) | Place::Attacker(name, _) => Some(name.clone()),
+        Place::App(name, _) | Place::Attacker(name, _) => Some(name.clone()),
         Place::Hub if !from_door => match crate::hub::student_token(request.headers()) {
             Some(token) => match class.student_of(token).await {
                 Ok(name) => name,
@@ -448,20 +448,19 @@ async fn dispatch(
     };
     let response = match (place, &lab) {
         (Place::Hub, _) if !from_door => hub.oneshot(request).await.into_response(),
-        (Place::App(_), Some(lab)) => lab
-            .app
-            .router
+        (Place::App(_, instance), Some(lab)) => lab
+            .router(instance, from_door)
             .clone()
             .oneshot(request)
             .await
             .into_response(),
         (Place::Attacker(..), Some(lab)) => lab.site.serve(request, &lab.detector).await,
-        (Place::App(name) | Place::Attacker(name, _), None) => unknown_student(&name),
+        (Place::App(name, _) | Place::Attacker(name, _), None) => unknown_student(&name),
         _ => (
             StatusCode::NOT_FOUND,
             format!(
-                "{host:?} is no host of this class: the hub is {}, a student's app app.NAME.{d}, \
-                 their attacker site evil.NAME.{d} and NAME.attacker.{d}",
+                "{host:?} is no host of this class: the hub is {}, a student's app app.NAME.{d} \
+                 (its second instance app2.NAME.{d}), their attacker site evil.NAME.{d} and NAME.attacker.{d}",
                 class.hosts.hub(),
                 d = class.hosts.domain
             ),

@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use sessionlab_app::LabClock;
 use sessionlab_app::observer::{
-    AccountShown, EmailChanged, IdOrigin, LabObserver, LoggedIn, RequestFacts, SignedInBy,
+    AccountShown, EmailChanged, IdOrigin, Instance, LabObserver, LoggedIn, RequestFacts,
+    SignedInBy,
 };
 use sessionlab_attack::catalog::SolveCondition;
 use time::{Duration, OffsetDateTime};
@@ -51,7 +52,8 @@ struct VictimSession {
     began: OffsetDateTime,
     /// Lab time her visit in it ended (logout or walking away).
     visit_ended: Option<OffsetDateTime>,
-    logged_out: bool,
+    /// The instance of the app her logout went to, if she logged out.
+    logged_out_on: Option<Instance>,
 }
 
 /// The login a session token was handed out at: the session it made.
@@ -140,13 +142,14 @@ impl Detector {
         self.with(|e| e.solved.iter().any(|s| s.challenge == challenge))
     }
 
-    /// The bot's visit ended: logged out, or walked away.
-    pub fn visit_ended(&self, logged_out: bool) {
+    /// The bot's visit ended: logged out on an instance of the app, or
+    /// walked away (`None`).
+    pub fn visit_ended(&self, logged_out_on: Option<Instance>) {
         let now = self.clock.now();
         self.with(|e| {
             if let Some(session) = e.latest.clone().and_then(|h| e.victim_sessions.get_mut(&h)) {
                 session.visit_ended = Some(now);
-                session.logged_out |= logged_out;
+                session.logged_out_on = session.logged_out_on.or(logged_out_on);
             }
         });
     }
@@ -309,11 +312,8 @@ impl Detector {
             let lured = e.lured.iter().any(|v| carries_it(v));
             let tossed = e.tossed.iter().any(|v| carries_it(v));
             let handed = e.handed_out.iter().any(|v| carries_it(v));
-            if victim.logged_out {
-                met.push((
-                    SolveCondition::ReadAfterLogout,
-                    "alice had logged out of this session".into(),
-                ));
+            if let Some(on) = victim.logged_out_on {
+                met.push(read_after_logout(on, event.instance));
             } else if let Some(ended) = victim.visit_ended.filter(|t| now - *t > IDLE_LIMIT) {
                 met.push((
                     SolveCondition::ReadAfterIdle,
@@ -324,7 +324,7 @@ impl Detector {
                 ));
             }
             let before = |event: Option<OffsetDateTime>| {
-                !victim.logged_out && event.is_some_and(|at| victim.began < at)
+                victim.logged_out_on.is_none() && event.is_some_and(|at| victim.began < at)
             };
             if before(e.password_changed) {
                 met.push((
@@ -391,6 +391,27 @@ impl Detector {
     }
 }
 
+/// A read in a session alice logged out of on `logged_out_on`, answered by
+/// `answered_on`: `logout-reuse` on the same instance (the logout did not end
+/// the session), `cross-instance-logout` on another (it ended it where it was
+/// handled, and another instance's own copy lived on).
+fn read_after_logout(logged_out_on: Instance, answered_on: Instance) -> (SolveCondition, String) {
+    if logged_out_on == answered_on {
+        (
+            SolveCondition::ReadAfterLogout,
+            "alice had logged out of this session".into(),
+        )
+    } else {
+        (
+            SolveCondition::LoggedOutElsewhere,
+            format!(
+                "alice had logged out of this session on {logged_out_on}, and {answered_on} \
+                 answered"
+            ),
+        )
+    }
+}
+
 impl LabObserver for Detector {
     fn logged_in(&self, event: LoggedIn) {
         if let Some(signature) = event.token_signature.clone() {
@@ -426,7 +447,7 @@ impl LabObserver for Detector {
                         .or_insert(VictimSession {
                             began: now,
                             visit_ended: None,
-                            logged_out: false,
+                            logged_out_on: None,
                         });
                     e.latest = Some(handle);
                 });

@@ -292,6 +292,7 @@ async fn lab_page(State(class): ClassState, Student(lab): Student) -> Response {
     let hosts = &class.hosts;
     let name = &lab.name;
     let app = hosts.origin(&hosts.app(name));
+    let app2 = hosts.origin(&hosts.second_app(name));
     let sibling = hosts.origin(&hosts.sibling(name));
     let cross = hosts.origin(&hosts.cross_site(name));
     let (message, copy, visits) =
@@ -342,14 +343,16 @@ async fn lab_page(State(class): ClassState, Student(lab): Student) -> Response {
         "<h1>Lab of {name_e}</h1>\n<p>Your seat code: <code id=\"seat-code\">{seat_code}</code> \
 (signs you in to this lab from another browser; keep it to yourself).</p>\n\
 <p>Profile <strong id=\"profile\">{profile}</strong>. You are <strong>{bob}</strong> (password <code>{bob_pw}</code>). \
-alice's password is secret. Your app: <a href=\"{app_e}/\" id=\"app-url\">{app_e}/</a></p>\n\
+alice's password is secret. Your app: <a href=\"{app_e}/\" id=\"app-url\">{app_e}/</a>; \
+its second instance, over the same session store: <a href=\"{app2_e}/\" id=\"app2-url\">{app2_e}/</a> \
+(alice reaches both through one load balancer at the first name).</p>\n\
 <h2>Challenges</h2>\n{board}\n\
 <h2>alice</h2>\n{alice_buttons}\n\
 <p>Copy of alice's cookie from the shared computer (the premise of some stories): <code id=\"copy\">{copy}</code> \
 <form class=\"inline\" method=\"post\" action=\"/lab/copy\"><button id=\"take-copy\">Take a copy of the cookie she left</button></form></p>\n\
 <p>Lab clock: {clock} UTC. <form class=\"inline\" method=\"post\" action=\"/lab/time\"><label>Let <input name=\"minutes\" value=\"31\" size=\"4\"> minutes pass</label> <button>Let time pass</button></form></p>\n\
 <ol reversed>{visits}</ol>\n\
-<h2>bob's message to alice</h2>\n<p>alice opens a link you send her (only links to your app or your attacker site: {app_e}/..., {sibling_e}/..., {cross_e}/...).</p>\n\
+<h2>bob's message to alice</h2>\n<p>alice opens a link you send her (only links to your app or your attacker site: {app_e}/..., {app2_e}/..., {sibling_e}/..., {cross_e}/...).</p>\n\
 <form method=\"post\" action=\"/lab/message\"><input name=\"url\" size=\"80\" value=\"{message}\"> <button>Send the message</button></form>\n\
 <h2>Your attacker site</h2>\n<p>Your page: <a href=\"{sibling_e}/\">{sibling_e}/</a> (same site as your app) and <a href=\"{cross_e}/\">{cross_e}/</a> (another site). \
 Any other path is your collector, e.g. <code>{cross_e}/c?data=...</code>.</p>\n\
@@ -364,6 +367,7 @@ Any other path is your collector, e.g. <code>{cross_e}/c?data=...</code>.</p>\n\
         bob = STUDENT_ACCOUNT,
         bob_pw = esc(&lab.bob_password),
         app_e = esc(&app),
+        app2_e = esc(&app2),
         sibling_e = esc(&sibling),
         cross_e = esc(&cross),
         board = scoreboard(&lab.progress()),
@@ -455,9 +459,10 @@ async fn set_message(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Not a lab link",
             &format!(
-                "<p>alice only opens links to your app or your attacker site ({}, {}, {}), with this port. \
+                "<p>alice only opens links to your app or your attacker site ({}, {}, {}, {}), with this port. \
                  <a href=\"/lab\">Back</a></p>",
                 esc(&class.hosts.origin(&class.hosts.app(&lab.name))),
+                esc(&class.hosts.origin(&class.hosts.second_app(&lab.name))),
                 esc(&class.hosts.origin(&class.hosts.sibling(&lab.name))),
                 esc(&class.hosts.origin(&class.hosts.cross_site(&lab.name)))
             ),

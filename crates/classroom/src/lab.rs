@@ -1,5 +1,6 @@
 //! One student's lab: their own app (in-process, own memory store, users,
-//! notes, guestbook, sessions and lab clock), alice's secret password, the
+//! notes, guestbook, sessions and lab clock; two instances of it over that
+//! one store, and the balancer alice reaches them through), alice's secret password, the
 //! detector that judges what the app saw, the attacker's site, and the
 //! student's progress (hints used). Nothing here is shared between students:
 //! a reset replaces the whole lab.
@@ -7,9 +8,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use axum::Router;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
+use sessionlab_app::observer::Instance;
 use sessionlab_app::{ClassApp, ClassOptions, DemoAccount, Profile, build_class_app};
 use time::OffsetDateTime;
 
@@ -45,6 +48,8 @@ pub struct LabState {
 pub struct StudentLab {
     pub name: String,
     pub app: ClassApp,
+    /// Where alice's requests to her app's name land.
+    pub balancer: Balancer,
     pub detector: Detector,
     pub site: AttackerSite,
     /// alice's password now (she may change it): never shown to anyone.
@@ -114,6 +119,7 @@ impl StudentLab {
         Arc::new(Self {
             name: name.to_owned(),
             app,
+            balancer: Balancer::default(),
             detector,
             site: AttackerSite::default(),
             alice_password: Mutex::new(alice_password),
@@ -135,6 +141,20 @@ impl StudentLab {
             synced: Mutex::new(Some(carried.clone()).filter(|p| *p != Progress::default())),
             carried: carried.solved,
         })
+    }
+
+    /// The instance of the app that answers a request for `named` (by its
+    /// host name): alice's requests (through the victim's door) to the
+    /// first instance's name land where the balancer sends them.
+    pub fn router(&self, named: Instance, from_victim: bool) -> &Router {
+        let instance = match named {
+            Instance::First if from_victim => self.balancer.now(),
+            named => named,
+        };
+        match instance {
+            Instance::First => &self.app.router,
+            Instance::Second => &self.app.second_instance,
+        }
     }
 
     /// The student's progress: what this lab's detector judged solved (and
@@ -225,6 +245,38 @@ impl StudentLab {
             }
             s.visits.push(report);
         });
+    }
+}
+
+/// The load balancer alice reaches her app through: one name
+/// (`app.NAME.localhost`) in front of both instances, so her browser sends
+/// her one cookie to either, as behind a real balancer. It sends her
+/// requests to the first instance, except while the bot has turned it for
+/// one click of her visit (`bot.rs`: "her next request landed on the other
+/// instance"). A student has no balancer: each instance has its own name.
+#[derive(Debug, Default)]
+pub struct Balancer(Mutex<Instance>);
+
+impl Balancer {
+    /// Where alice's requests land now.
+    pub fn now(&self) -> Instance {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sends alice's requests to `instance` until the turn is dropped (also
+    /// when her visit is cut short).
+    pub fn turn_to(&self, instance: Instance) -> BalancerTurn<'_> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = instance;
+        BalancerTurn(self)
+    }
+}
+
+/// A turn of the [`Balancer`]: back to the first instance when dropped.
+pub struct BalancerTurn<'a>(&'a Balancer);
+
+impl Drop for BalancerTurn<'_> {
+    fn drop(&mut self) {
+        *self.0.0.lock().unwrap_or_else(PoisonError::into_inner) = Instance::First;
     }
 }
 

@@ -87,6 +87,15 @@ pub fn key_from_secret(secret: &[u8]) -> Option<Key> {
     Some(Key::from(&bytes))
 }
 
+/// Whether the app makes a key of its own that every instance must share:
+/// the cookies' (`signed-cookie`) or the session tokens' (`secret-from-env`).
+/// `serve` keeps it with a durable store; a class lab hands it to both of its
+/// instances. The tutorial derives its key from `SESSION_SECRET` instead.
+pub(crate) fn makes_own_key(profile: &Profile) -> bool {
+    (profile.has(Defense::SignedCookie) || profile.has(Defense::SecretFromEnv))
+        && profile.name != ProfileName::Tutorial
+}
+
 /// 64 bytes from the thread-local CSPRNG.
 pub fn random_key() -> Key {
     let mut bytes = [0u8; 64];

@@ -82,6 +82,7 @@ impl Student {
         for host in [
             "localhost".to_string(),
             format!("app.{name}.localhost"),
+            format!("app2.{name}.localhost"),
             format!("evil.{name}.localhost"),
             format!("{name}.attacker.localhost"),
         ] {
@@ -107,6 +108,11 @@ impl Student {
 
     pub fn app(&self, path: &str) -> String {
         format!("http://app.{}.localhost:{}{path}", self.name, self.port)
+    }
+
+    /// The same path on the second instance of the student's app.
+    pub fn app2(&self, path: &str) -> String {
+        format!("http://app2.{}.localhost:{}{path}", self.name, self.port)
     }
 
     pub fn hub(&self, path: &str) -> String {
