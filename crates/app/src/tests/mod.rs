@@ -3,6 +3,7 @@
 
 mod account_sessions;
 mod bad_input;
+mod class_app;
 mod clear_trap;
 mod defenses;
 mod forgery;

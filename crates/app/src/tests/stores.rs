@@ -43,7 +43,7 @@ async fn app_over(store: LabStore, clock: LabClock) -> (Router, AppInfo) {
         clock,
         Joined {
             key: Some(key),
-            users: None,
+            ..Joined::default()
         },
     )
 }

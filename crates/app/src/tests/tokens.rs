@@ -159,7 +159,7 @@ async fn a_generated_token_key_is_kept_in_a_durable_store() {
             clock,
             crate::app::Joined {
                 key: Some(key),
-                users: None,
+                ..crate::app::Joined::default()
             },
         )
     };
