@@ -16,6 +16,8 @@
 //! handlers knowing about classes. An account page also says what decided
 //! its user ([`SignedInBy`]): with client-side sessions a believed token
 //! comes before the store, and a token no login handed out is a forgery.
+//! Every event names the [`Instance`] that answered: a class lab runs two
+//! over one store, and a logout one of them handled may not reach the other.
 //! Without an observer (every other command) nothing is recorded.
 //!
 //! **The victim's door.** The class's victim bot reaches the app through a
