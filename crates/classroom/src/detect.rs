@@ -14,8 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use sessionlab_app::LabClock;
 use sessionlab_app::observer::{
-    AccountShown, EmailChanged, IdOrigin, Instance, LabObserver, LoggedIn, RequestFacts,
-    SignedInBy,
+    AccountShown, EmailChanged, IdOrigin, Instance, LabObserver, LoggedIn, RequestFacts, SignedInBy,
 };
 use sessionlab_attack::catalog::SolveCondition;
 use time::{Duration, OffsetDateTime};
