@@ -120,17 +120,30 @@ async fn hardened_ends_the_session_on_both_instances() {
 /// both instances. Each replay solves the challenge of the instance it went
 /// to: the other instance, cross-instance-logout; the one that handled the
 /// logout, logout-reuse (as `sessionlab demo` finds both compromised there).
+/// The same without `server-logout` alone: `shared-store` requires it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn against_insecure_each_instance_solves_its_own_challenge() {
-    let class = class(ProfileName::Insecure, BotBrowser::Sim).await;
-    let ann = Student::sign_in(&class, "ann").await;
-    let copy = alice_visits_and_logs_out(&ann).await;
-    assert!(shows_alices_note(&class, &ann, ann.app2("/account"), &copy).await);
-    assert!(ann.solved(CHALLENGE).await);
-    assert!(!ann.solved("logout-reuse").await);
-    assert!(shows_alices_note(&class, &ann, ann.app("/account"), &copy).await);
-    assert!(ann.solved("logout-reuse").await);
-    class.shutdown().await;
+async fn without_server_logout_each_instance_solves_its_own_challenge() {
+    for profile in [
+        Profile::new(ProfileName::Insecure),
+        Profile::new(ProfileName::Hardened).without(Defense::ServerLogout),
+    ] {
+        let label = profile.label();
+        let class = class_with(profile).await;
+        let ann = Student::sign_in(&class, "ann").await;
+        let copy = alice_visits_and_logs_out(&ann).await;
+        assert!(
+            shows_alices_note(&class, &ann, ann.app2("/account"), &copy).await,
+            "{label}"
+        );
+        assert!(ann.solved(CHALLENGE).await, "{label}");
+        assert!(!ann.solved("logout-reuse").await, "{label}");
+        assert!(
+            shows_alices_note(&class, &ann, ann.app("/account"), &copy).await,
+            "{label}"
+        );
+        assert!(ann.solved("logout-reuse").await, "{label}");
+        class.shutdown().await;
+    }
 }
 
 /// Two students' second instances are as apart as their apps: one's copy
