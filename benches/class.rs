@@ -29,20 +29,7 @@ fn main() {
     sessionlab::return_argon2_memory_to_the_system();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let running = start(ClassConfig {
-            profile: Profile::new(ProfileName::Insecure),
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            domain: "localhost".into(),
-            exposed: false,
-            victim_browser: BotBrowser::Sim,
-            instructor_key: "bench-instructor-key".into(),
-            alice_every: None,
-            require_code: false,
-            shared: None,
-            peer_addr: None,
-            public_port: None,
-            visit_timeout: sessionlab_classroom::bot::VISIT_TIMEOUT,
-        })
+        let running = start(config(None))
         .await
         .expect("the class starts");
         let class = running.class.clone();

@@ -96,17 +96,7 @@ fn chromium_made_the_victims_traffic(result: &RunResult) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulated_and_real_chromium_give_the_same_verdicts() {
-    if sessionlab_chromium::find_chromium().is_none() {
-        let required = std::env::var("SESSIONLAB_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "SESSIONLAB_REQUIRE_CHROMIUM=1 but {}",
-            sessionlab_chromium::ChromiumError::Missing
-        );
-        eprintln!(
-            "skipped: {} (CI installs it)",
-            sessionlab_chromium::ChromiumError::Missing
-        );
+    if sessionlab_chromium::missing_for_test("simulated_and_real_chromium_give_the_same_verdicts") {
         return;
     }
     let mut divergences = Vec::new();

@@ -96,6 +96,28 @@ pub fn find_chromium() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// Set to `1` (as `.ci/run` does), a test that needs Chromium fails when it is missing instead of skipping.
+pub const REQUIRE_VARIABLE: &str = "SESSIONLAB_REQUIRE_CHROMIUM";
+
+/// For a test that needs Chromium: whether it must skip (Chromium is
+/// missing; said on stderr). Panics instead when [`REQUIRE_VARIABLE`] is `1`.
+pub fn missing_for_test(test: &str) -> bool {
+    if find_chromium().is_some() {
+        return false;
+    }
+    let required = std::env::var(REQUIRE_VARIABLE).is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{REQUIRE_VARIABLE}=1 but {}",
+        ChromiumError::Missing
+    );
+    eprintln!(
+        "{test}: skipped: {} (CI installs it)",
+        ChromiumError::Missing
+    );
+    true
+}
+
 /// base64(SHA-256(SubjectPublicKeyInfo)) of a DER certificate: what
 /// `--ignore-certificate-errors-spki-list` takes.
 pub fn spki_hash(certificate_der: &[u8]) -> Result<String, ChromiumError> {

@@ -42,20 +42,7 @@ pub async fn start_class(config: ClassConfig) -> RunningClass {
 /// Whether a Chromium test must skip: Chromium is missing and not required.
 /// With `SESSIONLAB_REQUIRE_CHROMIUM=1` (set by `.ci/run`) a missing Chromium fails.
 pub fn chromium_missing() -> bool {
-    if sessionlab_chromium::find_chromium().is_some() {
-        return false;
-    }
-    let required = std::env::var("SESSIONLAB_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "SESSIONLAB_REQUIRE_CHROMIUM=1 but {}",
-        sessionlab_chromium::ChromiumError::Missing
-    );
-    eprintln!(
-        "skipped: {} (CI installs it)",
-        sessionlab_chromium::ChromiumError::Missing
-    );
-    true
+    sessionlab_chromium::missing_for_test("class test")
 }
 
 /// A student: an HTTP client that reaches the lab's host names on loopback,
