@@ -446,6 +446,9 @@ async fn dispatch(
         },
         None => None,
     };
+    if let Some(lab) = &lab {
+        request.extensions_mut().insert(StudentsLab(lab.clone()));
+    }
     let response = match (place, &lab) {
         (Place::Hub, _) if !from_door => hub.oneshot(request).await.into_response(),
         (Place::App(_, instance), Some(lab)) => lab
@@ -472,6 +475,11 @@ async fn dispatch(
     }
     response
 }
+
+/// The lab a hub request is about, as `dispatch` found it (here, at the
+/// roster's generation): the hub's pages take it from the request.
+#[derive(Clone)]
+pub(crate) struct StudentsLab(pub Arc<StudentLab>);
 
 /// The roster could not be read: a clear 503, never a guess.
 fn roster_failed(e: &RosterError) -> Response {

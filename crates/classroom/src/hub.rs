@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use crate::attacker_site::{MAX_PAGE_BYTES, MAX_SET_COOKIE_BYTES};
 use crate::bot::Visit;
 use crate::challenges::{self, Kind};
-use crate::class::{Class, Whereabouts};
+use crate::class::{Class, StudentsLab};
 use crate::html::{CSS, esc, page};
 use crate::lab::{STUDENT_ACCOUNT, StudentLab};
 use crate::roster::Progress;
@@ -143,20 +143,15 @@ impl axum::extract::FromRequestParts<Arc<Class>> for Student {
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        class: &Arc<Class>,
+        _class: &Arc<Class>,
     ) -> Result<Self, Self::Rejection> {
-        let token = student_token(&parts.headers).ok_or_else(|| Redirect::to("/"))?;
-        let name = class
-            .student_of(token)
-            .await
-            .ok()
-            .flatten()
-            .ok_or_else(|| Redirect::to("/"))?;
-        // Here: the class dispatches a student's hub requests to their lab's home.
-        match class.whereabouts(&name).await {
-            Ok(Whereabouts::Here(lab)) => Ok(Student(lab)),
-            _ => Err(Redirect::to("/")),
-        }
+        // The class found the lab from the student's cookie before it
+        // passed the request here (or forwarded it to the lab's home).
+        parts
+            .extensions
+            .get::<StudentsLab>()
+            .map(|lab| Student(lab.0.clone()))
+            .ok_or_else(|| Redirect::to("/"))
     }
 }
 
