@@ -10,35 +10,14 @@
 
 mod common;
 
-use common::{Student, chromium_missing, class, note_of, set_cookie_pair};
+use common::{Student, chromium_missing, class, form_token, note_of, set_cookie_pair};
 use reqwest::StatusCode;
 use sessionlab_app::{Defense, Profile, ProfileName};
 use sessionlab_classroom::BotBrowser;
 
 /// Logs in as bob and signs the guestbook with `message`; the app's answer.
 async fn sign_guestbook(student: &Student, message: &str) -> StatusCode {
-    let login = student
-        .client
-        .get(student.app("/login"))
-        .send()
-        .await
-        .unwrap();
-    let anonymous = set_cookie_pair(&login).expect("an anonymous session");
-    let origin = format!("http://app.{}.localhost:{}", student.name, student.port);
-    let token = form_token(&login.text().await.unwrap());
-    let answer = student
-        .client
-        .post(student.app("/login"))
-        .header("cookie", &anonymous)
-        .header("origin", &origin)
-        .form(&[
-            ("username", "bob"),
-            ("password", "builder"),
-            ("csrf_token", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (answer, anonymous) = student.log_in("bob", "builder").await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER, "bob logs in");
     let cookie = set_cookie_pair(&answer).unwrap_or(anonymous);
     // The guestbook form's token, where the profile has one.
@@ -57,21 +36,12 @@ async fn sign_guestbook(student: &Student, message: &str) -> StatusCode {
         .client
         .post(student.app("/guestbook"))
         .header("cookie", &cookie)
-        .header("origin", &origin)
+        .header("origin", student.app_origin())
         .form(&[("message", message), ("csrf_token", token.as_str())])
         .send()
         .await
         .unwrap()
         .status()
-}
-
-/// The page's form token (`csrf-token`), or nothing where the profile has none.
-fn form_token(page: &str) -> String {
-    page.split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or("")
-        .to_owned()
 }
 
 /// Not the lab's program: it reads the account page itself and sends the
@@ -150,22 +120,7 @@ async fn a_cookie_tossed_from_the_sibling_host_fixes_alices_session_in_insecure(
     let student = Student::sign_in(&class, "ann").await;
     let invented =
         sessionlab_attack::scenarios::hijack_predict::encode_id(rand::random::<i64>().into());
-    let saved = student
-        .hub_post(
-            "/lab/page",
-            &[
-                ("html", "<!DOCTYPE html><p>Nothing to see.</p>"),
-                (
-                    "set_cookie",
-                    &format!("sid={invented}; Domain=ann.localhost; Path=/"),
-                ),
-            ],
-        )
-        .await;
-    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    student
-        .message_alice(&format!("http://evil.ann.localhost:{}/", student.port))
-        .await;
+    student.toss_to_alice(&format!("sid={invented}")).await;
     student.send_alice(true).await;
     let (_, body, _) = student
         .app_get("/account", Some(&format!("sid={invented}")))

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Student, class, note_of};
+use common::{Student, class, form_token, note_of};
 use reqwest::StatusCode;
 use sessionlab_app::ProfileName;
 use sessionlab_classroom::{BotBrowser, RunningClass};
@@ -388,42 +388,10 @@ async fn a_laptop_session_outlives_the_phones_password_change_and_log_out_everyw
     }
 }
 
-/// The app's own form token on `page`, or nothing (`csrf-token` off).
-fn form_token(page: &str) -> String {
-    page.split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or("")
-        .to_owned()
-}
-
-/// Logs in to the student's app as `user` with `password`, as a person at
-/// the form would (the page's token, the app's Origin); the session's cookie.
+/// Logs in to the student's app as `user` with `password`, at the form;
+/// the status and the session's cookie.
 async fn log_in(student: &Student, user: &str, password: &str) -> (StatusCode, String) {
-    let login = student
-        .client
-        .get(student.app("/login"))
-        .send()
-        .await
-        .unwrap();
-    let anonymous = common::set_cookie_pair(&login).expect("an anonymous session");
-    let token = form_token(&login.text().await.unwrap());
-    let answer = student
-        .client
-        .post(student.app("/login"))
-        .header("cookie", &anonymous)
-        .header(
-            "origin",
-            format!("http://app.{}.localhost:{}", student.name, student.port),
-        )
-        .form(&[
-            ("username", user),
-            ("password", password),
-            ("csrf_token", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (answer, anonymous) = student.log_in(user, password).await;
     let cookie = common::set_cookie_pair(&answer).unwrap_or(anonymous);
     (answer.status(), cookie)
 }
@@ -626,22 +594,7 @@ async fn an_exposed_class_warns_on_every_page() {
 async fn toss_then_read(class: &RunningClass, student: &Student, id: &str) -> bool {
     let name = &student.name;
     let cookie = class.class.lab(name).unwrap().app.info.session_cookie_name;
-    let saved = student
-        .hub_post(
-            "/lab/page",
-            &[
-                ("html", "<!DOCTYPE html><p>Nothing to see.</p>"),
-                (
-                    "set_cookie",
-                    &format!("{cookie}={id}; Domain={name}.localhost; Path=/"),
-                ),
-            ],
-        )
-        .await;
-    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    student
-        .message_alice(&format!("http://evil.{name}.localhost:{}/", student.port))
-        .await;
+    student.toss_to_alice(&format!("{cookie}={id}")).await;
     student.send_alice(true).await;
     let (_, body, _) = student
         .app_get("/account", Some(&format!("{cookie}={id}")))

@@ -13,15 +13,6 @@ use sessionlab_app::ProfileName;
 use sessionlab_attack::tokens;
 use sessionlab_classroom::{BotBrowser, RunningClass};
 
-/// The app's own form token on `page`, or nothing (`csrf-token` off).
-fn form_token(page: &str) -> String {
-    page.split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or("")
-        .to_owned()
-}
-
 /// Every `name=value` the response set.
 fn set_cookies(response: &reqwest::Response) -> Vec<String> {
     response
@@ -37,30 +28,7 @@ fn set_cookies(response: &reqwest::Response) -> Vec<String> {
 
 /// Logs in as bob at the form, as a person would; the cookies bob then holds.
 async fn log_in_as_bob(student: &Student) -> Vec<String> {
-    let login = student
-        .client
-        .get(student.app("/login"))
-        .send()
-        .await
-        .unwrap();
-    let anonymous = common::set_cookie_pair(&login).expect("an anonymous session");
-    let csrf = form_token(&login.text().await.unwrap());
-    let answer = student
-        .client
-        .post(student.app("/login"))
-        .header("cookie", &anonymous)
-        .header(
-            "origin",
-            format!("http://app.{}.localhost:{}", student.name, student.port),
-        )
-        .form(&[
-            ("username", "bob"),
-            ("password", "builder"),
-            ("csrf_token", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (answer, anonymous) = student.log_in("bob", "builder").await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER, "bob's login");
     let mut cookies = set_cookies(&answer);
     let name = |pair: &String| pair.split_once('=').map(|(n, _)| n.to_owned());

@@ -156,6 +156,58 @@ impl Student {
         copy
     }
 
+    /// The student's app's origin, as its forms send it in `Origin`.
+    pub fn app_origin(&self) -> String {
+        format!("http://app.{}.localhost:{}", self.name, self.port)
+    }
+
+    /// Logs in to the student's app as `user` with `password`, as a person
+    /// at the form would (the page's token, the app's `Origin`): the app's
+    /// answer, and the anonymous session's cookie the form came with.
+    pub async fn log_in(&self, user: &str, password: &str) -> (reqwest::Response, String) {
+        let login = self.client.get(self.app("/login")).send().await.unwrap();
+        let anonymous = set_cookie_pair(&login).expect("an anonymous session");
+        let token = form_token(&login.text().await.unwrap());
+        let answer = self
+            .client
+            .post(self.app("/login"))
+            .header("cookie", &anonymous)
+            .header("origin", self.app_origin())
+            .form(&[
+                ("username", user),
+                ("password", password),
+                ("csrf_token", token.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        (answer, anonymous)
+    }
+
+    /// Cookie tossing by hand: the attacker page on the sibling host
+    /// (`evil.NAME.localhost`) sets `cookie` (`name=value`) for the whole
+    /// site, `Domain=NAME.localhost`, and bob's message sends alice there.
+    pub async fn toss_to_alice(&self, cookie: &str) {
+        let saved = self
+            .hub_post(
+                "/lab/page",
+                &[
+                    ("html", "<!DOCTYPE html><p>Nothing to see.</p>"),
+                    (
+                        "set_cookie",
+                        &format!("{cookie}; Domain={}.localhost; Path=/", self.name),
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER, "the page is saved");
+        self.message_alice(&format!(
+            "http://evil.{}.localhost:{}/",
+            self.name, self.port
+        ))
+        .await;
+    }
+
     /// Whether the scoreboard's row for `challenge` says solved.
     pub async fn solved(&self, challenge: &str) -> bool {
         let board = self.hub_get("/scoreboard").await;
@@ -181,6 +233,15 @@ impl Student {
         let set = set_cookie_pair(&response);
         (response.status(), response.text().await.unwrap(), set)
     }
+}
+
+/// The page's form token (`csrf-token`), or nothing where the profile has none.
+pub fn form_token(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("")
+        .to_owned()
 }
 
 /// `name=value` of the response's first Set-Cookie.
