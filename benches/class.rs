@@ -103,6 +103,7 @@ async fn forwarding_cost() {
     let signed_in = client
         .post(format!("http://{}/signin", home.addr))
         .header("host", "localhost:8080")
+        .header("origin", "http://localhost:8080")
         .form(&[("name", "ann")])
         .send()
         .await

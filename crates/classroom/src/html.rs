@@ -11,6 +11,11 @@ use axum::response::{IntoResponse, Response};
 pub const HUB_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
 form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The real `Origin` on the hub's own forms, no `Referer` to any other
+/// site (`no-referrer` would make Chromium send `Origin: null` to the hub
+/// itself: `same_origin.rs`).
+pub const HUB_REFERRER_POLICY: &str = "same-origin";
+
 /// Text made safe for HTML element content and quoted attribute values.
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -57,7 +62,7 @@ pub fn page(status: StatusCode, title: &str, warning: Option<&str>, body: &str) 
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static(HUB_REFERRER_POLICY),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

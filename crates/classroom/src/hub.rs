@@ -3,15 +3,16 @@
 //! editor and logs, the lessons, and the instructor's view.
 //!
 //! Every form posts to the hub; the hub's cookies are `HttpOnly;
-//! SameSite=Strict`, and a POST whose `Origin` is another origin gets 403,
-//! so a student's attacker page cannot drive another student's hub.
+//! SameSite=Strict`, and a POST that did not come from one of the hub's own
+//! pages gets 403 (`same_origin.rs`), so a student's attacker page cannot
+//! drive another student's hub.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Path, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -23,6 +24,7 @@ use crate::class::{Class, StudentsLab};
 use crate::html::{CSS, esc, page};
 use crate::lab::{STUDENT_ACCOUNT, StudentLab};
 use crate::roster::Progress;
+use crate::same_origin::{self, PostCheck};
 
 const STUDENT_COOKIE: &str = "class_student";
 const INSTRUCTOR_COOKIE: &str = "class_instructor";
@@ -75,33 +77,23 @@ pub fn router(class: Arc<Class>) -> Router {
         .with_state(class)
 }
 
-/// A POST another origin started gets 403 (the hub's CSRF defense, with `SameSite=Strict`).
+/// A POST that did not come from one of the hub's own pages gets 403 and
+/// never changes state (`same_origin.rs`: the rule, and why).
 async fn same_origin_posts(State(class): ClassState, request: Request, next: Next) -> Response {
-    if request.method() == Method::POST {
-        let host = request
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        let origin = request
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|h| h.to_str().ok());
-        if let Some(origin) = origin
-            && origin != format!("http://{host}")
-        {
-            return warned(
-                &class,
-                StatusCode::FORBIDDEN,
-                "Refused",
-                &format!(
-                    "<p>A form from {} may not post to the class hub.</p>",
-                    esc(origin)
-                ),
-            );
-        }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    match same_origin::check(request.method(), request.headers(), host) {
+        PostCheck::Allowed => next.run(request).await,
+        PostCheck::Refused(why) => warned(
+            &class,
+            StatusCode::FORBIDDEN,
+            "Refused",
+            &format!("<p id=\"refused\">{}</p>", esc(&why)),
+        ),
     }
-    next.run(request).await
 }
 
 fn warned(class: &Class, status: StatusCode, title: &str, body: &str) -> Response {

@@ -25,6 +25,7 @@ mod html;
 mod hub;
 pub mod lab;
 pub mod roster;
+pub mod same_origin;
 
 pub use bot::BotBrowser;
 pub use class::{ClassConfig, RunningClass, StartError, start};

@@ -209,6 +209,7 @@ async fn bad_input_gets_a_clear_4xx_and_markup_stays_text() {
     let response = student
         .client
         .post(student.hub("/signin"))
+        .header("origin", student.hub_origin())
         .form(&[("name", "<b>x</b>")])
         .send()
         .await
@@ -243,7 +244,11 @@ async fn the_instructor_sees_progress_behind_the_key_and_resets_labs() {
     assert!(session_puzzling(&class, &student).await);
     assert!(student.solved("session-puzzling").await);
     let instructor = |form: &[(&str, &str)], cookie: Option<&str>, path: &str| {
-        let mut request = student.client.post(student.hub(path)).form(form);
+        let mut request = student
+            .client
+            .post(student.hub(path))
+            .header("origin", student.hub_origin())
+            .form(form);
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }
@@ -311,6 +316,7 @@ async fn a_seat_code_signs_in_again_and_an_issued_code_opens_a_seat() {
     let again = ann
         .client
         .post(ann.hub("/signin"))
+        .header("origin", ann.hub_origin())
         .form(&[("name", ""), ("code", code)])
         .send()
         .await
@@ -332,6 +338,7 @@ async fn a_seat_code_signs_in_again_and_an_issued_code_opens_a_seat() {
     let wrong = ann
         .client
         .post(ann.hub("/signin"))
+        .header("origin", ann.hub_origin())
         .form(&[("name", "eve"), ("code", "not-a-code")])
         .send()
         .await

@@ -69,6 +69,7 @@ async fn instructor_at(instance: &RunningClass, public_port: u16) -> Instructor 
     let signed_in = client
         .post(format!("http://{}/instructor/signin", instance.addr))
         .header("host", &host)
+        .header("origin", format!("http://{host}"))
         .form(&[("key", INSTRUCTOR_KEY)])
         .send()
         .await
@@ -95,6 +96,7 @@ impl Instructor {
         self.client
             .request(method, format!("{}{path}", self.base))
             .header("host", &self.host)
+            .header("origin", format!("http://{}", self.host))
             .header("cookie", &self.cookie)
     }
 }
@@ -156,6 +158,7 @@ async fn two_instances_behind_a_balancer_run_one_class() {
     let again = ann
         .client
         .post(ann.hub("/signin"))
+        .header("origin", ann.hub_origin())
         .form(&[("name", "ann")])
         .send()
         .await
@@ -261,7 +264,10 @@ async fn while_redis_is_down_the_class_answers_503_naming_it_and_recovers() {
         ("ann's app", ann.client.get(ann.app("/login"))),
         (
             "a sign-in",
-            ann.client.post(ann.hub("/signin")).form(&[("name", "bea")]),
+            ann.client
+                .post(ann.hub("/signin"))
+                .header("origin", ann.hub_origin())
+                .form(&[("name", "bea")]),
         ),
     ] {
         let response = response.send().await.unwrap();
@@ -280,6 +286,7 @@ async fn while_redis_is_down_the_class_answers_503_naming_it_and_recovers() {
         let response = ann
             .client
             .post(ann.hub("/signin"))
+            .header("origin", ann.hub_origin())
             .form(&[("name", "bea")])
             .send()
             .await

@@ -57,6 +57,7 @@ async fn a_page_that_never_finishes_ends_alices_visit_at_the_bound() {
         let request = ann
             .client
             .post(ann.hub("/lab/alice"))
+            .header("origin", ann.hub_origin())
             .header("cookie", &ann.hub_cookie)
             .form(&[("visit", "ordinary")]);
         async move { request.send().await.unwrap().status() }

@@ -79,6 +79,7 @@ impl Student {
         let port = addr.port();
         let response = client
             .post(format!("http://localhost:{port}/signin"))
+            .header("origin", format!("http://localhost:{port}"))
             .form(&[("name", name)])
             .send()
             .await
@@ -106,9 +107,16 @@ impl Student {
         format!("http://localhost:{}{path}", self.port)
     }
 
+    /// The hub's origin, as a browser sends it in `Origin` on the hub's own
+    /// forms (`same_origin.rs`: a POST without it is refused).
+    pub fn hub_origin(&self) -> String {
+        format!("http://localhost:{}", self.port)
+    }
+
     pub async fn hub_post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.client
             .post(self.hub(path))
+            .header("origin", self.hub_origin())
             .header("cookie", &self.hub_cookie)
             .form(form)
             .send()
