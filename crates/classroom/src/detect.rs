@@ -62,11 +62,45 @@ struct IssuedAt {
     handle: String,
 }
 
-/// Something the attacker's site received, kept to find IDs in.
+/// A request the attacker's site received, kept to find IDs in.
 #[derive(Debug, Clone)]
 struct Leak {
-    text: String,
-    in_referer: bool,
+    /// Its decoded path, query and body: what a script (or the student) chose to send.
+    sent: String,
+    /// Its `Referer`, when that names a page of another host than the
+    /// attacker's site: what the browser volunteered about where alice was.
+    referer_from_elsewhere: Option<String>,
+    /// Whether it carried alice's note: then a script read her page and sent
+    /// it, an exfiltration, whatever its `Referer` says.
+    carried_note: bool,
+}
+
+impl Leak {
+    /// The ID came in what was sent: hijack-xss's technique.
+    fn sent_carries(&self, carries_it: impl Fn(&str) -> bool) -> bool {
+        carries_it(&self.sent)
+    }
+
+    /// The ID came only in the `Referer` of a plain request (a link alice
+    /// followed, an image on her page): referer-leak's technique. A request
+    /// that also carried the ID or her note was built by a script of the
+    /// student's, and the Referer of a page on the attacker's own site is the
+    /// student's own address, not a leak.
+    fn referer_carries(&self, carries_it: impl Fn(&str) -> bool) -> bool {
+        !self.carried_note
+            && !carries_it(&self.sent)
+            && self.referer_from_elsewhere.as_deref().is_some_and(carries_it)
+    }
+}
+
+/// The `host[:port]` a URL names, as a `Host` header would.
+fn host_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
 }
 
 #[derive(Debug, Default)]
@@ -189,7 +223,8 @@ impl Detector {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        if let Some(note) = note.filter(|n| text.contains(n.as_str())) {
+        let carried_note = note.as_ref().is_some_and(|n| text.contains(n.as_str()));
+        if let Some(note) = note.filter(|_| carried_note) {
             self.solve(
                 SolveCondition::Exfiltrated,
                 format!(
@@ -199,20 +234,19 @@ impl Detector {
                 request.clone(),
             );
         }
+        let referer_from_elsewhere = request
+            .referer
+            .clone()
+            .filter(|referer| host_of(referer) != request.host);
         self.with(|e| {
             if e.leaks.len() >= MAX_LEAKS {
                 e.leaks.remove(0);
             }
             e.leaks.push(Leak {
-                text: text.to_owned(),
-                in_referer: false,
+                sent: text.to_owned(),
+                referer_from_elsewhere,
+                carried_note,
             });
-            if let Some(referer) = &request.referer {
-                e.leaks.push(Leak {
-                    text: referer.clone(),
-                    in_referer: true,
-                });
-            }
         });
     }
 
@@ -303,11 +337,8 @@ impl Detector {
             let Some(victim) = e.victim_sessions.get(&handle) else {
                 return met;
             };
-            let leaked = |in_referer: bool| {
-                e.leaks
-                    .iter()
-                    .any(|l| l.in_referer == in_referer && carries_it(&l.text))
-            };
+            let sent = e.leaks.iter().any(|l| l.sent_carries(carries_it));
+            let in_referer = e.leaks.iter().any(|l| l.referer_carries(carries_it));
             let lured = e.lured.iter().any(|v| carries_it(v));
             let tossed = e.tossed.iter().any(|v| carries_it(v));
             let handed = e.handed_out.iter().any(|v| carries_it(v));
@@ -367,19 +398,19 @@ impl Detector {
                     "its ID was a cookie your site set in alice's browser".into(),
                 ));
             }
-            if leaked(false) {
+            if sent {
                 met.push((
                     SolveCondition::Exfiltrated,
                     "its ID reached your site in a request from alice's browser".into(),
                 ));
             }
-            if leaked(true) {
+            if in_referer {
                 met.push((
                     SolveCondition::LeakedByReferer,
                     "its ID reached your site in a Referer".into(),
                 ));
             }
-            if !(lured || tossed || handed || leaked(false) || leaked(true)) {
+            if !(lured || tossed || handed || sent || in_referer) {
                 met.push((
                     SolveCondition::GuessedSession,
                     "its ID was never shown to you, lured, tossed or leaked".into(),
@@ -474,17 +505,7 @@ impl LabObserver for Detector {
             .or_else(|| event.request.referer.clone());
         let from_elsewhere = match started_by.as_deref() {
             None | Some("null") => true,
-            Some(url) => url::Url::parse(url)
-                .ok()
-                .and_then(|u| {
-                    u.host_str().map(|h| {
-                        format!(
-                            "{h}{}",
-                            u.port().map(|p| format!(":{p}")).unwrap_or_default()
-                        )
-                    })
-                })
-                .is_none_or(|origin_host| origin_host != host),
+            Some(url) => host_of(url).is_none_or(|origin_host| origin_host != host),
         };
         if from_elsewhere {
             let summary = format!(
@@ -494,5 +515,77 @@ impl LabObserver for Detector {
             );
             self.solve(SolveCondition::ForgedChange, summary, event.request);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0123456789abcdef";
+    const ATTACKER: &str = "ann.attacker.localhost:8080";
+
+    fn received(detector: &Detector, text: &str, referer: Option<&str>) {
+        let request = RequestFacts {
+            method: "GET".into(),
+            target: "/".into(),
+            from_victim: true,
+            user_agent: None,
+            origin: None,
+            referer: referer.map(str::to_owned),
+            sec_fetch_site: None,
+            host: Some(ATTACKER.into()),
+        };
+        detector.attacker_site_received(&request, text);
+    }
+
+    /// (sent, in a Referer) for the one leak `detector` kept.
+    fn leaked(detector: &Detector) -> (bool, bool) {
+        let carries_it = |text: &str| contains_id(text, ID);
+        detector.with(|e| {
+            (
+                e.leaks.iter().any(|l| l.sent_carries(carries_it)),
+                e.leaks.iter().any(|l| l.referer_carries(carries_it)),
+            )
+        })
+    }
+
+    fn detector() -> Detector {
+        let detector = Detector::new(LabClock::default());
+        detector.set_note(Some("note #42".into()));
+        detector
+    }
+
+    #[test]
+    fn a_referer_from_alices_page_on_a_plain_request_is_a_referer_leak() {
+        let detector = detector();
+        let page = format!("http://app.ann.localhost:8080/guestbook?sid={ID}");
+        received(&detector, "/hello", Some(&page));
+        assert_eq!(leaked(&detector), (false, true));
+    }
+
+    #[test]
+    fn a_request_that_carries_the_id_itself_is_an_exfiltration_whatever_its_referer() {
+        let detector = detector();
+        let page = format!("http://app.ann.localhost:8080/guestbook?sid={ID}");
+        received(&detector, &format!("/steal c=sid={ID}"), Some(&page));
+        assert_eq!(leaked(&detector), (true, false));
+    }
+
+    #[test]
+    fn a_request_that_carries_alices_note_is_no_referer_leak() {
+        let detector = detector();
+        let page = format!("http://app.ann.localhost:8080/account?sid={ID}");
+        received(&detector, "/steal n=note #42", Some(&page));
+        assert_eq!(leaked(&detector), (false, false));
+        assert!(detector.is_solved("hijack-xss"), "the note itself solves");
+    }
+
+    #[test]
+    fn the_referer_of_a_page_on_the_attackers_own_site_is_no_leak() {
+        let detector = detector();
+        let own_page = format!("http://{ATTACKER}/guestbook?sid={ID}");
+        received(&detector, "/favicon.ico", Some(&own_page));
+        assert_eq!(leaked(&detector), (false, false));
     }
 }
