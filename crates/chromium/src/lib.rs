@@ -139,6 +139,21 @@ pub fn host_resolver_rules(network: &Network) -> String {
     rules.join(", ")
 }
 
+/// `--host-resolver-rules` for a browser on a person's own machine, where
+/// the class runs: `localhost` and every `*.localhost` name left to
+/// Chromium's own rule (loopback, RFC 6761; no DNS is asked), every other
+/// name unresolvable.
+pub const LOCALHOST_ONLY_RULES: &str = "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost";
+
+/// Which names a [`ChromiumBrowser`] can reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Names {
+    /// Only its [`Network`]'s routes ([`host_resolver_rules`]).
+    LabNetwork,
+    /// `localhost` and `*.localhost`, as on any machine ([`LOCALHOST_ONLY_RULES`]).
+    Localhost,
+}
+
 /// One Chromium process, ended (with its helpers) and its profile removed on drop.
 struct Process {
     child: Child,
@@ -179,6 +194,7 @@ pub struct ChromiumBrowser {
     pub cookies: Vec<StoredCookie>,
     tap: Option<ExchangeTap>,
     session: Option<Session>,
+    names: Names,
 }
 
 impl std::fmt::Debug for ChromiumBrowser {
@@ -208,7 +224,18 @@ impl ChromiumBrowser {
             cookies: Vec::new(),
             tap: None,
             session: None,
+            names: Names::LabNetwork,
         }
+    }
+
+    /// A browser as a student's or an instructor's on their own machine:
+    /// it reaches `localhost` and `*.localhost` the way a browser does
+    /// there, and nothing else. For driving the class hub the way a person
+    /// does ([`Self::type_into`], [`Self::press`]).
+    pub fn on_localhost(name: impl Into<String>) -> Self {
+        let mut browser = Self::new(name, Network::new());
+        browser.names = Names::Localhost;
+        browser
     }
 
     /// Copies every exchange into `tap` as well (the run's transcript).
@@ -269,6 +296,83 @@ impl ChromiumBrowser {
             json!(contains)
         );
         self.act(&script, &format!("a link to {contains}")).await
+    }
+
+    /// Clicks the element `selector` finds with the mouse, as a person
+    /// does (scrolled into view, pressed and released at its centre: the
+    /// browser's own events, trusted, with no header set by the lab), and
+    /// waits for the page it leads to.
+    pub async fn press(&mut self, selector: &str) -> Result<Page, ChromiumError> {
+        self.start().await?;
+        lock(&self.session.as_ref().expect("started").state).load_fired = false;
+        self.mouse_click(selector).await?;
+        self.settle().await
+    }
+
+    /// Clicks the field `selector` finds, to focus it, and types `text`
+    /// into it as keyboard input (`Input.insertText`).
+    pub async fn type_into(&mut self, selector: &str, text: &str) -> Result<(), ChromiumError> {
+        self.start().await?;
+        self.mouse_click(selector).await?;
+        let session = self.session.as_ref().expect("started");
+        session
+            .connection
+            .call(
+                Some(&session.session_id),
+                "Input.insertText",
+                json!({ "text": text }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The value of `expression` in the shown page (for a test to read what
+    /// a person would see there: a cell's text, the page's width).
+    pub async fn evaluate(&mut self, expression: &str) -> Result<Value, ChromiumError> {
+        self.start().await?;
+        evaluate(self.session.as_ref().expect("started"), expression).await
+    }
+
+    /// Sets the viewport, as a window of that size: `width` by `height` CSS pixels.
+    pub async fn set_viewport(&mut self, width: u32, height: u32) -> Result<(), ChromiumError> {
+        self.start().await?;
+        let session = self.session.as_ref().expect("started");
+        session
+            .connection
+            .call(
+                Some(&session.session_id),
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn mouse_click(&mut self, selector: &str) -> Result<(), ChromiumError> {
+        let session = self.session.as_ref().expect("started");
+        let script = format!(
+            "(() => {{ const el = document.querySelector({0}); if (!el) return null;\
+              el.scrollIntoView({{ block: 'center' }}); const r = el.getBoundingClientRect();\
+              return [r.left + r.width / 2, r.top + r.height / 2]; }})()",
+            json!(selector)
+        );
+        let centre = evaluate(session, &script).await?;
+        let (Some(x), Some(y)) = (centre[0].as_f64(), centre[1].as_f64()) else {
+            return Err(ChromiumError::Page(format!(
+                "the page shows nothing matching {selector}"
+            )));
+        };
+        for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
+            session
+                .connection
+                .call(
+                    Some(&session.session_id),
+                    "Input.dispatchMouseEvent",
+                    json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 }),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     /// Runs `script`, which returns whether it found what it acts on, then settles.
@@ -366,7 +470,10 @@ impl ChromiumBrowser {
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg(format!(
                 "--host-resolver-rules={}",
-                host_resolver_rules(&self.network)
+                match self.names {
+                    Names::LabNetwork => host_resolver_rules(&self.network),
+                    Names::Localhost => LOCALHOST_ONLY_RULES.to_owned(),
+                }
             ));
         let hashes = self
             .network
