@@ -89,7 +89,10 @@ impl Leak {
     fn referer_carries(&self, carries_it: impl Fn(&str) -> bool) -> bool {
         !self.carried_note
             && !carries_it(&self.sent)
-            && self.referer_from_elsewhere.as_deref().is_some_and(carries_it)
+            && self
+                .referer_from_elsewhere
+                .as_deref()
+                .is_some_and(carries_it)
     }
 }
 
