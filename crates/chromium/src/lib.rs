@@ -46,8 +46,8 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(15);
 /// long enough for a page script's `fetch()` or `form.submit()` to start.
 const QUIET: Duration = Duration::from_millis(60);
 
-/// The flags every lab Chromium runs with (see `/work/.library` notes: as
-/// root, headless, no network of its own).
+/// The flags every lab Chromium runs with: headless, runnable as root (in a
+/// container or CI), and with no network or background traffic of its own.
 const FLAGS: &[&str] = &[
     "--headless",
     "--no-sandbox",
