@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod balancer;
+pub mod forgery;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
