@@ -262,7 +262,9 @@ impl Class {
 
     /// Where the lab a host's label names is: [`Whereabouts::Nobody`] when
     /// its secret is not the seat's, exactly as when no such student signed
-    /// in (no answer tells another student which names exist).
+    /// in (no answer tells another student which names exist, or how close
+    /// a guess came). So no student reaches another's lab by its name
+    /// alone (CWE-639, CWE-284; ASVS V4.1.5, V4.2.1).
     pub async fn whereabouts_at(&self, label: &LabLabel) -> Result<Whereabouts, RosterError> {
         self.locate(&label.name, |seat| label.carries(&seat.host_secret))
             .await

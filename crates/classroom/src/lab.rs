@@ -260,7 +260,7 @@ impl StudentLab {
 }
 
 /// The load balancer alice reaches her app through: one name
-/// (`app.NAME.localhost`) in front of both instances, so her browser sends
+/// (`app.NAME-SECRET.localhost`) in front of both instances, so her browser sends
 /// her one cookie to either, as behind a real balancer. It sends her
 /// requests to the first instance, except while the bot has turned it for
 /// one click of her visit (`bot.rs`: "her next request landed on the other

@@ -5,7 +5,7 @@
 //! the 404 of a name nobody signed in with. And every form of the hub acts
 //! on the seat of the cookie that sent it, so bea cannot reset ann's lab.
 //! The rule: authorization on every request, by something the caller holds
-//! rather than something they can name (CWE-639, CWE-284; ASVS V4.1.3,
+//! rather than something they can name (CWE-639, CWE-284; ASVS V4.1.5,
 //! V4.2.1).
 //!
 //! The attempt is forged-cookie (a token signed with a cracked key, sent to

@@ -1,5 +1,5 @@
 //! `cross-instance-logout` by hand: each lab's app runs as two instances
-//! over one session store (`app.NAME` and `app2.NAME`); alice reaches both
+//! over one session store (`app.LABEL` and `app2.LABEL`); alice reaches both
 //! through one balancer name and logs out on the first; the student replays
 //! the copy of her cookie with a plain HTTP client, on either instance.
 //! Solved only when the server showed her note on the instance her logout
