@@ -42,7 +42,7 @@ pub struct ClassArgs {
     /// Allow the class to listen beyond loopback (every page then says so).
     #[arg(long)]
     pub expose_vulnerable_app: bool,
-    /// The domain the lab's host names end in (app.NAME.DOMAIN, ...).
+    /// The domain the lab's host names end in (app.NAME-SECRET.DOMAIN, ...).
     #[arg(long, default_value = "localhost", value_name = "DOMAIN")]
     pub domain: String,
     /// alice's browser.
@@ -169,7 +169,8 @@ pub async fn run(args: ClassArgs, quiet: bool) -> ExitCode {
     crate::outln!("sessionlab class: {}", class.config.profile.label());
     crate::outln!("  hub        {}", running.hub_url());
     crate::outln!(
-        "  a student  app.NAME.{d} (and app2.NAME.{d}), evil.NAME.{d}, NAME.attacker.{d} (port {})",
+        "  a student  app.LABEL.{d} (and app2.LABEL.{d}), evil.LABEL.{d}, LABEL.attacker.{d} (port {}),\n             \
+         LABEL being NAME-SECRET: the seat's secret is shown on its own lab page only",
         class.hosts.port,
         d = class.hosts.domain
     );

@@ -174,7 +174,8 @@ enum Command {
         after_help = "Examples:\n  SESSIONLAB_INSTRUCTOR_KEY=... sessionlab class --profile insecure\n  \
         sessionlab class --profile hardened --without csrf-token --instructor-key-file key.txt\n\n\
         Students open http://localhost:8080/, sign in with a name and attack their own lab at\n\
-        app.NAME.localhost:8080. The class binds loopback only unless --expose-vulnerable-app.\n\
+        app.NAME-SECRET.localhost:8080, linked from their lab page: the seat's SECRET keeps\n\
+        other students out. The class binds loopback only unless --expose-vulnerable-app.\n\
         docs/classroom.md has the workshop plan and the difficulty ladder."
     )]
     Class(sessionlab::class::ClassArgs),

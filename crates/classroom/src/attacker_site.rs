@@ -2,8 +2,9 @@
 //! visits, the collector, and the access log that shows `Referer`.
 //!
 //! Each student's site answers on two hosts (see `hosts.rs`): a sibling of
-//! the app (`evil.<name>.localhost`, same site: cookie tossing) and a host
-//! of another site (`<name>.attacker.localhost`: CSRF). `GET /` is the
+//! the app (`evil.<label>.localhost`, same site: cookie tossing) and a host
+//! of another site (`<label>.attacker.localhost`: CSRF), where the label is
+//! `NAME-SECRET`. `GET /` is the
 //! student's page; every other path is the collector, which answers 204 to
 //! anyone (with `Access-Control-Allow-Origin: *`, so a script's `fetch()` is
 //! not even an error). Every request lands in the access log.
@@ -64,7 +65,7 @@ pub enum PageError {
     #[error("the Set-Cookie line is longer than {MAX_SET_COOKIE_BYTES} bytes")]
     CookieTooLarge,
     #[error(
-        "the Set-Cookie line must be one line of visible ASCII, e.g. sid=VALUE; Domain=NAME.localhost; Path=/"
+        "the Set-Cookie line must be one line of visible ASCII, e.g. sid=VALUE; Domain=NAME-SECRET.localhost; Path=/"
     )]
     CookieNotOneLine,
 }

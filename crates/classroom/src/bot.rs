@@ -18,7 +18,7 @@
 //! Bounds: a visit ends after the class's `visit_timeout` ([`VISIT_TIMEOUT`]
 //! unless a test sets a shorter one); at most
 //! [`CHROMIUM_AT_ONCE`] Chromium visits run at a time in the class; her
-//! browser's network knows only this student's four lab hosts, each routed
+//! browser's network knows only this student's four lab hosts (with the seat's secret), each routed
 //! to the victim's door (Chromium: `--host-resolver-rules` mapping every
 //! other name to nothing), so no link can take her anywhere else.
 
@@ -110,12 +110,13 @@ pub async fn send_alice(
     timeout: Duration,
 ) -> VisitReport {
     let _one_at_a_time = lab.visiting.lock().await;
+    let label = lab.label();
     let mut network = Network::new();
     for host in [
-        hosts.app(&lab.name),
-        hosts.second_app(&lab.name),
-        hosts.sibling(&lab.name),
-        hosts.cross_site(&lab.name),
+        hosts.app(&label),
+        hosts.second_app(&label),
+        hosts.sibling(&label),
+        hosts.cross_site(&label),
     ] {
         network.route(&host, hosts.port, door);
     }
@@ -124,12 +125,10 @@ pub async fn send_alice(
         Visit::Ordinary | Visit::WalkAway => lab.with_state(|s| s.message.clone()),
         Visit::ChangePassword | Visit::LogOutEverywhere => None,
     };
-    let on_attacker_site = |url: &Url| {
-        url.host_str()
-            .is_some_and(|h| h == hosts.sibling(&lab.name) || h == hosts.cross_site(&lab.name))
-    };
-    let renders_student_page =
-        message.as_ref().is_some_and(on_attacker_site) || lab.app.handle.guestbook_entries() > 0;
+    let renders_student_page = message
+        .as_ref()
+        .is_some_and(|url| on_attacker_host(hosts, &label, url))
+        || lab.app.handle.guestbook_entries() > 0;
     let chromium = match choice {
         BotBrowser::Sim => false,
         BotBrowser::Chromium => true,
@@ -199,14 +198,15 @@ async fn visit(
     walk_away: bool,
     steps: &mut Vec<String>,
 ) -> Result<(), RunError> {
+    let label = lab.label();
     let app = |path: &str| {
-        Url::parse(&format!("{}{path}", hosts.origin(&hosts.app(&lab.name))))
+        Url::parse(&format!("{}{path}", hosts.origin(&hosts.app(&label))))
             .map_err(|e| RunError::Lab(e.to_string()))
     };
-    let app_host = hosts.app(&lab.name);
+    let app_host = hosts.app(&label);
     let is_app_login =
         |url: &Url| url.host_str() == Some(app_host.as_str()) && url.path() == "/login";
-    let lure = message.filter(|url| hosts.is_lab_url(&lab.name, url));
+    let lure = message.filter(|url| hosts.is_lab_url(&label, url));
     let mut login_page = None;
     if let Some(url) = &lure {
         for (key, value) in url.query_pairs() {
@@ -244,9 +244,7 @@ async fn visit(
         .links()
         .into_iter()
         .map(|link| link.href)
-        .filter(|href| {
-            hosts.is_lab_url(&lab.name, href) && on_attacker_host(hosts, &lab.name, href)
-        })
+        .filter(|href| hosts.is_lab_url(&label, href) && on_attacker_host(hosts, &label, href))
         .take(MAX_LINKS_FOLLOWED)
         .collect();
     for href in outgoing {
@@ -261,7 +259,7 @@ async fn visit(
     }
     if let Some(url) = lure
         .as_ref()
-        .filter(|url| on_attacker_host(hosts, &lab.name, url))
+        .filter(|url| on_attacker_host(hosts, &label, url))
     {
         let page = browser.open(url).await?;
         steps.push(format!(
@@ -342,8 +340,9 @@ async fn phone_visit(
     kind: Visit,
     steps: &mut Vec<String>,
 ) -> Result<(), RunError> {
+    let label = lab.label();
     let app = |path: &str| {
-        Url::parse(&format!("{}{path}", hosts.origin(&hosts.app(&lab.name))))
+        Url::parse(&format!("{}{path}", hosts.origin(&hosts.app(&label))))
             .map_err(|e| RunError::Lab(e.to_string()))
     };
     let login_page = browser.open(&app("/login")?).await?;
@@ -402,7 +401,8 @@ async fn phone_visit(
     Ok(())
 }
 
-fn on_attacker_host(hosts: &Hosts, name: &str, url: &Url) -> bool {
+/// Whether `url` is on one of the attacker hosts of the lab labelled `label`.
+fn on_attacker_host(hosts: &Hosts, label: &str, url: &Url) -> bool {
     url.host_str()
-        .is_some_and(|h| h == hosts.sibling(name) || h == hosts.cross_site(name))
+        .is_some_and(|h| h == hosts.sibling(label) || h == hosts.cross_site(label))
 }

@@ -22,7 +22,7 @@ use tower::ServiceExt;
 
 use crate::bot::{self, BotBrowser, Visit, VisitReport};
 use crate::forward::{FORWARDED_HEADER, ForwardError, Forwarder};
-use crate::hosts::{self, Hosts, Place};
+use crate::hosts::{self, Hosts, LabLabel, Place};
 use crate::lab::StudentLab;
 use crate::roster::{ClassIdentity, Roster, RosterError, Seat, StudentRecord};
 
@@ -134,9 +134,19 @@ pub const CODE_CHARS: usize = 10;
 
 /// A fresh seat code.
 pub fn new_code() -> String {
+    random_chars(CODE_CHARS)
+}
+
+/// A fresh host secret for a seat (`hosts::LabLabel`): of the seat codes'
+/// alphabet, so it is a DNS label (lower-case letters and digits, no `-`).
+pub fn new_host_secret() -> String {
+    random_chars(hosts::HOST_SECRET_CHARS)
+}
+
+fn random_chars(count: usize) -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..CODE_CHARS)
+    (0..count)
         .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
         .collect()
 }
@@ -181,8 +191,12 @@ impl Class {
     /// A seat whose home is this instance, and its lab, built now.
     async fn new_seat(&self, name: &str, code: String) -> Result<String, SignInError> {
         hosts::valid_name(name).map_err(SignInError::BadName)?;
-        let home = self.me.clone();
-        self.roster.add_seat(name, Seat { code, home }).await?;
+        let seat = Seat {
+            code,
+            home: self.me.clone(),
+            host_secret: new_host_secret(),
+        };
+        self.roster.add_seat(name, seat).await?;
         self.whereabouts(name).await?;
         self.token_for(name).await
     }
@@ -237,11 +251,32 @@ impl Class {
         labs
     }
 
-    /// Where `name`'s lab is. When it is here, it is the lab of the
-    /// roster's generation: built now after a reset, a restart of this
-    /// instance, or a take-over (then with the progress the roster holds).
+    /// Where `name`'s lab is, for a caller that knows it is `name`'s (the
+    /// hub, by the student's own cookie; the instructor). When it is here,
+    /// it is the lab of the roster's generation: built now after a reset, a
+    /// restart of this instance, or a take-over (then with the progress the
+    /// roster holds).
     pub async fn whereabouts(&self, name: &str) -> Result<Whereabouts, RosterError> {
-        let Some(seat) = self.roster.seat(name).await? else {
+        self.locate(name, |_| true).await
+    }
+
+    /// Where the lab a host's label names is: [`Whereabouts::Nobody`] when
+    /// its secret is not the seat's, exactly as when no such student signed
+    /// in (no answer tells another student which names exist, or how close
+    /// a guess came). So no student reaches another's lab by its name
+    /// alone (CWE-639, CWE-284; ASVS V4.1.5, V4.2.1).
+    pub async fn whereabouts_at(&self, label: &LabLabel) -> Result<Whereabouts, RosterError> {
+        self.locate(&label.name, |seat| label.carries(&seat.host_secret))
+            .await
+    }
+
+    /// Where `name`'s lab is, if its seat `admits` the caller.
+    async fn locate(
+        &self,
+        name: &str,
+        admits: impl FnOnce(&Seat) -> bool,
+    ) -> Result<Whereabouts, RosterError> {
+        let Some(seat) = self.roster.seat(name).await?.filter(|seat| admits(seat)) else {
             return Ok(Whereabouts::Nobody);
         };
         if seat.home != self.me {
@@ -258,7 +293,7 @@ impl Class {
         }
         let carried = self.roster.progress(name).await?;
         let fresh = StudentLab::new(
-            name,
+            &LabLabel::new(name, &seat.host_secret),
             &self.config.profile,
             self.warning(),
             generation,
@@ -414,25 +449,32 @@ async fn dispatch(
         .unwrap_or("")
         .to_owned();
     let place = class.hosts.place(&host);
-    // Whose lab the request is for: by host name, or on the hub by the student's cookie.
+    // Whose lab the request is for: by the label its host carries (the
+    // seat's secret included), or on the hub by the student's cookie.
     let student = match &place {
-        Place::App(name, _) | Place::Attacker(name, _) => Some(name.clone()),
+        Place::App(label, _) | Place::Attacker(label, _) => {
+            Some((label.name.clone(), class.whereabouts_at(label).await))
+        }
         Place::Hub if !from_door => match crate::hub::student_token(request.headers()) {
             Some(token) => match class.student_of(token).await {
-                Ok(name) => name,
+                Ok(Some(name)) => {
+                    let whereabouts = class.whereabouts(&name).await;
+                    Some((name, whereabouts))
+                }
+                Ok(None) => None,
                 Err(e) => return roster_failed(&e),
             },
             None => None,
         },
         _ => None,
     };
-    let lab = match &student {
-        Some(name) => match class.whereabouts(name).await {
+    let lab = match student {
+        Some((name, whereabouts)) => match whereabouts {
             Ok(Whereabouts::Here(lab)) => Some(lab),
             Ok(Whereabouts::Elsewhere(home))
                 if !from_door && !request.headers().contains_key(FORWARDED_HEADER) =>
             {
-                return class.forward_or_take_over(name, home, hub, request).await;
+                return class.forward_or_take_over(&name, home, hub, request).await;
             }
             Ok(Whereabouts::Elsewhere(home)) => {
                 return (
@@ -458,12 +500,13 @@ async fn dispatch(
             .await
             .into_response(),
         (Place::Attacker(..), Some(lab)) => lab.site.serve(request, &lab.detector).await,
-        (Place::App(name, _) | Place::Attacker(name, _), None) => unknown_student(&name),
+        (Place::App(..) | Place::Attacker(..), None) => no_lab_at(&host),
         _ => (
             StatusCode::NOT_FOUND,
             format!(
-                "{host:?} is no host of this class: the hub is {}, a student's app app.NAME.{d} \
-                 (its second instance app2.NAME.{d}), their attacker site evil.NAME.{d} and NAME.attacker.{d}",
+                "{host:?} is no host of this class: the hub is {}, a student's app app.LABEL.{d} \
+                 (its second instance app2.LABEL.{d}), their attacker site evil.LABEL.{d} and LABEL.attacker.{d}, \
+                 where LABEL is NAME-SECRET as the student's lab page shows it",
                 class.hosts.hub(),
                 d = class.hosts.domain
             ),
@@ -490,10 +533,14 @@ fn roster_failed(e: &RosterError) -> Response {
         .into_response()
 }
 
-fn unknown_student(name: &str) -> Response {
+/// A lab host whose label names no seat, or a seat with another secret:
+/// one answer for both, so it tells nobody which names exist.
+fn no_lab_at(host: &str) -> Response {
     (
         StatusCode::NOT_FOUND,
-        format!("no student {name:?} has signed in to this class"),
+        format!(
+            "no lab answers at {host:?}: a lab's host names (NAME-SECRET) are on its own student's lab page"
+        ),
     )
         .into_response()
 }

@@ -278,10 +278,11 @@ async fn scoreboard_json(Student(lab): Student) -> Response {
 async fn lab_page(State(class): ClassState, Student(lab): Student) -> Response {
     let hosts = &class.hosts;
     let name = &lab.name;
-    let app = hosts.origin(&hosts.app(name));
-    let app2 = hosts.origin(&hosts.second_app(name));
-    let sibling = hosts.origin(&hosts.sibling(name));
-    let cross = hosts.origin(&hosts.cross_site(name));
+    let label = lab.label();
+    let app = hosts.origin(&hosts.app(&label));
+    let app2 = hosts.origin(&hosts.second_app(&label));
+    let sibling = hosts.origin(&hosts.sibling(&label));
+    let cross = hosts.origin(&hosts.cross_site(&label));
     let (message, copy, visits) =
         lab.with_state(|s| (s.message.clone(), s.copy.clone(), s.visits.clone()));
     let site = lab.site.page();
@@ -437,7 +438,7 @@ async fn set_message(
         return Redirect::to("/lab").into_response();
     }
     match url::Url::parse(text) {
-        Ok(url) if class.hosts.is_lab_url(&lab.name, &url) => {
+        Ok(url) if class.hosts.is_lab_url(&lab.label(), &url) => {
             lab.with_state(|s| s.message = Some(url));
             Redirect::to("/lab").into_response()
         }
@@ -448,10 +449,10 @@ async fn set_message(
             &format!(
                 "<p>alice only opens links to your app or your attacker site ({}, {}, {}, {}), with this port. \
                  <a href=\"/lab\">Back</a></p>",
-                esc(&class.hosts.origin(&class.hosts.app(&lab.name))),
-                esc(&class.hosts.origin(&class.hosts.second_app(&lab.name))),
-                esc(&class.hosts.origin(&class.hosts.sibling(&lab.name))),
-                esc(&class.hosts.origin(&class.hosts.cross_site(&lab.name)))
+                esc(&class.hosts.origin(&class.hosts.app(&lab.label()))),
+                esc(&class.hosts.origin(&class.hosts.second_app(&lab.label()))),
+                esc(&class.hosts.origin(&class.hosts.sibling(&lab.label()))),
+                esc(&class.hosts.origin(&class.hosts.cross_site(&lab.label())))
             ),
         ),
     }

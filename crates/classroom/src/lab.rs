@@ -20,6 +20,7 @@ use crate::attacker_site::AttackerSite;
 use crate::bot::VisitReport;
 use crate::challenges::HINT_LEVELS;
 use crate::detect::{Detector, VICTIM};
+use crate::hosts::LabLabel;
 use crate::roster::{Progress, SolvedRecord};
 
 /// The student's own account in every lab (they play bob).
@@ -47,6 +48,9 @@ pub struct LabState {
 /// One student's lab.
 pub struct StudentLab {
     pub name: String,
+    /// The seat's host secret: its hosts are `app.NAME-SECRET.DOMAIN` and so
+    /// on ([`StudentLab::label`]).
+    host_secret: String,
     pub app: ClassApp,
     /// Where alice's requests to her app's name land.
     pub balancer: Balancer,
@@ -83,11 +87,11 @@ fn random_secret() -> String {
 }
 
 impl StudentLab {
-    /// A fresh lab for `name` (inside a Tokio runtime: the password hashing
+    /// A fresh lab for the student and seat secret of `label` (inside a Tokio runtime: the password hashing
     /// starts in the background). `warning` is shown on every app page;
     /// `carried` is the progress the student made before this lab.
     pub fn new(
-        name: &str,
+        label: &LabLabel,
         profile: &Profile,
         warning: Option<String>,
         generation: u64,
@@ -117,7 +121,8 @@ impl StudentLab {
         detector.set_note(app.handle.private_note(VICTIM));
         observer.connect(detector.clone());
         Arc::new(Self {
-            name: name.to_owned(),
+            name: label.name.clone(),
+            host_secret: label.secret.clone(),
             app,
             balancer: Balancer::default(),
             detector,
@@ -141,6 +146,12 @@ impl StudentLab {
             synced: Mutex::new(Some(carried.clone()).filter(|p| *p != Progress::default())),
             carried: carried.solved,
         })
+    }
+
+    /// The label in this lab's host names, `NAME-SECRET`: what every
+    /// [`Hosts`](crate::hosts::Hosts) method takes.
+    pub fn label(&self) -> String {
+        LabLabel::new(&self.name, &self.host_secret).to_string()
     }
 
     /// The instance of the app that answers a request for `named` (by its
@@ -249,7 +260,7 @@ impl StudentLab {
 }
 
 /// The load balancer alice reaches her app through: one name
-/// (`app.NAME.localhost`) in front of both instances, so her browser sends
+/// (`app.NAME-SECRET.localhost`) in front of both instances, so her browser sends
 /// her one cookie to either, as behind a real balancer. It sends her
 /// requests to the first instance, except while the bot has turned it for
 /// one click of her visit (`bot.rs`: "her next request landed on the other

@@ -3,8 +3,8 @@
 //! process (one instance) or in one Redis (several instances, `class
 //! --share redis://...`).
 //!
-//! What it holds, per student: the seat (its code, and the **home**: the
-//! instance their lab runs on), the lab's generation (a reset raises it; the
+//! What it holds, per student: the seat (its code, the secret of its lab's
+//! host names, and the **home**: the instance their lab runs on), the lab's generation (a reset raises it; the
 //! home then builds a fresh lab on the next request), and the progress
 //! (challenges solved, hints revealed), which the home writes after each
 //! request to the lab. For the class: hub sign-in tokens, instructor tokens,
@@ -55,6 +55,10 @@ pub struct Seat {
     pub code: String,
     /// The instance the lab runs on (its peer address, `IP:PORT`).
     pub home: String,
+    /// The secret in the lab's host names (`hosts::LabLabel`): kept here,
+    /// so every instance of a shared class admits the same hosts. A reset
+    /// keeps it (the student's bookmarks and saved pages keep working).
+    pub host_secret: String,
 }
 
 /// A student, as the instructor's view lists them.

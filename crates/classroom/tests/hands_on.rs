@@ -142,7 +142,7 @@ async fn one_students_csrf_and_log_out_everywhere_leave_anothers_alice_alone() {
     let bea_lab = class.class.lab("bea").unwrap();
     assert_eq!(bea_lab.app.handle.signed_in_sessions("alice").await, 1);
 
-    let cross = format!("http://ann.attacker.localhost:{}/", ann.port);
+    let cross = ann.cross_site("/");
     let page = csrf_page(&ann, "/account/email", &[("email", "ann@evil.test")]);
     let saved = ann
         .hub_post("/lab/page", &[("html", page.as_str()), ("set_cookie", "")])
@@ -196,7 +196,7 @@ async fn bad_input_gets_a_clear_4xx_and_markup_stays_text() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let response = student.hub_post("/lab/time", &[("minutes", "99999")]).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let collector = format!("http://ann.attacker.localhost:{}/c", student.port);
+    let collector = student.cross_site("/c");
     let response = student
         .client
         .post(&collector)
@@ -226,10 +226,7 @@ async fn bad_input_gets_a_clear_4xx_and_markup_stays_text() {
         .client
         .post(student.hub("/lab/reset"))
         .header("cookie", &student.hub_cookie)
-        .header(
-            "origin",
-            format!("http://ann.attacker.localhost:{}", student.port),
-        )
+        .header("origin", student.cross_site_origin())
         .send()
         .await
         .unwrap();
@@ -466,15 +463,12 @@ async fn referer_leak(class: &RunningClass, student: &Student) -> bool {
         .text()
         .await
         .unwrap();
-    let link = format!("http://ann.attacker.localhost:{}/hello", student.port);
+    let link = student.cross_site("/hello");
     student
         .client
         .post(student.app("/guestbook"))
         .header("cookie", &cookie)
-        .header(
-            "origin",
-            format!("http://app.ann.localhost:{}", student.port),
-        )
+        .header("origin", student.app_origin())
         .form(&[
             ("message", format!("Look: {link}").as_str()),
             ("csrf_token", form_token(&page).as_str()),
@@ -551,8 +545,7 @@ async fn csrf_against_hardened_changes_nothing() {
     let ann = Student::sign_in(&class, "ann").await;
     let page = csrf_page(&ann, "/account/email", &[("email", "ann@evil.test")]);
     ann.hub_post("/lab/page", &[("html", page.as_str())]).await;
-    ann.message_alice(&format!("http://ann.attacker.localhost:{}/", ann.port))
-        .await;
+    ann.message_alice(&ann.cross_site("/")).await;
     ann.send_alice(false).await;
     let lab = ann.hub_get("/lab").await;
     assert!(
@@ -595,7 +588,7 @@ async fn an_exposed_class_warns_on_every_page() {
 }
 
 /// The cookie-tossing challenges by hand: bob's page on the sibling host
-/// tosses `id` as the session cookie for the whole of NAME.localhost, bob's
+/// tosses `id` as the session cookie for the whole of LABEL.localhost, bob's
 /// message sends alice there, she logs in (and walks away), and bob opens
 /// /account with `id`. Whether it showed alice's note.
 async fn toss_then_read(class: &RunningClass, student: &Student, id: &str) -> bool {

@@ -144,7 +144,11 @@ async fn two_instances_behind_a_balancer_run_one_class() {
     balancer.set_backends(vec![a.addr, b.addr]);
 
     // Two students sign in through the balancer: one lab on each instance.
+    // The balancer takes turns by connection, and a sign-in makes an even
+    // number of them (the form, then the lab page its label is read from):
+    // ann's look at her scoreboard in between puts bea's form on the other.
     let ann = Student::sign_in_at(balancer.addr, "ann").await;
+    assert!(!ann.solved("logout-reuse").await);
     let bea = Student::sign_in_at(balancer.addr, "bea").await;
     let roster = roster_seen_by(&a, port).await;
     let (ann_home, bea_home) = (
@@ -166,7 +170,6 @@ async fn two_instances_behind_a_balancer_run_one_class() {
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // ann works by hand, her requests spread over both instances.
-    assert!(!ann.solved("logout-reuse").await);
     assert!(
         logout_reuse(&[&a, &b], &ann).await,
         "the copy of alice's cookie showed her note through the balancer"

@@ -6,59 +6,18 @@
 
 mod common;
 
+use common::forgery::{alice_claims, bobs_cookies, forged_tokens, with_token};
 use common::{Student, class, note_of};
 use reqwest::StatusCode;
-use serde_json::{Map, Value, json};
 use sessionlab_app::ProfileName;
 use sessionlab_attack::tokens;
 use sessionlab_classroom::{BotBrowser, RunningClass};
-
-/// Every `name=value` the response set.
-fn set_cookies(response: &reqwest::Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .map(|pair| pair.trim().to_owned())
-        .filter(|pair| !pair.ends_with('='))
-        .collect()
-}
 
 /// Logs in as bob at the form, as a person would; the cookies bob then holds.
 async fn log_in_as_bob(student: &Student) -> Vec<String> {
     let (answer, anonymous) = student.log_in("bob", "builder").await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER, "bob's login");
-    let mut cookies = set_cookies(&answer);
-    let name = |pair: &String| pair.split_once('=').map(|(n, _)| n.to_owned());
-    if !cookies
-        .iter()
-        .any(|c| name(c) == anonymous.split_once('=').map(|(n, _)| n.into()))
-    {
-        cookies.push(anonymous);
-    }
-    cookies
-}
-
-/// bob's cookies but his token, and `token` as the token cookie.
-fn with_token(cookies: &[String], token: &str) -> String {
-    let mut pairs: Vec<String> = cookies
-        .iter()
-        .filter(|c| !c.starts_with("token="))
-        .cloned()
-        .collect();
-    pairs.push(format!("token={token}"));
-    pairs.join("; ")
-}
-
-fn alice_claims() -> Map<String, Value> {
-    let Value::Object(claims) =
-        json!({"sub": "alice", "iat": time::OffsetDateTime::now_utc().unix_timestamp()})
-    else {
-        unreachable!("an object literal")
-    };
-    claims
+    bobs_cookies(&answer, Some(anonymous))
 }
 
 async fn account_shows_alice(class: &RunningClass, student: &Student, cookie: &str) -> bool {
@@ -72,19 +31,7 @@ async fn account_shows_alice(class: &RunningClass, student: &Student, cookie: &s
 /// published secret.
 async fn forged_cookie(class: &RunningClass, student: &Student) -> bool {
     let cookies = log_in_as_bob(student).await;
-    let mine = cookies
-        .iter()
-        .find_map(|c| c.strip_prefix("token="))
-        .and_then(tokens::decode);
-    let cracked = mine
-        .as_ref()
-        .and_then(|jwt| tokens::crack(jwt, tokens::wordlist(tokens::PUBLISHED_SECRETS)));
-    let candidates: Vec<&str> = match cracked {
-        Some(key) => vec![key],
-        None => tokens::wordlist(tokens::PUBLISHED_SECRETS).collect(),
-    };
-    for key in candidates {
-        let forged = tokens::sign_hs256(&alice_claims(), key.as_bytes());
+    for forged in forged_tokens(&cookies) {
         if account_shows_alice(class, student, &with_token(&cookies, &forged)).await {
             return true;
         }

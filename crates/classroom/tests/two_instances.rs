@@ -1,5 +1,5 @@
 //! `cross-instance-logout` by hand: each lab's app runs as two instances
-//! over one session store (`app.NAME` and `app2.NAME`); alice reaches both
+//! over one session store (`app.LABEL` and `app2.LABEL`); alice reaches both
 //! through one balancer name and logs out on the first; the student replays
 //! the copy of her cookie with a plain HTTP client, on either instance.
 //! Solved only when the server showed her note on the instance her logout
@@ -10,6 +10,7 @@ mod common;
 use common::{Student, class, config, note_of, start_class};
 use reqwest::StatusCode;
 use sessionlab_app::{Defense, Profile, ProfileName};
+use sessionlab_classroom::class::new_host_secret;
 use sessionlab_classroom::{BotBrowser, RunningClass};
 
 const CHALLENGE: &str = "cross-instance-logout";
@@ -166,13 +167,12 @@ async fn a_second_instance_belongs_to_its_own_lab() {
     assert!(!body.contains(&note_of(&class, "bea")));
     assert!(!bea.solved(CHALLENGE).await);
     // An unknown student's second instance is a clear 404.
-    let response = bea
-        .client
-        .get(bea.hub("/"))
-        .header("host", format!("app2.nobody.localhost:{}", bea.port))
-        .send()
-        .await
-        .unwrap();
+    let nobody = format!(
+        "http://app2.nobody-{}.localhost:{}/",
+        new_host_secret(),
+        bea.port
+    );
+    let response = bea.client.get(nobody).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     class.shutdown().await;
 }

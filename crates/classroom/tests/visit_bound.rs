@@ -48,8 +48,7 @@ async fn a_page_that_never_finishes_ends_alices_visit_at_the_bound() {
                 <script>for (;;) {}</script><p>never parsed</p>";
     let saved = ann.hub_post("/lab/page", &[("html", page)]).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    ann.message_alice(&format!("http://ann.attacker.localhost:{}/", ann.port))
-        .await;
+    ann.message_alice(&ann.cross_site("/")).await;
 
     // "Send alice", as the student's browser would, left waiting for the visit.
     let began = Instant::now();

@@ -3,12 +3,16 @@
 #![allow(dead_code)]
 
 pub mod balancer;
+pub mod forgery;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use sessionlab_app::{Profile, ProfileName};
+use sessionlab_classroom::hosts::LabLabel;
 use sessionlab_classroom::{BotBrowser, ClassConfig, RunningClass, start};
 
 pub const INSTRUCTOR_KEY: &str = "test-instructor-key";
@@ -45,10 +49,35 @@ pub fn chromium_missing() -> bool {
     sessionlab_chromium::missing_for_test("class test")
 }
 
+/// Resolves `localhost` and every name under it to the class, as browsers
+/// do (RFC 6761 section 6.3: `*.localhost` is loopback). So a student's client
+/// reaches whatever lab host name they type: their own, with its secret, or
+/// a guess at another student's.
+struct LocalhostIsTheClass(SocketAddr);
+
+impl Resolve for LocalhostIsTheClass {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_ascii_lowercase();
+        let class = self.0;
+        Box::pin(async move {
+            if host == "localhost" || host.ends_with(".localhost") {
+                // The URL's port replaces this one (the class's, or a balancer's).
+                Ok(Box::new(std::iter::once(class)) as Addrs)
+            } else {
+                Err(format!("{host} is not under localhost").into())
+            }
+        })
+    }
+}
+
 /// A student: an HTTP client that reaches the lab's host names on loopback,
 /// follows no redirect and keeps cookies by hand, as with curl.
 pub struct Student {
     pub name: String,
+    /// The label in the lab's host names, `NAME-SECRET`, as the links on
+    /// the student's own lab page show it (only there: see "Isolation" in
+    /// docs/classroom.md).
+    pub label: String,
     pub port: u16,
     pub client: Client,
     pub hub_cookie: String,
@@ -61,21 +90,15 @@ impl Student {
 
     /// Signs in through `addr` (a class instance, or a load balancer in
     /// front of several), one connection per request: a balancer then
-    /// spreads the student's requests over the instances.
+    /// spreads the student's requests over the instances. The lab's label
+    /// is read off the lab page's link to the app, as a student finds it.
     pub async fn sign_in_at(addr: SocketAddr, name: &str) -> Self {
-        let mut builder = Client::builder()
+        let client = Client::builder()
             .redirect(Policy::none())
-            .pool_max_idle_per_host(0);
-        for host in [
-            "localhost".to_string(),
-            format!("app.{name}.localhost"),
-            format!("app2.{name}.localhost"),
-            format!("evil.{name}.localhost"),
-            format!("{name}.attacker.localhost"),
-        ] {
-            builder = builder.resolve(&host, addr);
-        }
-        let client = builder.build().unwrap();
+            .pool_max_idle_per_host(0)
+            .dns_resolver(Arc::new(LocalhostIsTheClass(addr)))
+            .build()
+            .unwrap();
         let port = addr.port();
         let response = client
             .post(format!("http://localhost:{port}/signin"))
@@ -86,21 +109,49 @@ impl Student {
             .unwrap();
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in");
         let hub_cookie = set_cookie_pair(&response).expect("the hub's cookie");
-        Self {
+        let mut student = Self {
             name: name.into(),
+            label: String::new(),
             port,
             client,
             hub_cookie,
-        }
+        };
+        student.label = lab_label_on(&student.hub_get("/lab").await);
+        student
+    }
+
+    /// The seat's host secret: the part of the label after the name.
+    pub fn host_secret(&self) -> String {
+        LabLabel::parse(&self.label).expect("a lab label").secret
     }
 
     pub fn app(&self, path: &str) -> String {
-        format!("http://app.{}.localhost:{}{path}", self.name, self.port)
+        format!("{}{path}", self.app_origin())
     }
 
     /// The same path on the second instance of the student's app.
     pub fn app2(&self, path: &str) -> String {
-        format!("http://app2.{}.localhost:{}{path}", self.name, self.port)
+        format!("http://app2.{}.localhost:{}{path}", self.label, self.port)
+    }
+
+    /// The same path on the attacker site's sibling host (same site as the app).
+    pub fn sibling(&self, path: &str) -> String {
+        format!("http://evil.{}.localhost:{}{path}", self.label, self.port)
+    }
+
+    /// The same path on the attacker site's cross-site host.
+    pub fn cross_site(&self, path: &str) -> String {
+        format!("{}{path}", self.cross_site_origin())
+    }
+
+    /// The attacker site's cross-site host's origin, as its pages send it in `Origin`.
+    pub fn cross_site_origin(&self) -> String {
+        format!("http://{}", self.cross_site_host())
+    }
+
+    /// The attacker site's cross-site host and port, as a `Host` header names it.
+    pub fn cross_site_host(&self) -> String {
+        format!("{}.attacker.localhost:{}", self.label, self.port)
     }
 
     pub fn hub(&self, path: &str) -> String {
@@ -166,7 +217,7 @@ impl Student {
 
     /// The student's app's origin, as its forms send it in `Origin`.
     pub fn app_origin(&self) -> String {
-        format!("http://app.{}.localhost:{}", self.name, self.port)
+        app_origin(&self.label, self.port)
     }
 
     /// Logs in to the student's app as `user` with `password`, as a person
@@ -193,8 +244,8 @@ impl Student {
     }
 
     /// Cookie tossing by hand: the attacker page on the sibling host
-    /// (`evil.NAME.localhost`) sets `cookie` (`name=value`) for the whole
-    /// site, `Domain=NAME.localhost`, and bob's message sends alice there.
+    /// (`evil.LABEL.localhost`) sets `cookie` (`name=value`) for the whole
+    /// site, `Domain=LABEL.localhost`, and bob's message sends alice there.
     pub async fn toss_to_alice(&self, cookie: &str) {
         let saved = self
             .hub_post(
@@ -203,17 +254,13 @@ impl Student {
                     ("html", "<!DOCTYPE html><p>Nothing to see.</p>"),
                     (
                         "set_cookie",
-                        &format!("{cookie}; Domain={}.localhost; Path=/", self.name),
+                        &format!("{cookie}; Domain={}.localhost; Path=/", self.label),
                     ),
                 ],
             )
             .await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER, "the page is saved");
-        self.message_alice(&format!(
-            "http://evil.{}.localhost:{}/",
-            self.name, self.port
-        ))
-        .await;
+        self.message_alice(&self.sibling("/")).await;
     }
 
     /// Whether the scoreboard's row for `challenge` says solved.
@@ -241,6 +288,27 @@ impl Student {
         let set = set_cookie_pair(&response);
         (response.status(), response.text().await.unwrap(), set)
     }
+}
+
+/// The origin of the app of the lab labelled `label`: `http://app.LABEL.localhost:PORT`.
+pub fn app_origin(label: &str, port: u16) -> String {
+    format!("http://app.{label}.localhost:{port}")
+}
+
+/// The lab's label in a lab page: the host of its link to the app
+/// (`id="app-url"`), `app.LABEL.localhost`.
+pub fn lab_label_on(lab_page: &str) -> String {
+    let link = lab_page
+        .split("id=\"app-url\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no link to the app on the lab page: {lab_page}"));
+    let url = url::Url::parse(link).expect("the app's link is a URL");
+    let host = url.host_str().expect("a host");
+    host.strip_prefix("app.")
+        .and_then(|rest| rest.strip_suffix(".localhost"))
+        .unwrap_or_else(|| panic!("not an app host: {host}"))
+        .to_owned()
 }
 
 /// The page's form token (`csrf-token`), or nothing where the profile has none.
