@@ -16,21 +16,8 @@ form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 /// itself: `same_origin.rs`).
 pub const HUB_REFERRER_POLICY: &str = "same-origin";
 
-/// Text made safe for HTML element content and quoted attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// The workspace's one escaper, by the short name the hub's pages use.
+pub use sessionlab_protocol::escape_html as esc;
 
 /// A hub page: `body` must already be built from [`esc`]aped parts.
 pub fn page(status: StatusCode, title: &str, warning: Option<&str>, body: &str) -> Response {
@@ -77,16 +64,3 @@ table{border-collapse:collapse}td,th{border:1px solid #999;padding:.25rem .5rem;
 .solved{color:#060;font-weight:bold}.open{color:#900}textarea{width:100%;font-family:monospace}\
 code,pre{background:#eee;padding:0 .2rem;white-space:pre-wrap;word-break:break-all}\
 form.inline{display:inline}";
-
-#[cfg(test)]
-mod tests {
-    use super::esc;
-
-    #[test]
-    fn markup_becomes_text() {
-        assert_eq!(
-            esc("<script>alert('x')</script>&\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
-        );
-    }
-}
