@@ -233,7 +233,7 @@ pub async fn handout(meta: &ScenarioMeta, format: HandoutFormat) -> anyhow::Resu
                 "\n## Which defense broke it, and the recap\n\n```text\n{}\n```\n",
                 closing.trim()
             ));
-            if let Some(text) = crate::report::lessons::text(&meta.id) {
+            if let Some(text) = sessionlab_attack::lessons::text(&meta.id) {
                 page.push_str("\n---\n\n");
                 page.push_str(text);
             }

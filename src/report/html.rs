@@ -45,8 +45,8 @@ pub fn render(
              <p class=\"refs\">{refs}</p>\n",
             id = escape_html(&meta.id),
             title = escape_html(&meta.title),
-            story = super::lessons::inline_html(&meta.story),
-            fix = super::lessons::inline_html(&meta.fix),
+            story = sessionlab_attack::lessons::inline_html(&meta.story),
+            fix = sessionlab_attack::lessons::inline_html(&meta.fix),
             refs = escape_html(&meta.reference_line()),
         ));
         out.push_str(&lesson_section(&meta.id, scenarios));
@@ -84,7 +84,7 @@ pub(super) fn lesson_section(id: &str, on_page: &[ScenarioMeta]) -> String {
             format!("#lesson-{lesson}")
         }
     };
-    match super::lessons::html(id, 1, true, &anchor) {
+    match sessionlab_attack::lessons::html(id, 1, true, &anchor) {
         Some(text) => format!(
             "<details class=\"lesson\" id=\"lesson-{id}\"><summary>The lesson: {id}</summary>\n{text}</details>\n",
             id = escape_html(id)

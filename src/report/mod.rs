@@ -7,7 +7,6 @@ pub mod analysis;
 pub mod defenses;
 pub mod html;
 pub mod junit;
-pub mod lessons;
 pub mod markdown;
 pub mod transcript;
 
