@@ -3,6 +3,7 @@
 //! (`/lab/status.json`, which `/class.js` polls to put a new solve in place).
 
 use askama::Template;
+use sessionlab_attack::lessons::inline_html;
 
 use super::times::time_of_day;
 use crate::challenges::{self, Challenge, Entry, Kind};
@@ -40,7 +41,9 @@ pub struct Row {
 
 pub enum RowKind {
     Challenge(ChallengeRow),
-    /// Why the scenario is no hands-on challenge.
+    /// Why the scenario is no hands-on challenge, as HTML: its `code` (a
+    /// command to replay it) set as code (`lessons::inline_html`, where raw
+    /// HTML is text).
     NotAChallenge(String),
 }
 
@@ -126,7 +129,7 @@ pub fn rows(progress: &Progress) -> Vec<Row> {
                 Kind::Challenge(challenge) => {
                     RowKind::Challenge(challenge_row(entry, challenge, progress))
                 }
-                _ => RowKind::NotAChallenge(entry.why_not().unwrap_or_default()),
+                _ => RowKind::NotAChallenge(inline_html(&entry.why_not().unwrap_or_default())),
             },
         })
         .collect()
