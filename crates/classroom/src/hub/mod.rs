@@ -1,7 +1,8 @@
 //! The hub (`http://localhost:PORT/`): sign-in, each student's lab page with
 //! the challenges and their scoreboard, alice's controls, the attacker page's
-//! editor and logs, the lessons (`student.rs`), and the instructor's view
-//! (`instructor.rs`). The pages are askama templates (`templates/`).
+//! editor and logs, the lessons (`student.rs`, `lab_page.rs`,
+//! `lab_forms.rs`), and the instructor's view (`instructor.rs`). The pages
+//! are askama templates (`templates/`).
 //!
 //! Every form posts to the hub; the hub's cookies are `HttpOnly;
 //! SameSite=Strict`, and a POST that did not come from one of the hub's own
@@ -10,6 +11,8 @@
 
 mod board;
 mod instructor;
+mod lab_forms;
+mod lab_page;
 mod student;
 mod times;
 
