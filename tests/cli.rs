@@ -1119,3 +1119,45 @@ fn class_refuses_a_non_loopback_address_and_a_short_instructor_key() {
         stderr(&out)
     );
 }
+
+/// The `sessionlab ...` commands quoted (in backticks) in `text`.
+fn quoted_commands(text: &str) -> Vec<&str> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|quoted| quoted.starts_with("sessionlab "))
+        .collect()
+}
+
+/// The class hub's advice for a scenario that is no hands-on challenge
+/// (replay it from the command line) runs as printed, and succeeds.
+#[test]
+fn the_class_hubs_replay_advice_runs_as_printed() {
+    use sessionlab_classroom::challenges::{self, Kind};
+    let mut ran = 0;
+    for entry in challenges::all() {
+        let Kind::NotHandsOn(reason) = &entry.kind else {
+            continue;
+        };
+        for command in quoted_commands(reason) {
+            let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+            let out = sessionlab(&args);
+            assert!(
+                out.status.success(),
+                "{}: `{command}` exited {:?}: {}",
+                entry.id,
+                out.status.code(),
+                stderr(&out)
+            );
+            ran += 1;
+        }
+    }
+    let not_hands_on = challenges::all()
+        .iter()
+        .filter(|entry| matches!(entry.kind, Kind::NotHandsOn(_)))
+        .count();
+    assert!(
+        ran >= not_hands_on,
+        "each not-hands-on scenario names its replay"
+    );
+}

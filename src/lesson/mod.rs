@@ -222,7 +222,7 @@ pub async fn handout(meta: &ScenarioMeta, format: HandoutFormat) -> anyhow::Resu
             let page = crate::report::html::render(&title, scenarios, &profiles, &results);
             let block = format!(
                 "<h2>Which defense broke it, and the recap</h2>\n<pre>{}</pre>\n<footer>",
-                crate::report::html::escape_text(closing.trim())
+                sessionlab_protocol::escape_html(closing.trim())
             );
             page.replacen("<footer>", &block, 1)
         }
@@ -233,7 +233,7 @@ pub async fn handout(meta: &ScenarioMeta, format: HandoutFormat) -> anyhow::Resu
                 "\n## Which defense broke it, and the recap\n\n```text\n{}\n```\n",
                 closing.trim()
             ));
-            if let Some(text) = crate::report::lessons::text(&meta.id) {
+            if let Some(text) = sessionlab_attack::lessons::text(&meta.id) {
                 page.push_str("\n---\n\n");
                 page.push_str(text);
             }

@@ -12,9 +12,10 @@ use serde::Serialize;
 use sessionlab_attack::{Outcome, RunResult};
 
 use super::junit::{self, Case};
-use super::{claim, coloured, html::escape, markdown, new_table, steps_of};
+use super::{claim, coloured, markdown, new_table, steps_of};
 use sessionlab_harness::ablation::{Ablation, Holding};
 use sessionlab_harness::says;
+use sessionlab_protocol::escape_html;
 
 /// The whole report in `format`.
 pub fn render(ablation: &Ablation, format: super::Format) -> String {
@@ -395,7 +396,7 @@ pub fn html_page(ablation: &Ablation) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>sessionlab ablation</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <h1>sessionlab ablation: hardened minus one defense</h1>\n<p class=\"muted\">{}.</p>\n",
-        escape(&heading(ablation))
+        escape_html(&heading(ablation))
     );
     out.push_str(
         "<h2>Which single removal reopens which attack</h2>\n<table>\n\
@@ -412,7 +413,7 @@ pub fn html_page(ablation: &Ablation) -> String {
             .map(|id| {
                 format!(
                     "<a class=\"tag compromised\" href=\"#{id}\">✗ {id}</a>",
-                    id = escape(id)
+                    id = escape_html(id)
                 )
             })
             .collect();
@@ -421,7 +422,7 @@ pub fn html_page(ablation: &Ablation) -> String {
         } else {
             format!(
                 "<td class=\"error\">{}</td>",
-                escape(&no_verdict_cell(ablation, removal.defense, false))
+                escape_html(&no_verdict_cell(ablation, removal.defense, false))
             )
         };
         out.push_str(&format!(
@@ -435,8 +436,8 @@ pub fn html_page(ablation: &Ablation) -> String {
     if !quiet.is_empty() {
         out.push_str(&format!(
             "<p>{}: {}.</p>\n",
-            escape(says::REOPEN_NOTHING),
-            escape(&quiet)
+            escape_html(says::REOPEN_NOTHING),
+            escape_html(&quiet)
         ));
     }
     out.push_str(
@@ -446,11 +447,11 @@ pub fn html_page(ablation: &Ablation) -> String {
     for h in ablation.holdings() {
         out.push_str(&format!(
             "<tr><td><a href=\"#{id}\">{id}</a></td><td class=\"{class}\">{word}</td><td>{verdict}</td><td>{claim}</td></tr>\n",
-            id = escape(&h.meta.id),
+            id = escape_html(&h.meta.id),
             class = h.hardened.as_str(),
             word = h.hardened.as_str(),
-            verdict = escape(&verdict_with_errors(ablation, &h)),
-            claim = escape(&claim(h.meta)),
+            verdict = escape_html(&verdict_with_errors(ablation, &h)),
+            claim = escape_html(&claim(h.meta)),
         ));
     }
     out.push_str("</table>\n");
@@ -483,7 +484,7 @@ fn grid(ablation: &Ablation) -> String {
     for meta in &ablation.scenarios {
         out.push_str(&format!(
             "<tr><td><a href=\"#{id}\">{id}</a></td>",
-            id = escape(&meta.id)
+            id = escape_html(&meta.id)
         ));
         match ablation.baseline.iter().find(|r| r.scenario == meta.id) {
             Some(r) => out.push_str(&format!(
@@ -517,11 +518,11 @@ fn scenario_section(ablation: &Ablation, h: &Holding<'_>) -> String {
     let mut out = format!(
         "<h2 id=\"{id}\">{id}: {title}</h2>\n<p><strong>{verdict}.</strong> \
          Scenario file: {claim}. Lesson: <a href=\"{lesson}\">{lesson}</a></p>\n",
-        id = escape(&meta.id),
-        title = escape(&meta.title),
-        verdict = escape(&verdict_with_errors(ablation, h)),
-        claim = escape(&claim(meta)),
-        lesson = escape(&meta.lesson_path()),
+        id = escape_html(&meta.id),
+        title = escape_html(&meta.title),
+        verdict = escape_html(&verdict_with_errors(ablation, h)),
+        claim = escape_html(&claim(meta)),
+        lesson = escape_html(&meta.lesson_path()),
     );
     let mut shown: Vec<&RunResult> = ablation
         .baseline
@@ -540,9 +541,9 @@ fn scenario_section(ablation: &Ablation, h: &Holding<'_>) -> String {
             "<p><span class=\"tag {class}\">{profile}: {word}</span> {evidence}</p>\n\
              <details><summary>Steps</summary><ol>\n",
             class = r.outcome.as_str(),
-            profile = escape(&r.profile),
+            profile = escape_html(&r.profile),
             word = r.outcome.as_str(),
-            evidence = escape(&r.evidence),
+            evidence = escape_html(&r.evidence),
         ));
         for step in steps_of(r) {
             out.push_str(&super::html::step_item(step));

@@ -3,6 +3,7 @@
 
 use colored::Colorize;
 use sessionlab_attack::analyze::{Analysis, Band};
+use sessionlab_protocol::escape_html;
 
 /// `--format` of `analyze`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -140,13 +141,6 @@ fn table(a: &Analysis) -> String {
     out
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The per-bit entropy chart: one bar per bit position, its height the
 /// bit's Shannon entropy (0 to 1), green where the position passed its tests.
 fn chart(a: &Analysis) -> String {
@@ -185,7 +179,13 @@ fn html(a: &Analysis) -> String {
     let structures: String = a
         .structures
         .iter()
-        .map(|s| format!("<li><strong>{}</strong>: {}</li>", s.kind, escape(&s.note)))
+        .map(|s| {
+            format!(
+                "<li><strong>{}</strong>: {}</li>",
+                s.kind,
+                escape_html(&s.note)
+            )
+        })
         .collect();
     format!(
         r#"<!doctype html>
@@ -208,13 +208,13 @@ fn html(a: &Analysis) -> String {
 <p>Collected in {collect} ms, analysed in {analyse} ms. Made by <code>sessionlab analyze</code>.</p>
 </body></html>
 "#,
-        source = escape(&a.source),
+        source = escape_html(&a.source),
         tokens = a.tokens,
         bits = a.bits,
         distinct = a.distinct,
         class = if a.band.is_weak() { "weak" } else { "strong" },
         band = a.band.as_str(),
-        verdict = escape(&a.verdict),
+        verdict = escape_html(&a.verdict),
         chart = chart(a),
         effective = a.effective_bits,
         per_bit = if a.fips_per_position {

@@ -4,6 +4,7 @@
 
 use sessionlab_attack::outcome::HttpExchange;
 use sessionlab_attack::{Outcome, RunResult, ScenarioMeta, Step};
+use sessionlab_protocol::escape_html;
 
 use super::transcript::{self as shared, Medium, actor_label, step_text};
 use super::{cell, steps_of};
@@ -31,7 +32,7 @@ pub fn render(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n",
-        title = escape(title)
+        title = escape_html(title)
     );
     out.push_str(&matrix(scenarios, profiles, results));
     for meta in scenarios {
@@ -42,20 +43,20 @@ pub fn render(
         out.push_str(&format!(
             "<h2 id=\"{id}\">{id}: {title}</h2>\n<p>{story}</p>\n<p><strong>Fix:</strong> {fix}</p>\n\
              <p class=\"refs\">{refs}</p>\n",
-            id = escape(&meta.id),
-            title = escape(&meta.title),
-            story = super::lessons::inline_html(&meta.story),
-            fix = super::lessons::inline_html(&meta.fix),
-            refs = escape(&meta.reference_line()),
+            id = escape_html(&meta.id),
+            title = escape_html(&meta.title),
+            story = sessionlab_attack::lessons::inline_html(&meta.story),
+            fix = sessionlab_attack::lessons::inline_html(&meta.fix),
+            refs = escape_html(&meta.reference_line()),
         ));
         out.push_str(&lesson_section(&meta.id, scenarios));
         for r in rows {
             out.push_str(&format!(
                 "<p class=\"evidence\"><span class=\"tag {class}\">{profile}: {word}</span> {evidence}</p>\n",
                 class = r.outcome.as_str(),
-                profile = escape(&r.profile),
+                profile = escape_html(&r.profile),
                 word = r.outcome.as_str(),
-                evidence = code_spans(&escape(&r.evidence)),
+                evidence = code_spans(&escape_html(&r.evidence)),
             ));
             out.push_str("<details><summary>Steps</summary><ol>\n");
             for step in steps_of(r) {
@@ -83,10 +84,10 @@ pub(super) fn lesson_section(id: &str, on_page: &[ScenarioMeta]) -> String {
             format!("#lesson-{lesson}")
         }
     };
-    match super::lessons::html(id, 1, true, &anchor) {
+    match sessionlab_attack::lessons::html(id, 1, true, &anchor) {
         Some(text) => format!(
             "<details class=\"lesson\" id=\"lesson-{id}\"><summary>The lesson: {id}</summary>\n{text}</details>\n",
-            id = escape(id)
+            id = escape_html(id)
         ),
         None => String::new(),
     }
@@ -95,13 +96,13 @@ pub(super) fn lesson_section(id: &str, on_page: &[ScenarioMeta]) -> String {
 fn matrix(scenarios: &[ScenarioMeta], profiles: &[String], results: &[RunResult]) -> String {
     let mut out = String::from("<table>\n<tr><th>scenario</th>");
     for profile in profiles {
-        out.push_str(&format!("<th>{}</th>", escape(profile)));
+        out.push_str(&format!("<th>{}</th>", escape_html(profile)));
     }
     out.push_str("</tr>\n");
     for meta in scenarios {
         out.push_str(&format!(
             "<tr><td><a href=\"#{id}\">{id}</a></td>",
-            id = escape(&meta.id)
+            id = escape_html(&meta.id)
         ));
         for profile in profiles {
             match cell(results, &meta.id, profile) {
@@ -124,7 +125,7 @@ pub(super) fn step_item(step: &Step) -> String {
     format!(
         "<li><span class=\"actor\">{}</span>: {}{}</li>\n",
         actor_label(step.actor),
-        code_spans(&escape(&step_text(step))),
+        code_spans(&escape_html(&step_text(step))),
         transcript(&step.exchanges)
     )
 }
@@ -139,7 +140,7 @@ pub(super) fn transcript(exchanges: &[HttpExchange]) -> String {
     format!(
         "<details class=\"http\"><summary>HTTP ({} exchanges)</summary><pre>{}</pre></details>",
         exchanges.len(),
-        escape(text.trim_matches('\n'))
+        escape_html(text.trim_matches('\n'))
     )
 }
 
@@ -172,27 +173,6 @@ fn code_spans(escaped: &str) -> String {
     out
 }
 
-/// [`escape`], for the one-lesson handout.
-pub fn escape_text(text: &str) -> String {
-    escape(text)
-}
-
-/// HTML text and attribute escaping.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,13 +197,5 @@ mod tests {
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("Cookie: sid=a"), "{html}");
         assert_eq!(transcript(&[]), "");
-    }
-
-    #[test]
-    fn evidence_cannot_inject_markup() {
-        assert_eq!(
-            escape("<script>alert('x')</script> & \"q\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
-        );
     }
 }

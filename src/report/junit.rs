@@ -12,8 +12,9 @@
 
 use sessionlab_attack::{Outcome, RunResult};
 
+use super::steps_of;
 use super::transcript::step_line;
-use super::{html::escape, steps_of};
+use sessionlab_protocol::escape_html;
 
 /// What one run is to CI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,40 +84,40 @@ pub fn render_with(results: &[RunResult], case: &dyn Fn(&RunResult) -> Case) -> 
             .collect();
         out.push_str(&format!(
             "  <testsuite name=\"{}\" {}>\n",
-            escape(profile),
+            escape_html(profile),
             counts(&cases)
         ));
         for (r, case) in cases {
             out.push_str(&format!(
                 "    <testcase classname=\"sessionlab.{}\" name=\"{}\" time=\"{:.3}\">\n",
-                escape(&r.profile.replace(' ', "")),
-                escape(&r.scenario),
+                escape_html(&r.profile.replace(' ', "")),
+                escape_html(&r.scenario),
                 r.duration_ms as f64 / 1000.0
             ));
             let transcript = transcript(r);
             match case {
                 Case::Failed { kind, message } => out.push_str(&format!(
                     "      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
-                    escape(kind),
-                    escape(message),
-                    escape(&transcript)
+                    escape_html(kind),
+                    escape_html(message),
+                    escape_html(&transcript)
                 )),
                 Case::Error => out.push_str(&format!(
                     "      <error type=\"error\" message=\"{}\">{}</error>\n",
-                    escape(&r.evidence),
-                    escape(&transcript)
+                    escape_html(&r.evidence),
+                    escape_html(&transcript)
                 )),
                 Case::Skipped(reason) => out.push_str(&format!(
                     "      <skipped message=\"{}\"/>\n",
-                    escape(reason)
+                    escape_html(reason)
                 )),
                 Case::Passed => {}
             }
             out.push_str(&format!(
                 "      <system-out>{}: {}\n{}</system-out>\n    </testcase>\n",
                 r.outcome.as_str(),
-                escape(&r.evidence),
-                escape(&transcript)
+                escape_html(&r.evidence),
+                escape_html(&transcript)
             ));
         }
         out.push_str("  </testsuite>\n");

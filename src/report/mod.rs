@@ -7,7 +7,6 @@ pub mod analysis;
 pub mod defenses;
 pub mod html;
 pub mod junit;
-pub mod lessons;
 pub mod markdown;
 pub mod transcript;
 
@@ -18,6 +17,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 use sessionlab_attack::{AppTarget, Outcome, RunResult, ScenarioMeta, Step};
+use sessionlab_protocol::escape_html;
 
 /// `--format` of `demo`, `attack` and `ablate`: who reads the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -143,15 +143,15 @@ pub fn app_results(
                     format!(
                         "<li>{} {} ({}): {}</li>",
                         if f.weak { "✗" } else { "✓" },
-                        html::escape(f.attribute),
+                        escape_html(f.attribute),
                         f.cwe,
-                        html::escape(&f.finding)
+                        escape_html(&f.finding)
                     )
                 })
                 .collect();
             let section = format!(
                 "<section><h2>The session cookie <code>{}</code></h2><ul>{findings}</ul></section>\n",
-                html::escape(&app.session_cookie)
+                escape_html(&app.session_cookie)
             );
             match page.rfind("</body>") {
                 Some(at) => format!("{}{section}{}", &page[..at], &page[at..]),

@@ -14,6 +14,7 @@ pub mod app_target;
 pub mod catalog;
 pub mod evil_site;
 pub mod lab;
+pub mod lessons;
 pub mod outcome;
 pub mod relay;
 pub mod runner;

@@ -1,92 +1,52 @@
 //! The hub's pages: everything a student or the instructor sees outside the
-//! apps, built from escaped text only, served with a strict CSP. A student's
-//! name, page, payload or log line is always text here, never markup: the
-//! guestbook XSS runs in the student's own app, never on the scoreboard or
-//! the instructor's screen.
+//! apps, rendered from askama templates (`templates/`), whose `{{ }}`
+//! escapes with the workspace's one escaper (`askama.toml`), served with a
+//! strict CSP. A student's name, page, payload or log line is always text
+//! here, never markup: the guestbook XSS runs in the student's own app,
+//! never on the scoreboard or the instructor's screen.
 
+use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// No script at all, styles only from `/class.css`, forms only to the hub.
-pub const HUB_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
-form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// Scripts and styles only from the hub's own files (`/class.js`,
+/// `/class.css`), never inline; fetches and forms only to the hub.
+pub const HUB_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
+style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The real `Origin` on the hub's own forms, no `Referer` to any other
 /// site (`no-referrer` would make Chromium send `Origin: null` to the hub
 /// itself: `same_origin.rs`).
 pub const HUB_REFERRER_POLICY: &str = "same-origin";
 
-/// Text made safe for HTML element content and quoted attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+/// The hub's style sheet, served as `/class.css`.
+pub const CSS: &str = include_str!("../static/class.css");
+
+/// The hub's one script, served as `/class.js`: it keeps the state cells of
+/// the lab page and the scoreboard current. The pages work without it.
+pub const SCRIPT: &str = include_str!("../static/class.js");
+
+/// A hub page with its status and the hub's headers; a template that
+/// fails to render is a bare 500.
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => with_hub_headers(status, "text/html; charset=utf-8", html),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
-    out
 }
 
-/// A hub page: `body` must already be built from [`esc`]aped parts.
-pub fn page(status: StatusCode, title: &str, warning: Option<&str>, body: &str) -> Response {
-    let warning = warning
-        .map(|w| {
-            format!(
-                "<p class=\"warning\" id=\"exposed-warning\">{}</p>\n",
-                esc(w)
-            )
-        })
-        .unwrap_or_default();
-    let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{} · sessionlab class</title>\n<link rel=\"stylesheet\" href=\"/class.css\">\n</head>\n\
-         <body>\n{warning}<main>\n{body}\n</main>\n</body>\n</html>\n",
-        esc(title)
-    );
-    let mut response = (status, html).into_response();
+/// `body` as `content_type`, with the headers every hub response carries.
+pub fn with_hub_headers(status: StatusCode, content_type: &'static str, body: String) -> Response {
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(HUB_CSP),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static(HUB_REFERRER_POLICY),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
-}
-
-pub const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:0 auto;padding:0 1rem}\
-.warning{background:#000;color:#ff0;font-weight:bold;padding:.5rem 1rem}\
-table{border-collapse:collapse}td,th{border:1px solid #999;padding:.25rem .5rem;vertical-align:top;text-align:left}\
-.solved{color:#060;font-weight:bold}.open{color:#900}textarea{width:100%;font-family:monospace}\
-code,pre{background:#eee;padding:0 .2rem;white-space:pre-wrap;word-break:break-all}\
-form.inline{display:inline}";
-
-#[cfg(test)]
-mod tests {
-    use super::esc;
-
-    #[test]
-    fn markup_becomes_text() {
-        assert_eq!(
-            esc("<script>alert('x')</script>&\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
-        );
+    for (name, value) in [
+        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_SECURITY_POLICY, HUB_CSP),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::REFERRER_POLICY, HUB_REFERRER_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
     }
+    response
 }

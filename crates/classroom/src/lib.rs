@@ -7,7 +7,9 @@
 //! registry's (`challenges.rs`); the app reports what it served
 //! (`sessionlab_app::observer`), and `detect.rs` decides what that solved.
 //! Hosts route it all on one port (`hosts.rs`, `class.rs`); the hub's pages
-//! are `hub.rs`, escaped by `html.rs`.
+//! are `hub/` (student and instructor), askama templates in `templates/`
+//! served by `html.rs`, each challenge's goal stated from its solve
+//! condition (`goals.rs`).
 //!
 //! Several instances can run one class (`--share redis://...`): the roster
 //! of students, sign-ins and progress lives in Redis (`roster.rs`), each lab
@@ -20,6 +22,7 @@ pub mod challenges;
 pub mod class;
 pub mod detect;
 pub mod forward;
+pub mod goals;
 pub mod hosts;
 mod html;
 mod hub;

@@ -376,15 +376,19 @@ async fn under_require_code_the_instructor_issues_a_code_and_sees_the_students_p
     assert_eq!(at, "/lab");
 
     teacher.open(&format!("{hub}instructor")).await;
-    let row = teacher
+    // bea's cell under the hijack-xss column: the hints she used.
+    let cell = teacher
         .eval(
-            "[...document.querySelectorAll('#progress tr')].map(r => r.innerText).find(t => t.includes('bea')) ?? ''",
+            "(() => { const rows = [...document.querySelectorAll('#progress tr')]; \
+               const column = [...rows[0].cells].findIndex(c => c.innerText.includes('hijack-xss')); \
+               const row = rows.find(r => r.cells[0]?.innerText.trim() === 'bea'); \
+               return row && column >= 0 ? row.cells[column].innerText.trim() : null; })()",
         )
         .await;
-    let row = row.as_str().unwrap_or("");
-    assert!(
-        row.contains("hints 1"),
-        "the instructor sees bea's hint: {row:?}"
+    assert_eq!(
+        cell.as_str(),
+        Some("1"),
+        "the instructor sees bea's one hint of hijack-xss"
     );
     teacher.assert_fits("the instructor's page").await;
     class.shutdown().await;

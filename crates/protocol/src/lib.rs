@@ -3,9 +3,13 @@
 //! The attack engine talks to apps only over HTTP, so it never links the app
 //! crate. Everything both sides must spell the same way lives here: the
 //! `/.well-known/sessionlab` document, the lab clock's HTTP control, the
-//! demo accounts and the ids of the page elements a proof is read from.
+//! demo accounts and the ids of the page elements a proof is read from; and
+//! the one HTML escaper every crate of the workspace uses ([`html`]).
 
 use serde::{Deserialize, Serialize};
+
+pub mod html;
+pub use html::escape_html;
 
 /// Where an app says what it is ([`LabInfo`], as JSON).
 pub const WELL_KNOWN_PATH: &str = "/.well-known/sessionlab";

@@ -1,7 +1,8 @@
 //! `escape-output`: user content is HTML-escaped when rendered.
 //!
-//! **What it does.** Guestbook messages go through askama's auto-escaping:
-//! `<script>` arrives in the page as the text `&#60;script&#62;`.
+//! **What it does.** Guestbook messages go through askama's auto-escaping
+//! (with the workspace's escaper, `crates/app/askama.toml`): `<script>`
+//! arrives in the page as the text `&lt;script&gt;`.
 //!
 //! **Why it matters.** The guestbook shows one user's text to everyone. Without
 //! escaping, a message can be a script that runs in every reader's browser,

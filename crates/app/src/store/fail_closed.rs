@@ -64,7 +64,7 @@ pub(crate) async fn answer_503_on_store_failure(
 
 /// The 503 page, naming the store.
 pub(crate) fn unavailable(store: &str) -> Response {
-    let store = escape(store);
+    let store = sessionlab_protocol::escape_html(store);
     let body = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>Session store unavailable</title></head><body>\n\
@@ -79,17 +79,4 @@ pub(crate) fn unavailable(store: &str) -> Response {
     headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '&' => "&amp;".to_string(),
-            '"' => "&quot;".to_string(),
-            '\'' => "&#39;".to_string(),
-            c => c.to_string(),
-        })
-        .collect()
 }

@@ -22,7 +22,7 @@ use crate::evil_site::EvilSite;
 use crate::lab::{EVIL_CROSS_SITE_HOST, RunContext, RunError};
 use crate::outcome::{Actor, ExchangeRef, Verdict};
 use crate::victim::{Drive, VictimBrowser};
-use sessionlab_protocol::element;
+use sessionlab_protocol::{element, escape_html};
 
 pub async fn run(ctx: &mut RunContext) -> Result<Verdict, RunError> {
     if let Some(csrf) = ctx.target.app.as_ref().and_then(|app| app.csrf.clone()) {
@@ -323,23 +323,16 @@ fn forgery_page(action: &Url, fields: &[(String, String)]) -> String {
         .map(|(name, value)| {
             format!(
                 "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                attribute(name),
-                attribute(value)
+                escape_html(name),
+                escape_html(value)
             )
         })
         .collect();
     format!(
         "<!doctype html><title>You have won!</title><h1>Claim your prize</h1>\
          <form method=\"post\" action=\"{}\">{inputs}</form>{AUTO_SUBMIT_FIRST_FORM}",
-        attribute(action.as_str())
+        escape_html(action.as_str())
     )
-}
-
-fn attribute(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// What the victim's browser did with the page, in one line: whether the form

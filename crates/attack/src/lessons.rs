@@ -1,12 +1,14 @@
 //! The lessons' text (`docs/lessons/<id>.md`), compiled in, and rendered to
-//! HTML for the handouts: a page handed out on its own has no `docs/` beside
-//! it, so it carries each lesson instead of linking to it.
+//! HTML: for the handouts (a page handed out on its own has no `docs/` beside
+//! it, so it carries each lesson instead of linking to it) and for the class
+//! hub's lesson pages. Both link a lesson to another lesson the same way, by
+//! the `lesson_anchor` they pass.
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
 /// The Markdown of the lesson for scenario `id`, as the registry compiled it in.
 pub fn text(id: &str) -> Option<&'static str> {
-    sessionlab_attack::scenarios::find(id).map(|scenario| scenario.lesson)
+    crate::scenarios::find(id).map(|scenario| scenario.lesson)
 }
 
 /// The lesson for `id` as HTML, headings moved down `shift` levels (a
@@ -129,7 +131,7 @@ fn is_relative(dest: &str) -> bool {
 fn lesson_of(dest: &str) -> Option<&'static str> {
     let file = dest.split('#').next()?.rsplit('/').next()?;
     let id = file.strip_suffix(".md")?;
-    sessionlab_attack::scenarios::find(id).map(|scenario| scenario.id)
+    crate::scenarios::find(id).map(|scenario| scenario.id)
 }
 
 /// Inline Markdown (a story, a fix from a scenario file) as HTML without the
@@ -149,7 +151,7 @@ mod tests {
 
     #[test]
     fn every_scenario_has_its_lesson_compiled_in() {
-        for meta in sessionlab_attack::catalog::all() {
+        for meta in crate::catalog::all() {
             let text = text(&meta.id).unwrap_or_else(|| panic!("no lesson for {}", meta.id));
             assert!(text.starts_with("# "), "{}", meta.id);
             assert_eq!(
